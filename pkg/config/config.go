@@ -1,0 +1,108 @@
+// Package config loads faxpipe's configuration: one YAML file, environment
+// overrides (FAXPIPE_<SECTION>_<FIELD>), and secrets from environment
+// variables or files. Load applies defaults and validates; an invalid
+// configuration is an error naming the field, e.g.
+// `accounts.sfax[0].encryption_key: must be 32 bytes, got 12`.
+package config
+
+import "time"
+
+// Config is the whole configuration of one faxpipe process.
+type Config struct {
+	Pipeline Pipeline `yaml:"pipeline"`
+	NATS     NATS     `yaml:"nats"`
+	Streams  Streams  `yaml:"streams"`
+	Ingress  Ingress  `yaml:"ingress"`
+	Admin    Admin    `yaml:"admin"`
+	Log      Log      `yaml:"log"`
+	Accounts Accounts `yaml:"accounts"`
+}
+
+// Pipeline holds the key that digests secrets in raw envelopes. Every
+// service of one deployment must share it.
+type Pipeline struct {
+	KeyID string `yaml:"key_id"` // recorded with each digest; change it when rotating the key
+	Key   Secret `yaml:"key"`    // at least 32 bytes
+}
+
+// NATS says which broker to use. An empty URL makes `faxpipe all` start an
+// embedded server; the single-service commands require a URL.
+type NATS struct {
+	URL           string        `yaml:"url"`        // e.g. nats://nats:4222, comma-separated for a cluster
+	CredsFile     string        `yaml:"creds_file"` // NATS credentials file (JWT + nkey)
+	Name          string        `yaml:"name"`       // client connection name
+	ConnectWait   time.Duration `yaml:"connect_wait"`
+	ReconnectWait time.Duration `yaml:"reconnect_wait"`
+	Embedded      Embedded      `yaml:"embedded"`
+}
+
+// Embedded configures the in-process nats-server of `faxpipe all`.
+type Embedded struct {
+	Host    string `yaml:"host"`
+	Port    int    `yaml:"port"`
+	DataDir string `yaml:"data_dir"`
+	// SyncInterval is how often JetStream fsyncs its files; SyncAlways
+	// fsyncs every write. See the README's "Durability" section.
+	SyncInterval time.Duration `yaml:"sync_interval"`
+	SyncAlways   bool          `yaml:"sync_always"`
+	MaxStore     ByteSize      `yaml:"max_store"` // JetStream file storage limit, 0 for the server's default
+}
+
+// Streams sizes the JetStream topology.
+type Streams struct {
+	Replicas        int           `yaml:"replicas"`         // 1 embedded, 3 in a cluster
+	DuplicateWindow time.Duration `yaml:"duplicate_window"` // Nats-Msg-Id dedupe window of every stream
+	DedupeTTL       time.Duration `yaml:"dedupe_ttl"`       // how long the processor remembers an event id
+	Raw             Retention     `yaml:"raw"`
+	Events          Retention     `yaml:"events"`
+	Documents       Retention     `yaml:"documents"`
+	Rejected        Retention     `yaml:"rejected"`
+	DocumentStore   Retention     `yaml:"document_store"` // the object store bucket
+}
+
+// Retention bounds one stream or bucket. Zero MaxAge keeps messages forever;
+// -1 MaxBytes means no size limit.
+type Retention struct {
+	MaxAge   time.Duration `yaml:"max_age"`
+	MaxBytes ByteSize      `yaml:"max_bytes"`
+}
+
+// Ingress configures the public callback server.
+type Ingress struct {
+	Listen            string        `yaml:"listen"`
+	BodyLimit         ByteSize      `yaml:"body_limit"`
+	PublishTimeout    time.Duration `yaml:"publish_timeout"` // well under every provider's callback timeout
+	RetryAfter        time.Duration `yaml:"retry_after"`     // sent with a 503
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	ReadTimeout       time.Duration `yaml:"read_timeout"`
+	WriteTimeout      time.Duration `yaml:"write_timeout"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`
+	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"` // drain time for in-flight callbacks
+	MaxPending        int           `yaml:"max_pending"`      // async publishes in flight before the ingress sheds load
+	RateLimit         RateLimit     `yaml:"rate_limit"`
+	// TrustedProxies are CIDRs whose X-Forwarded-For is believed, so that the
+	// client address (for logs and the per-client limit) is the provider's,
+	// not the load balancer's.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+}
+
+// RateLimit is a token bucket per account and per client address. A zero
+// rate disables that limit.
+type RateLimit struct {
+	AccountRPS   float64 `yaml:"account_rps"`
+	AccountBurst int     `yaml:"account_burst"`
+	ClientRPS    float64 `yaml:"client_rps"`
+	ClientBurst  int     `yaml:"client_burst"`
+}
+
+// Admin configures the health and metrics server, separate from the public
+// callback port.
+type Admin struct {
+	Listen string `yaml:"listen"`
+}
+
+// Log configures zap.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // json or console
+}

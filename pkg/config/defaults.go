@@ -1,0 +1,69 @@
+package config
+
+import "time"
+
+// Default returns the configuration used where the file and environment are
+// silent: an embedded broker on 127.0.0.1:4222 with data in ./data, R1
+// streams, the ingress on :8080 and the admin server on :9090.
+func Default() Config {
+	return Config{
+		Pipeline: Pipeline{KeyID: "k1"},
+		NATS: NATS{
+			Name:          "faxpipe",
+			ConnectWait:   5 * time.Second,
+			ReconnectWait: time.Second,
+			Embedded: Embedded{
+				Host: "127.0.0.1", Port: 4222, DataDir: "./data",
+				SyncInterval: 2 * time.Minute, // nats-server's own default
+			},
+		},
+		Streams: Streams{
+			Replicas:        1,
+			DuplicateWindow: 2 * time.Minute,
+			DedupeTTL:       7 * 24 * time.Hour,
+			Raw:             Retention{MaxAge: 30 * 24 * time.Hour, MaxBytes: -1},
+			Events:          Retention{MaxAge: 365 * 24 * time.Hour, MaxBytes: -1},
+			Documents:       Retention{MaxAge: 365 * 24 * time.Hour, MaxBytes: -1},
+			Rejected:        Retention{MaxAge: 90 * 24 * time.Hour, MaxBytes: -1},
+			DocumentStore:   Retention{MaxBytes: -1},
+		},
+		Ingress: Ingress{
+			Listen:            ":8080",
+			BodyLimit:         1 << 20,
+			PublishTimeout:    3 * time.Second,
+			RetryAfter:        5 * time.Second,
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       10 * time.Second,
+			WriteTimeout:      10 * time.Second,
+			IdleTimeout:       90 * time.Second,
+			ShutdownTimeout:   20 * time.Second,
+			MaxPending:        4096,
+			RateLimit:         RateLimit{AccountRPS: 200, AccountBurst: 400, ClientRPS: 100, ClientBurst: 200},
+		},
+		Admin: Admin{Listen: ":9090"},
+		Log:   Log{Level: "info", Format: "json"},
+	}
+}
+
+// applyAccountDefaults fills per-account defaults that depend on the provider.
+func (c *Config) applyAccountDefaults() {
+	for i := range c.Accounts.Sfax {
+		a := &c.Accounts.Sfax[i]
+		defaultString(&a.APIBaseURL, "https://api.sfaxme.com")
+		if a.TokenWindow == 0 {
+			a.TokenWindow = 15 * time.Minute
+		}
+	}
+	for i := range c.Accounts.GoFax {
+		defaultString(&c.Accounts.GoFax[i].APIBaseURL, "https://restful-api.gofax.com.au")
+	}
+	for i := range c.Accounts.EFax {
+		defaultString(&c.Accounts.EFax[i].APIBaseURL, "https://api.securedocex.com")
+	}
+}
+
+func defaultString(s *string, v string) {
+	if *s == "" {
+		*s = v
+	}
+}

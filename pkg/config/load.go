@@ -1,0 +1,147 @@
+package config
+
+import (
+	"bytes"
+	"encoding"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// EnvPrefix starts every environment override: FAXPIPE_NATS_URL overrides
+// nats.url, FAXPIPE_STREAMS_RAW_MAX_AGE overrides streams.raw.max_age.
+const EnvPrefix = "FAXPIPE_"
+
+// Load reads the YAML file at path (none if path is empty), applies
+// environment overrides from getenv, resolves secrets and validates.
+func Load(path string, getenv func(string) string) (*Config, error) {
+	cfg := Default()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		if err := decodeYAML(b, &cfg); err != nil {
+			return nil, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	if err := applyEnv(&cfg, getenv); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	cfg.applyAccountDefaults()
+	if err := cfg.resolveSecrets(getenv); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return &cfg, nil
+}
+
+// decodeYAML decodes strictly: an unknown field is a typo, not something to
+// ignore silently.
+func decodeYAML(b []byte, cfg *Config) error {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
+
+var (
+	durationType = reflect.TypeFor[time.Duration]()
+	textType     = reflect.TypeFor[encoding.TextUnmarshaler]()
+	secretType   = reflect.TypeFor[Secret]()
+	accountsType = reflect.TypeFor[Accounts]()
+)
+
+// applyEnv overrides every scalar field for which FAXPIPE_<PATH> is set,
+// PATH being the field's YAML path in upper case joined by underscores.
+// Accounts are configured in the file; their secrets come from env or files.
+func applyEnv(cfg *Config, getenv func(string) string) error {
+	return walkEnv(reflect.ValueOf(cfg).Elem(), strings.TrimSuffix(EnvPrefix, "_"), "", getenv)
+}
+
+func walkEnv(v reflect.Value, envName, yamlPath string, getenv func(string) string) error {
+	t := v.Type()
+	if t == accountsType || t == secretType {
+		return nil
+	}
+	if t.Kind() == reflect.Struct && t != durationType {
+		for i := range t.NumField() {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			err := walkEnv(v.Field(i), envName+"_"+strings.ToUpper(name), joinPath(yamlPath, name), getenv)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	raw := getenv(envName)
+	if raw == "" {
+		return nil
+	}
+	if err := setScalar(v, raw); err != nil {
+		return fmt.Errorf("%s (from %s): %w", yamlPath, envName, err)
+	}
+	return nil
+}
+
+func joinPath(parent, name string) string {
+	if parent == "" {
+		return name
+	}
+	return parent + "." + name
+}
+
+func setScalar(v reflect.Value, raw string) error {
+	if v.CanAddr() && v.Addr().Type().Implements(textType) {
+		return v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(raw))
+	}
+	switch {
+	case v.Type() == durationType:
+		d, err := time.ParseDuration(raw)
+		v.SetInt(int64(d))
+		return err
+	case v.Kind() == reflect.String:
+		v.SetString(raw)
+	case v.Kind() == reflect.Bool:
+		b, err := strconv.ParseBool(raw)
+		v.SetBool(b)
+		return err
+	case v.Kind() == reflect.Int || v.Kind() == reflect.Int64:
+		n, err := strconv.ParseInt(raw, 10, 64)
+		v.SetInt(n)
+		return err
+	case v.Kind() == reflect.Float64:
+		f, err := strconv.ParseFloat(raw, 64)
+		v.SetFloat(f)
+		return err
+	case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.String:
+		v.Set(reflect.ValueOf(splitList(raw)))
+	default:
+		return fmt.Errorf("cannot be set from the environment")
+	}
+	return nil
+}
+
+func splitList(raw string) []string {
+	var out []string
+	for _, s := range strings.Split(raw, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,125 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+
+	"go.uber.org/zap/zapcore"
+
+	"github.com/faxpipe/faxpipe/pkg/fax"
+)
+
+// FieldError is a configuration error at one field, named by its YAML path.
+type FieldError struct {
+	Field string // e.g. accounts.sfax[0].encryption_key
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+type checker struct{ errs []error }
+
+func (c *checker) fail(field, format string, args ...any) {
+	c.errs = append(c.errs, &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (c *checker) check(ok bool, field, format string, args ...any) {
+	if !ok {
+		c.fail(field, format, args...)
+	}
+}
+
+// Validate reports every invalid field, each error naming its YAML path.
+func (c *Config) Validate() error {
+	var ck checker
+	c.validateCore(&ck)
+	c.validateStreams(&ck)
+	c.validateIngress(&ck)
+	c.Accounts.validate(&ck)
+	return errors.Join(ck.errs...)
+}
+
+func (c *Config) validateCore(ck *checker) {
+	ck.check(len(c.Pipeline.Key.Reveal()) >= 32, "pipeline.key", "must be set and at least 32 bytes (it keys the digests of secrets)")
+	ck.check(isToken(c.Pipeline.KeyID), "pipeline.key_id", "must be letters, digits, '-' or '_'")
+	for _, u := range strings.Split(c.NATS.URL, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			pu, err := url.Parse(u)
+			ck.check(err == nil && pu.Host != "", "nats.url", "%q is not a URL such as nats://host:4222", u)
+		}
+	}
+	e := c.NATS.Embedded
+	ck.check(e.Port > 0 && e.Port < 65536, "nats.embedded.port", "must be 1-65535")
+	ck.check(e.DataDir != "", "nats.embedded.data_dir", "must be set")
+	ck.check(e.SyncInterval > 0 || e.SyncAlways, "nats.embedded.sync_interval", "must be positive")
+	_, err := zapcore.ParseLevel(c.Log.Level)
+	ck.check(err == nil, "log.level", "must be debug, info, warn or error")
+	ck.check(c.Log.Format == "json" || c.Log.Format == "console", "log.format", "must be json or console")
+	ck.check(validListen(c.Admin.Listen), "admin.listen", "%q is not host:port", c.Admin.Listen)
+}
+
+func (c *Config) validateStreams(ck *checker) {
+	s := c.Streams
+	ck.check(s.Replicas >= 1 && s.Replicas <= 5, "streams.replicas", "must be 1 to 5 (3 for a cluster)")
+	ck.check(s.DuplicateWindow > 0, "streams.duplicate_window", "must be positive")
+	ck.check(s.DedupeTTL >= s.DuplicateWindow, "streams.dedupe_ttl", "must be at least streams.duplicate_window")
+	for name, r := range map[string]Retention{"raw": s.Raw, "events": s.Events, "documents": s.Documents, "rejected": s.Rejected, "document_store": s.DocumentStore} {
+		ck.check(r.MaxAge >= 0, "streams."+name+".max_age", "must not be negative")
+		ck.check(r.MaxBytes == -1 || r.MaxBytes > 0, "streams."+name+".max_bytes", "must be positive, or -1 for no limit")
+		if r.MaxAge > 0 && name != "document_store" {
+			ck.check(r.MaxAge >= s.DuplicateWindow, "streams."+name+".max_age", "must be at least streams.duplicate_window")
+		}
+	}
+}
+
+func (c *Config) validateIngress(ck *checker) {
+	in := c.Ingress
+	ck.check(validListen(in.Listen), "ingress.listen", "%q is not host:port", in.Listen)
+	ck.check(in.Listen != c.Admin.Listen, "admin.listen", "must differ from ingress.listen")
+	ck.check(in.BodyLimit > 0, "ingress.body_limit", "must be positive")
+	ck.check(in.PublishTimeout > 0 && in.PublishTimeout <= 10e9, "ingress.publish_timeout", "must be positive and at most 10s (providers time out at 15s)")
+	ck.check(in.RetryAfter >= 1e9, "ingress.retry_after", "must be at least 1s")
+	ck.check(in.MaxPending > 0, "ingress.max_pending", "must be positive")
+	for name, d := range map[string]int64{"read_header_timeout": int64(in.ReadHeaderTimeout), "read_timeout": int64(in.ReadTimeout), "write_timeout": int64(in.WriteTimeout), "idle_timeout": int64(in.IdleTimeout), "shutdown_timeout": int64(in.ShutdownTimeout)} {
+		ck.check(d > 0, "ingress."+name, "must be positive")
+	}
+	ck.check(in.WriteTimeout > in.PublishTimeout, "ingress.write_timeout", "must exceed ingress.publish_timeout")
+	rl := in.RateLimit
+	ck.check(rl.AccountRPS >= 0 && (rl.AccountRPS == 0 || rl.AccountBurst >= 1), "ingress.rate_limit.account_burst", "must be at least 1 when account_rps is set")
+	ck.check(rl.ClientRPS >= 0 && (rl.ClientRPS == 0 || rl.ClientBurst >= 1), "ingress.rate_limit.client_burst", "must be at least 1 when client_rps is set")
+	for i, cidr := range in.TrustedProxies {
+		_, _, err := net.ParseCIDR(cidr)
+		ck.check(err == nil, fmt.Sprintf("ingress.trusted_proxies[%d]", i), "%q is not a CIDR", cidr)
+	}
+}
+
+func validListen(addr string) bool {
+	_, port, err := net.SplitHostPort(addr)
+	return err == nil && port != ""
+}
+
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// validateBase checks what every account has and that ids are unique.
+func validateBase(ck *checker, field string, a AccountBase, seen map[string]bool) {
+	if err := fax.ValidateAccountID(a.ID); err != nil {
+		ck.fail(field+".id", "%v", err)
+	}
+	ck.check(!seen[a.ID], field+".id", "duplicate account id %q", a.ID)
+	seen[a.ID] = true
+	u, err := url.Parse(a.APIBaseURL)
+	ck.check(err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "", field+".api_base_url", "%q is not an http(s) URL", a.APIBaseURL)
+}

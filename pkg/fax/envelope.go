@@ -1,0 +1,52 @@
+package fax
+
+import (
+	"encoding/base64"
+	"fmt"
+	"time"
+)
+
+// EnvelopeSchema is the JSON Schema id of Envelope (schemas/raw-callback.v1.json).
+const EnvelopeSchema = "https://faxpipe.dev/schemas/raw-callback.v1.json"
+
+// Envelope is a callback exactly as the ingress received it: everything the
+// processor needs to verify and re-process it later, with each secret replaced
+// by its keyed digest (see Digester). Body holds the request body byte-exact.
+type Envelope struct {
+	Schema     string              `json:"$schema"`
+	ID         string              `json:"id"` // UUIDv7; also the publish Nats-Msg-Id
+	ReceivedAt time.Time           `json:"received_at"`
+	Provider   Provider            `json:"provider"`
+	Account    string              `json:"account"`
+	Method     string              `json:"method"`
+	Path       string              `json:"path"`
+	Query      string              `json:"query"` // raw query string, secrets digested
+	Headers    map[string][]string `json:"headers"`
+	RemoteAddr string              `json:"remote_addr"`
+	Body       []byte              `json:"body"` // base64 (standard, padded) in JSON
+	// Redacted lists each secret that was replaced by its digest, and the id
+	// of the pipeline key that made the digest.
+	Redacted []Redaction `json:"redacted"`
+}
+
+// Redaction records one value replaced by a digest.
+type Redaction struct {
+	In    string `json:"in"`   // "header" or "query"
+	Name  string `json:"name"` // header name (canonical) or query parameter name as sent
+	KeyID string `json:"key_id"`
+}
+
+// Subject is the raw stream subject of e: faxpipe.raw.{provider}.{account}.
+func (e *Envelope) Subject() string {
+	return RawSubject(e.Provider, e.Account)
+}
+
+// RawSubject is the subject raw callbacks of one account are published on.
+func RawSubject(p Provider, account string) string {
+	return fmt.Sprintf("faxpipe.raw.%s.%s", p, account)
+}
+
+// BodyBase64 is the body as the envelope's JSON carries it.
+func (e *Envelope) BodyBase64() string {
+	return base64.StdEncoding.EncodeToString(e.Body)
+}

@@ -1,0 +1,66 @@
+package fax
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// SecretHeaders are headers whose values are credentials wherever they
+// appear; the ingress stores only their digest.
+var SecretHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie"}
+
+// RedactQuery returns rawQuery with the value of every parameter named in
+// secrets (case-insensitively) replaced by d.Digest of its decoded value,
+// and the names it replaced. Every other byte is kept as received, so
+// signatures over the query still verify.
+func RedactQuery(rawQuery string, secrets []string, d *Digester) (string, []Redaction) {
+	if rawQuery == "" || len(secrets) == 0 {
+		return rawQuery, nil
+	}
+	var out []Redaction
+	parts := strings.Split(rawQuery, "&")
+	for i, p := range parts {
+		k, v, _ := strings.Cut(p, "=")
+		name, err := url.QueryUnescape(k)
+		if err != nil || !containsFold(secrets, name) {
+			continue
+		}
+		if dv, err := url.QueryUnescape(v); err == nil {
+			v = dv
+		}
+		parts[i] = k + "=" + d.Digest(v)
+		out = append(out, Redaction{In: "query", Name: name, KeyID: d.KeyID()})
+	}
+	return strings.Join(parts, "&"), out
+}
+
+// RedactHeaders returns a copy of h with every SecretHeaders value replaced
+// by its digest, and what it replaced.
+func RedactHeaders(h http.Header, d *Digester) (map[string][]string, []Redaction) {
+	out := make(map[string][]string, len(h))
+	var red []Redaction
+	for k, vs := range h {
+		ck := http.CanonicalHeaderKey(k)
+		if !containsFold(SecretHeaders, ck) {
+			out[ck] = append(out[ck], vs...)
+			continue
+		}
+		for _, v := range vs {
+			out[ck] = append(out[ck], d.Digest(v))
+		}
+		red = append(red, Redaction{In: "header", Name: ck, KeyID: d.KeyID()})
+	}
+	sort.Slice(red, func(i, j int) bool { return red[i].Name < red[j].Name })
+	return out, red
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,18 @@
+// Package sfax is faxpipe's adapter for Sfax (Scrypt / Consensus): what its
+// callbacks look like and how they are answered.
+package sfax
+
+import (
+	"net/http"
+
+	"github.com/faxpipe/faxpipe/pkg/fax"
+)
+
+// Callback is how Sfax calls faxpipe: a GET with every field in the query
+// string (POST accepted too). The apikey parameter is the account's API key,
+// so only its digest is stored; the token is encrypted and kept, since the
+// processor decrypts it to verify the callback.
+var Callback = fax.CallbackSpec{
+	Methods:           []string{http.MethodGet, http.MethodPost},
+	SecretQueryParams: []string{"apikey"},
+}

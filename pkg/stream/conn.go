@@ -1,0 +1,73 @@
+package stream
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/faxpipe/faxpipe/pkg/config"
+)
+
+// Conn is a NATS connection with its JetStream context.
+type Conn struct {
+	NC *nats.Conn
+	JS jetstream.JetStream
+}
+
+// Connect dials url (comma-separated for a cluster) and keeps reconnecting
+// forever: a service outlives broker restarts, reporting itself unready in
+// the meantime. It returns even when the broker is not reachable yet.
+// jsOpts tune the JetStream context, e.g. the bound on asynchronous
+// publishes in flight (see Publisher).
+func Connect(url string, cfg config.NATS, component string, log *zap.Logger, jsOpts ...jetstream.JetStreamOpt) (*Conn, error) {
+	opts := []nats.Option{
+		nats.Name(cfg.Name + "-" + component),
+		nats.Timeout(cfg.ConnectWait),
+		nats.RetryOnFailedConnect(true),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(cfg.ReconnectWait),
+		nats.ReconnectJitter(100*time.Millisecond, time.Second),
+		// Buffering publishes while disconnected would let the ingress believe
+		// a callback is on its way; fail fast so it answers 503 instead.
+		nats.ReconnectBufSize(-1),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			log.Warn("nats disconnected", zap.Error(err))
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			log.Info("nats reconnected", zap.String("server", nc.ConnectedUrlRedacted()))
+		}),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			log.Warn("nats async error", zap.Error(err))
+		}),
+	}
+	if cfg.CredsFile != "" {
+		opts = append(opts, nats.UserCredentials(cfg.CredsFile))
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("nats connect: %w", err)
+	}
+	js, err := jetstream.New(nc, jsOpts...)
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	return &Conn{NC: nc, JS: js}, nil
+}
+
+// Close drains the connection, so pending publishes and acks complete, and
+// waits up to timeout for it to close.
+func (c *Conn) Close(timeout time.Duration) {
+	if err := c.NC.Drain(); err != nil {
+		c.NC.Close()
+		return
+	}
+	deadline := time.Now().Add(timeout)
+	for !c.NC.IsClosed() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	c.NC.Close()
+}

@@ -1,0 +1,54 @@
+package stream
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/faxpipe/faxpipe/pkg/config"
+)
+
+// Embedded is an in-process nats-server with JetStream, for `faxpipe all`
+// on a laptop and for tests.
+type Embedded struct {
+	srv *server.Server
+}
+
+// StartEmbedded starts a JetStream server as configured and waits until it
+// accepts connections. Port -1 picks a free port (tests).
+func StartEmbedded(cfg config.Embedded) (*Embedded, error) {
+	opts := &server.Options{
+		ServerName:            "faxpipe-embedded",
+		Host:                  cfg.Host,
+		Port:                  cfg.Port,
+		JetStream:             true,
+		StoreDir:              cfg.DataDir,
+		SyncInterval:          cfg.SyncInterval,
+		SyncAlways:            cfg.SyncAlways,
+		JetStreamMaxStore:     int64(cfg.MaxStore),
+		NoSigs:                true,
+		MaxPayload:            8 << 20,
+		DisableShortFirstPing: true,
+	}
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("embedded nats-server: %w", err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(30 * time.Second) {
+		srv.Shutdown()
+		return nil, errors.New("embedded nats-server: not ready after 30s (is the port taken?)")
+	}
+	return &Embedded{srv: srv}, nil
+}
+
+// URL is the client URL of the server.
+func (e *Embedded) URL() string { return e.srv.ClientURL() }
+
+// Shutdown stops the server, flushing JetStream's files, and waits for it.
+func (e *Embedded) Shutdown() {
+	e.srv.Shutdown()
+	e.srv.WaitForShutdown()
+}

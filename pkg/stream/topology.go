@@ -1,0 +1,126 @@
+// Package stream is faxpipe's JetStream adapter: the connection, the
+// embedded server, the topology (streams, KV bucket, object store) and the
+// publishers the services use.
+package stream
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/faxpipe/faxpipe/pkg/config"
+)
+
+// Names of the streams and buckets, fixed by SPEC.md.
+const (
+	RawStream       = "FAXPIPE_RAW"
+	EventsStream    = "FAXPIPE_EVENTS"
+	DocumentsStream = "FAXPIPE_DOCUMENTS"
+	RejectedStream  = "FAXPIPE_REJECTED"
+	DedupeBucket    = "faxpipe-dedupe"
+	DocumentBucket  = "faxpipe-documents"
+)
+
+// Topology is every stream and bucket faxpipe uses, as plain configuration
+// structs so it reads at a glance. Build it with NewTopology.
+type Topology struct {
+	Streams   []jetstream.StreamConfig
+	Dedupe    jetstream.KeyValueConfig
+	Documents jetstream.ObjectStoreConfig
+}
+
+// NewTopology derives the topology from the streams configuration.
+func NewTopology(s config.Streams) Topology {
+	stream := func(name, subjects, desc string, r config.Retention) jetstream.StreamConfig {
+		return jetstream.StreamConfig{
+			Name:        name,
+			Description: desc,
+			Subjects:    []string{subjects},
+			Retention:   jetstream.LimitsPolicy,
+			Storage:     jetstream.FileStorage,
+			Replicas:    s.Replicas,
+			MaxAge:      r.MaxAge,
+			MaxBytes:    int64(r.MaxBytes),
+			Duplicates:  s.DuplicateWindow,
+			Discard:     jetstream.DiscardOld,
+			// Raw callbacks and events are evidence: nobody may rewrite history.
+			DenyDelete: true,
+			DenyPurge:  false,
+		}
+	}
+	return Topology{
+		Streams: []jetstream.StreamConfig{
+			stream(RawStream, "faxpipe.raw.>", "Raw provider callbacks, byte-exact (schemas/raw-callback.v1.json)", s.Raw),
+			stream(EventsStream, "faxpipe.events.>", "Normalized fax events, CloudEvents 1.0 (schemas/fax-event.v1.json)", s.Events),
+			stream(DocumentsStream, "faxpipe.documents.>", "Fax document stored/failed announcements (schemas/fax-document.v1.json)", s.Documents),
+			stream(RejectedStream, "faxpipe.rejected.>", "Raw callbacks rejected, with the reason (schemas/rejected.v1.json)", s.Rejected),
+		},
+		Dedupe: jetstream.KeyValueConfig{
+			Bucket:      DedupeBucket,
+			Description: "Event ids already published, for exactly-once output",
+			TTL:         s.DedupeTTL,
+			Storage:     jetstream.FileStorage,
+			Replicas:    s.Replicas,
+			History:     1,
+		},
+		Documents: jetstream.ObjectStoreConfig{
+			Bucket:      DocumentBucket,
+			Description: "Received fax documents, {provider}/{account}/{fax_id}.{ext}",
+			Storage:     jetstream.FileStorage,
+			Replicas:    s.Replicas,
+			MaxBytes:    int64(s.DocumentStore.MaxBytes),
+			TTL:         s.DocumentStore.MaxAge,
+		},
+	}
+}
+
+// Ensure creates every stream and bucket, or updates it to this
+// configuration. It is idempotent and safe to run from every replica of every
+// service at once.
+func (t Topology) Ensure(ctx context.Context, js jetstream.JetStream) error {
+	for _, sc := range t.Streams {
+		if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {
+			return fmt.Errorf("stream %s: %w", sc.Name, err)
+		}
+	}
+	if _, err := js.CreateOrUpdateKeyValue(ctx, t.Dedupe); err != nil {
+		return fmt.Errorf("kv %s: %w", t.Dedupe.Bucket, err)
+	}
+	if _, err := js.CreateOrUpdateObjectStore(ctx, t.Documents); err != nil {
+		return fmt.Errorf("object store %s: %w", t.Documents.Bucket, err)
+	}
+	return nil
+}
+
+// Check reports an error unless every stream of the topology exists. It is
+// the readiness probe's view of the broker.
+func (t Topology) Check(ctx context.Context, js jetstream.JetStream) error {
+	for _, sc := range t.Streams {
+		if _, err := js.Stream(ctx, sc.Name); err != nil {
+			return fmt.Errorf("stream %s: %w", sc.Name, err)
+		}
+	}
+	return nil
+}
+
+// EnsureWithRetry runs Ensure until it succeeds or ctx ends, backing off
+// between attempts, so a service can start before its broker is reachable.
+func (t Topology) EnsureWithRetry(ctx context.Context, js jetstream.JetStream, onErr func(error)) error {
+	b := backoff.NewExponentialBackOff(
+		backoff.WithInitialInterval(250*time.Millisecond),
+		backoff.WithMaxInterval(5*time.Second),
+		backoff.WithMaxElapsedTime(0),
+	)
+	return backoff.RetryNotify(func() error {
+		if err := t.Ensure(ctx, js); err != nil {
+			if ctx.Err() != nil {
+				return backoff.Permanent(ctx.Err())
+			}
+			return err
+		}
+		return nil
+	}, backoff.WithContext(b, ctx), func(err error, _ time.Duration) { onErr(err) })
+}
