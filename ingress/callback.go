@@ -1,0 +1,83 @@
+package ingress
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"go.uber.org/zap"
+
+	"github.com/faxpipe/faxpipe/pkg/fax"
+)
+
+// handleCallback captures one provider callback, publishes its envelope and
+// answers as the provider expects. The order of checks is the order of the
+// answers: 404 unknown provider or account, 405 method, 429 rate, 413 size,
+// 503 broker, 200 stored. Nothing is published unless the answer is 200 or
+// 503.
+func (s *Server) handleCallback() echo.HandlerFunc {
+	return func(c echo.Context) error {
+		provider, account := fax.Provider(c.Param("provider")), c.Param("account")
+		spec, ok := s.deps.Callbacks[provider]
+		if !ok {
+			return echo.NewHTTPError(http.StatusNotFound, "unknown provider")
+		}
+		acct, ok := s.accounts[accountKey{provider, account}]
+		if !ok {
+			return echo.NewHTTPError(http.StatusNotFound, "unknown account")
+		}
+		setLabels(c, string(provider), account)
+		if !slices.Contains(spec.Methods, c.Request().Method) {
+			c.Response().Header().Set("Allow", strings.Join(spec.Methods, ", "))
+			return echo.NewHTTPError(http.StatusMethodNotAllowed, "method not allowed")
+		}
+		if retry, ok := s.limits.allow(provider, account, c.RealIP()); !ok {
+			c.Response().Header().Set("Retry-After", seconds(retry))
+			return echo.NewHTTPError(http.StatusTooManyRequests, "rate limit exceeded")
+		}
+		body, err := readBody(c.Request(), int64(s.cfg.BodyLimit))
+		if err != nil {
+			return err
+		}
+		env := capture(c, requestIDOf(c), provider, body, append(spec.SecretQueryParams, acct.SecretQueryParams...), s.deps.Digester)
+		if err := s.publish(c.Request().Context(), env); err != nil {
+			s.deps.Log.Warn("publish failed; answering 503", zap.String("request_id", env.ID), zap.Error(err))
+			c.Response().Header().Set("Retry-After", seconds(s.cfg.RetryAfter))
+			return echo.NewHTTPError(http.StatusServiceUnavailable, "temporarily unable to store the callback; retry later")
+		}
+		return answer(c, spec.Answer)
+	}
+}
+
+// publish stores env in the raw stream within the publish timeout.
+func (s *Server) publish(ctx context.Context, env *fax.Envelope) error {
+	data, err := json.Marshal(env)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.PublishTimeout)
+	defer cancel()
+	s.metrics.inFlight.Inc()
+	defer s.metrics.inFlight.Dec()
+	start := time.Now()
+	_, err = s.deps.Publisher.Publish(ctx, env.Subject(), env.ID, data)
+	s.metrics.publishSeconds.Observe(time.Since(start).Seconds())
+	return err
+}
+
+func answer(c echo.Context, a fax.Answer) error {
+	if a.ContentType == "" {
+		return c.NoContent(http.StatusOK)
+	}
+	return c.Blob(http.StatusOK, a.ContentType, a.Body)
+}
+
+// seconds formats d for Retry-After, rounding up to at least one second.
+func seconds(d time.Duration) string {
+	return strconv.Itoa(max(1, int((d+time.Second-1)/time.Second)))
+}

@@ -1,0 +1,55 @@
+package ingress
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/faxpipe/faxpipe/pkg/fax"
+)
+
+// readBody reads the whole body, refusing (413) more than limit bytes.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "body too large")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "body too large")
+	case err != nil:
+		// The client went away or stalled past the read timeout. That may be a
+		// transient network fault, so the answer asks for a retry, never a 4xx.
+		return nil, echo.NewHTTPError(http.StatusServiceUnavailable, "could not read the body; retry").SetInternal(err)
+	}
+	return body, nil
+}
+
+// capture turns the request into its raw envelope: byte-exact body and
+// query, every header, with secrets replaced by their keyed digest.
+func capture(c echo.Context, id string, p fax.Provider, body []byte, secretParams []string, d *fax.Digester) *fax.Envelope {
+	r := c.Request()
+	query, redQuery := fax.RedactQuery(r.URL.RawQuery, secretParams, d)
+	headers, redHeaders := fax.RedactHeaders(r.Header, d)
+	if r.Host != "" {
+		headers["Host"] = []string{r.Host}
+	}
+	return &fax.Envelope{
+		Schema:     fax.EnvelopeSchema,
+		ID:         id,
+		ReceivedAt: time.Now().UTC(),
+		Provider:   p,
+		Account:    c.Param("account"),
+		Method:     r.Method,
+		Path:       r.URL.EscapedPath(),
+		Query:      query,
+		Headers:    headers,
+		RemoteAddr: r.RemoteAddr,
+		Body:       body,
+		Redacted:   append(append([]fax.Redaction{}, redHeaders...), redQuery...),
+	}
+}

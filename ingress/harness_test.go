@@ -1,0 +1,180 @@
+package ingress_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/faxpipe/faxpipe/ingress"
+	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider"
+	"github.com/faxpipe/faxpipe/pkg/stream"
+	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
+)
+
+// Demo credentials of the test accounts; none may appear in a stored envelope.
+const (
+	sfaxAPIKey    = "5787A4EDBCDE46F9D6D2E067AC7097DC"
+	gofaxUser     = "gofax"
+	gofaxPassword = "s3cret-gofax-password"
+	gofaxURLParam = "secret"
+	gofaxURLValue = "s3cret-url-value-42"
+	pipelineKey   = "test-pipeline-key-0123456789abcdef"
+)
+
+func testDigester(t testing.TB) *fax.Digester {
+	d, err := fax.NewDigester("k1", []byte(pipelineKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func testAccounts() []config.Account {
+	return []config.Account{
+		{Provider: fax.Sfax, ID: "demo"},
+		{Provider: fax.GoFax, ID: "demo", SecretQueryParams: []string{gofaxURLParam}},
+		{Provider: fax.EFax, ID: "demo"},
+		{Provider: fax.EFax, ID: "other"},
+	}
+}
+
+func testIngressConfig() config.Ingress {
+	c := config.Default().Ingress
+	c.Listen = "127.0.0.1:0"
+	c.RateLimit = config.RateLimit{} // off unless a test turns it on
+	c.PublishTimeout = time.Second
+	c.ShutdownTimeout = 5 * time.Second
+	return c
+}
+
+// harness is an ingress on a loopback port publishing to an in-process
+// JetStream server.
+type harness struct {
+	t    *testing.T
+	nats *streamtest.Server
+	conn *stream.Conn
+	base string
+	logs *observer.ObservedLogs
+	stop func()
+}
+
+func newHarness(t *testing.T, mutate func(*config.Ingress)) *harness {
+	t.Helper()
+	ns := streamtest.Start(t)
+	cfg := testIngressConfig()
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	conn := streamtest.Connect(t, ns, config.Default().Streams)
+	h := &harness{t: t, nats: ns, conn: conn}
+	h.base, h.logs, h.stop = startIngress(t, cfg, stream.NewPublisher(conn, stream.RawStream))
+	return h
+}
+
+// startIngress runs an ingress until the test ends and returns its base URL,
+// its logs, and a function that stops it gracefully and waits.
+func startIngress(t *testing.T, cfg config.Ingress, pub ingress.Publisher) (string, *observer.ObservedLogs, func()) {
+	t.Helper()
+	core, logs := observer.New(zap.DebugLevel)
+	srv, err := ingress.New(cfg, ingress.Deps{
+		Publisher: pub,
+		Accounts:  testAccounts(),
+		Callbacks: provider.Callbacks,
+		Digester:  testDigester(t),
+		Log:       zap.New(core),
+		Registry:  prometheus.NewRegistry(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("ingress Run: %v", err)
+		}
+	}
+	t.Cleanup(stop)
+	return "http://" + srv.Addr().String(), logs, stop
+}
+
+// do sends a request and returns the answer with its body read.
+func do(t testing.TB, req *http.Request) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+func newRequest(t testing.TB, method, url, body string) *http.Request {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+// envelopes reads every envelope stored in FAXPIPE_RAW.
+func (h *harness) envelopes() []fax.Envelope {
+	h.t.Helper()
+	var out []fax.Envelope
+	for _, m := range streamtest.Messages(h.t, h.conn.JS, stream.RawStream) {
+		var e fax.Envelope
+		if err := json.Unmarshal(m.Data, &e); err != nil {
+			h.t.Fatalf("stored message %d is not an envelope: %v", m.Sequence, err)
+		}
+		if got, want := m.Header.Get("Nats-Msg-Id"), e.ID; got != want {
+			h.t.Errorf("Nats-Msg-Id = %q, want the envelope id %q", got, want)
+		}
+		if got, want := m.Subject, e.Subject(); got != want {
+			h.t.Errorf("subject = %q, want %q", got, want)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// rawStreamBytes is every stored message concatenated, for secret scans.
+func (h *harness) rawStreamBytes() string {
+	var b strings.Builder
+	for _, m := range streamtest.Messages(h.t, h.conn.JS, stream.RawStream) {
+		b.Write(m.Data)
+		for k, vs := range m.Header {
+			b.WriteString(k + strings.Join(vs, ""))
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,35 @@
+package ingress
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+type metrics struct {
+	requests       *prometheus.CounterVec
+	publishSeconds prometheus.Histogram
+	inFlight       prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "faxpipe", Subsystem: "ingress", Name: "requests_total",
+			Help: "Callback requests by provider, account and HTTP status code (unknown accounts count as provider=account=\"unknown\").",
+		}, []string{"provider", "account", "code"}),
+		publishSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "faxpipe", Subsystem: "ingress", Name: "publish_duration_seconds",
+			Help:    "Time from publishing a raw envelope to JetStream's acknowledgement (or failure).",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "faxpipe", Subsystem: "ingress", Name: "in_flight_publishes",
+			Help: "Raw envelopes published and not yet acknowledged.",
+		}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.publishSeconds, m.inFlight} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}

@@ -1,0 +1,105 @@
+package ingress
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+	"go.uber.org/zap"
+)
+
+const (
+	ctxRequestID = "faxpipe.request_id"
+	ctxProvider  = "faxpipe.provider"
+	ctxAccount   = "faxpipe.account"
+	unknownLabel = "unknown"
+)
+
+// requestID gives every request a UUIDv7, answered in X-Request-Id. For a
+// callback it is also the envelope id, so a log line leads to the stream.
+func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := uuid.NewV7()
+		if err != nil {
+			return err
+		}
+		c.Set(ctxRequestID, id.String())
+		c.Response().Header().Set(echo.HeaderXRequestID, id.String())
+		return next(c)
+	}
+}
+
+func requestIDOf(c echo.Context) string {
+	id, _ := c.Get(ctxRequestID).(string)
+	return id
+}
+
+// setLabels records which known account a request is for; requests to
+// unknown ones are counted as "unknown" to keep metric cardinality bounded.
+func setLabels(c echo.Context, provider, account string) {
+	c.Set(ctxProvider, provider)
+	c.Set(ctxAccount, account)
+}
+
+func labelsOf(c echo.Context) (string, string) {
+	p, ok := c.Get(ctxProvider).(string)
+	if !ok {
+		return unknownLabel, unknownLabel
+	}
+	a, _ := c.Get(ctxAccount).(string)
+	return p, a
+}
+
+// accessLog writes one line per request and counts it. The query string is
+// never logged: it may carry a credential.
+func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		status := c.Response().Status
+		provider, account := labelsOf(c)
+		s.metrics.requests.WithLabelValues(provider, account, strconv.Itoa(status)).Inc()
+		lvl := zap.InfoLevel
+		if status >= 500 {
+			lvl = zap.WarnLevel
+		}
+		s.deps.Log.Log(lvl, "callback",
+			zap.String("request_id", requestIDOf(c)),
+			zap.String("provider", provider),
+			zap.String("account", account),
+			zap.String("method", c.Request().Method),
+			zap.String("path", c.Request().URL.EscapedPath()),
+			zap.Int("status", status),
+			zap.Duration("latency", time.Since(start)),
+			zap.Int64("bytes_in", c.Request().ContentLength),
+			zap.String("client", c.RealIP()),
+		)
+		return nil
+	}
+}
+
+// errorHandler answers errors as small JSON documents without internals.
+func (s *Server) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code, msg := http.StatusInternalServerError, "internal error"
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		code = he.Code
+		if m, ok := he.Message.(string); ok {
+			msg = m
+		}
+	} else {
+		s.deps.Log.Error("unhandled error", zap.String("request_id", requestIDOf(c)), zap.Error(err))
+	}
+	if err := c.JSON(code, map[string]string{"error": msg, "request_id": requestIDOf(c)}); err != nil {
+		s.deps.Log.Debug("writing error answer", zap.Error(err))
+	}
+}

@@ -1,0 +1,60 @@
+package ingress
+
+import (
+	"net"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"go.uber.org/zap"
+)
+
+// newEcho builds the public HTTP surface. Everything the ingress answers is
+// listed here.
+func (s *Server) newEcho() (*echo.Echo, error) {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.errorHandler
+	extractor, err := ipExtractor(s.cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	e.IPExtractor = extractor
+
+	e.Use(
+		s.requestID,
+		s.accessLog,
+		middleware.RecoverWithConfig(middleware.RecoverConfig{
+			DisableStackAll:   true,
+			DisablePrintStack: true,
+			LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+				s.deps.Log.Error("panic in handler", zap.String("request_id", requestIDOf(c)), zap.Error(err), zap.ByteString("stack", stack))
+				return err
+			},
+		}),
+	)
+
+	e.Any("/callbacks/:provider/:account", s.handleCallback())
+	e.RouteNotFound("/*", notFound)
+	return e, nil
+}
+
+func notFound(c echo.Context) error {
+	return echo.NewHTTPError(http.StatusNotFound, "no such callback URL: use /callbacks/{provider}/{account}")
+}
+
+// ipExtractor believes X-Forwarded-For only from the trusted proxy ranges.
+func ipExtractor(cidrs []string) (echo.IPExtractor, error) {
+	if len(cidrs) == 0 {
+		return echo.ExtractIPDirect(), nil
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, c := range cidrs {
+		_, n, err := net.ParseCIDR(c)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...), nil
+}

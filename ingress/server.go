@@ -1,0 +1,144 @@
+// Package ingress is faxpipe's public face: an Echo server that captures
+// each provider callback byte-exact into a raw envelope, publishes it to
+// FAXPIPE_RAW, and answers 200 only once JetStream has acknowledged it.
+// It keeps no state: any number of replicas can run side by side.
+package ingress
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/fax"
+)
+
+// Publisher stores a raw envelope durably. Publish blocks until the stream
+// acknowledged data (returning its sequence) or fails; any error is
+// transient from the provider's point of view.
+type Publisher interface {
+	Publish(ctx context.Context, subject, msgID string, data []byte) (uint64, error)
+}
+
+// Deps are what the ingress needs from the rest of the process.
+type Deps struct {
+	Publisher Publisher
+	Accounts  []config.Account
+	Callbacks map[fax.Provider]fax.CallbackSpec
+	Digester  *fax.Digester
+	Log       *zap.Logger
+	Registry  prometheus.Registerer
+}
+
+// Server is the ingress. Create it with New and start it with Run.
+type Server struct {
+	cfg      config.Ingress
+	deps     Deps
+	echo     *echo.Echo
+	accounts map[accountKey]config.Account
+	limits   *limiter
+	metrics  *metrics
+	ln       net.Listener
+	serving  atomic.Bool
+}
+
+type accountKey struct {
+	provider fax.Provider
+	id       string
+}
+
+// New builds the ingress and its routes. It does not listen yet.
+func New(cfg config.Ingress, deps Deps) (*Server, error) {
+	m, err := newMetrics(deps.Registry)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:      cfg,
+		deps:     deps,
+		accounts: make(map[accountKey]config.Account, len(deps.Accounts)),
+		limits:   newLimiter(cfg.RateLimit),
+		metrics:  m,
+	}
+	for _, a := range deps.Accounts {
+		s.accounts[accountKey{a.Provider, a.ID}] = a
+	}
+	s.echo, err = s.newEcho()
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Handler is the whole public HTTP surface, for tests and benchmarks.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Listen binds the public address; Addr is valid afterwards.
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	return nil
+}
+
+// Addr is the bound public address (after Listen).
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Ready reports an error unless the server is accepting callbacks.
+func (s *Server) Ready(context.Context) error {
+	if !s.serving.Load() {
+		return errors.New("ingress is not serving")
+	}
+	return nil
+}
+
+// Run serves callbacks until ctx ends, then shuts down gracefully: it stops
+// accepting connections and waits, up to the configured shutdown timeout,
+// for in-flight callbacks to be published and answered.
+func (s *Server) Run(ctx context.Context) error {
+	if s.ln == nil {
+		if err := s.Listen(); err != nil {
+			return err
+		}
+	}
+	srv := &http.Server{
+		Handler:           s.echo,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          zap.NewStdLog(s.deps.Log.Named("http")),
+	}
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	defer stopSweep()
+	go s.limits.sweep(sweepCtx)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(s.ln) }()
+	s.serving.Store(true)
+	s.deps.Log.Info("ingress listening", zap.String("addr", s.ln.Addr().String()))
+	select {
+	case err := <-errc:
+		s.serving.Store(false)
+		return err
+	case <-ctx.Done():
+	}
+	s.serving.Store(false)
+	s.deps.Log.Info("ingress draining", zap.Duration("timeout", s.cfg.ShutdownTimeout))
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	s.deps.Log.Info("ingress stopped")
+	return nil
+}

@@ -1,0 +1,116 @@
+// Package streamtest runs an in-process JetStream server for tests, with
+// its store in a temporary directory, and reads back what landed in it.
+package streamtest
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/stream"
+)
+
+// Server is an embedded JetStream server owned by one test.
+type Server struct {
+	t   testing.TB
+	cfg config.Embedded
+	emb *stream.Embedded
+}
+
+// Start starts a server on a free loopback port; t.Cleanup stops it.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	cfg := config.Default().NATS.Embedded
+	cfg.Port = freePort(t)
+	cfg.DataDir = t.TempDir()
+	s := &Server{t: t, cfg: cfg}
+	s.start()
+	t.Cleanup(s.Stop)
+	return s
+}
+
+func (s *Server) start() {
+	s.t.Helper()
+	emb, err := stream.StartEmbedded(s.cfg)
+	if err != nil {
+		s.t.Fatalf("start nats-server: %v", err)
+	}
+	s.emb = emb
+}
+
+// URL is the server's client URL; it survives Restart.
+func (s *Server) URL() string { return "nats://127.0.0.1:" + strconv.Itoa(s.cfg.Port) }
+
+// Stop shuts the server down (the broker is "down" until Restart).
+func (s *Server) Stop() {
+	if s.emb != nil {
+		s.emb.Shutdown()
+		s.emb = nil
+	}
+}
+
+// Restart starts the server again on the same port with the same store.
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.Stop()
+	s.start()
+}
+
+// Connect returns a connection to s with the topology of streams ensured;
+// t.Cleanup closes it.
+func Connect(t testing.TB, s *Server, streams config.Streams, opts ...jetstream.JetStreamOpt) *stream.Conn {
+	t.Helper()
+	cfg := config.Default().NATS
+	cfg.ReconnectWait = 50 * time.Millisecond
+	c, err := stream.Connect(s.URL(), cfg, "test", zap.NewNop(), opts...)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() { c.Close(time.Second) })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := stream.NewTopology(streams).Ensure(ctx, c.JS); err != nil {
+		t.Fatalf("topology: %v", err)
+	}
+	return c
+}
+
+// Messages returns every message stored in the named stream, in order.
+func Messages(t testing.TB, js jetstream.JetStream, name string) []*jetstream.RawStreamMsg {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := js.Stream(ctx, name)
+	if err != nil {
+		t.Fatalf("stream %s: %v", name, err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		t.Fatalf("stream %s info: %v", name, err)
+	}
+	var out []*jetstream.RawStreamMsg
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
+		m, err := st.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatalf("stream %s seq %d: %v", name, seq, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("free port: %v", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
