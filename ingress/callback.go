@@ -27,7 +27,8 @@ func (s *Server) handleCallback() echo.HandlerFunc {
 		if !ok {
 			return echo.NewHTTPError(http.StatusNotFound, "unknown provider")
 		}
-		acct, ok := s.accounts[accountKey{provider, account}]
+		key := accountKey{provider, account}
+		acct, ok := s.accounts[key]
 		if !ok {
 			return echo.NewHTTPError(http.StatusNotFound, "unknown account")
 		}
@@ -36,7 +37,7 @@ func (s *Server) handleCallback() echo.HandlerFunc {
 			c.Response().Header().Set("Allow", strings.Join(spec.Methods, ", "))
 			return echo.NewHTTPError(http.StatusMethodNotAllowed, "method not allowed")
 		}
-		if retry, ok := s.limits.allow(provider, account, c.RealIP()); !ok {
+		if retry, ok := s.limits.allow(key, c.RealIP()); !ok {
 			c.Response().Header().Set("Retry-After", seconds(retry))
 			return echo.NewHTTPError(http.StatusTooManyRequests, "rate limit exceeded")
 		}

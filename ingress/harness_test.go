@@ -84,15 +84,21 @@ func newHarness(t *testing.T, mutate func(*config.Ingress)) *harness {
 
 // startIngress runs an ingress until the test ends and returns its base URL,
 // its logs, and a function that stops it gracefully and waits.
-func startIngress(t *testing.T, cfg config.Ingress, pub ingress.Publisher) (string, *observer.ObservedLogs, func()) {
+func startIngress(t testing.TB, cfg config.Ingress, pub ingress.Publisher) (string, *observer.ObservedLogs, func()) {
 	t.Helper()
 	core, logs := observer.New(zap.DebugLevel)
+	base, stop := startIngressLogging(t, cfg, pub, zap.New(core))
+	return base, logs, stop
+}
+
+func startIngressLogging(t testing.TB, cfg config.Ingress, pub ingress.Publisher, log *zap.Logger) (string, func()) {
+	t.Helper()
 	srv, err := ingress.New(cfg, ingress.Deps{
 		Publisher: pub,
 		Accounts:  testAccounts(),
 		Callbacks: provider.Callbacks,
 		Digester:  testDigester(t),
-		Log:       zap.New(core),
+		Log:       log,
 		Registry:  prometheus.NewRegistry(),
 	})
 	if err != nil {
@@ -116,7 +122,7 @@ func startIngress(t *testing.T, cfg config.Ingress, pub ingress.Publisher) (stri
 		}
 	}
 	t.Cleanup(stop)
-	return "http://" + srv.Addr().String(), logs, stop
+	return "http://" + srv.Addr().String(), stop
 }
 
 // do sends a request and returns the answer with its body read.

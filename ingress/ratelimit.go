@@ -2,27 +2,38 @@ package ingress
 
 import (
 	"context"
+	"hash/maphash"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
-	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
-// maxClients bounds the per-client limiters kept in memory; past it, idle
-// clients are forgotten first and a flood of new addresses shares one bucket.
-const maxClients = 50_000
+// maxClientsPerShard bounds the per-client limiters kept in memory; past it,
+// a flood of new addresses shares one bucket per shard until idle clients
+// are forgotten.
+const maxClientsPerShard = 2048
+
+// clientShards spreads client limiters over independent locks so that
+// concurrent callbacks do not queue on one mutex.
+const clientShards = 32
 
 // clientIdle is how long a client's limiter is kept after its last request.
 const clientIdle = 10 * time.Minute
 
-// limiter holds a token bucket per account and per client address.
+// limiter holds a token bucket per account and per client address. It is
+// safe for concurrent use.
 type limiter struct {
 	cfg      config.RateLimit
+	accounts map[accountKey]*rate.Limiter // fixed at start: read without a lock
+	seed     maphash.Seed
+	shards   [clientShards]clientShard
+}
+
+type clientShard struct {
 	mu       sync.Mutex
-	accounts map[accountKey]*rate.Limiter
 	clients  map[string]*clientBucket
 	overflow *rate.Limiter
 }
@@ -32,48 +43,46 @@ type clientBucket struct {
 	seen time.Time
 }
 
-func newLimiter(cfg config.RateLimit) *limiter {
-	return &limiter{
-		cfg:      cfg,
-		accounts: map[accountKey]*rate.Limiter{},
-		clients:  map[string]*clientBucket{},
-		overflow: rate.NewLimiter(rate.Limit(cfg.ClientRPS), cfg.ClientBurst),
+func newLimiter(cfg config.RateLimit, accounts []accountKey) *limiter {
+	l := &limiter{cfg: cfg, accounts: map[accountKey]*rate.Limiter{}, seed: maphash.MakeSeed()}
+	if cfg.AccountRPS > 0 {
+		for _, a := range accounts {
+			l.accounts[a] = rate.NewLimiter(rate.Limit(cfg.AccountRPS), cfg.AccountBurst)
+		}
 	}
+	for i := range l.shards {
+		l.shards[i].clients = map[string]*clientBucket{}
+		l.shards[i].overflow = rate.NewLimiter(rate.Limit(cfg.ClientRPS), cfg.ClientBurst)
+	}
+	return l
 }
 
-// allow takes a token for the account and the client; when either is out
-// it returns false and how long to wait.
-func (l *limiter) allow(p fax.Provider, account, client string) (time.Duration, bool) {
+// allow takes a token for the client and one for the account; when either
+// is out it returns false and how long to wait.
+func (l *limiter) allow(account accountKey, client string) (time.Duration, bool) {
 	now := time.Now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.cfg.ClientRPS > 0 {
 		if lim := l.client(client, now); !lim.AllowN(now, 1) {
 			return retryIn(lim), false
 		}
 	}
-	if l.cfg.AccountRPS > 0 {
-		key := accountKey{p, account}
-		lim, ok := l.accounts[key]
-		if !ok {
-			lim = rate.NewLimiter(rate.Limit(l.cfg.AccountRPS), l.cfg.AccountBurst)
-			l.accounts[key] = lim
-		}
-		if !lim.AllowN(now, 1) {
-			return retryIn(lim), false
-		}
+	if lim, ok := l.accounts[account]; ok && !lim.AllowN(now, 1) {
+		return retryIn(lim), false
 	}
 	return 0, true
 }
 
 func (l *limiter) client(addr string, now time.Time) *rate.Limiter {
-	b, ok := l.clients[addr]
+	sh := &l.shards[maphash.String(l.seed, addr)%clientShards]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	b, ok := sh.clients[addr]
 	if !ok {
-		if len(l.clients) >= maxClients {
-			return l.overflow
+		if len(sh.clients) >= maxClientsPerShard {
+			return sh.overflow
 		}
 		b = &clientBucket{lim: rate.NewLimiter(rate.Limit(l.cfg.ClientRPS), l.cfg.ClientBurst)}
-		l.clients[addr] = b
+		sh.clients[addr] = b
 	}
 	b.seen = now
 	return b.lim
@@ -92,13 +101,19 @@ func (l *limiter) sweep(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			l.mu.Lock()
-			for addr, b := range l.clients {
-				if now.Sub(b.seen) > clientIdle {
-					delete(l.clients, addr)
-				}
+			for i := range l.shards {
+				l.shards[i].forgetIdle(now)
 			}
-			l.mu.Unlock()
+		}
+	}
+}
+
+func (sh *clientShard) forgetIdle(now time.Time) {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	for addr, b := range sh.clients {
+		if now.Sub(b.seen) > clientIdle {
+			delete(sh.clients, addr)
 		}
 	}
 }

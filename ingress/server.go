@@ -63,12 +63,15 @@ func New(cfg config.Ingress, deps Deps) (*Server, error) {
 		cfg:      cfg,
 		deps:     deps,
 		accounts: make(map[accountKey]config.Account, len(deps.Accounts)),
-		limits:   newLimiter(cfg.RateLimit),
 		metrics:  m,
 	}
+	keys := make([]accountKey, 0, len(deps.Accounts))
 	for _, a := range deps.Accounts {
-		s.accounts[accountKey{a.Provider, a.ID}] = a
+		key := accountKey{a.Provider, a.ID}
+		s.accounts[key] = a
+		keys = append(keys, key)
 	}
+	s.limits = newLimiter(cfg.RateLimit, keys)
 	s.echo, err = s.newEcho()
 	if err != nil {
 		return nil, err

@@ -1,0 +1,139 @@
+package ingress_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/logging"
+	"github.com/faxpipe/faxpipe/pkg/stream"
+	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
+)
+
+// benchClients is the number of concurrent clients of every load below.
+const benchClients = 64
+
+// BenchmarkCallbacks measures, with the same payload and concurrency in one
+// run: the ingress end to end (HTTP in, JetStream ack, 200 out); a no-op
+// Echo handler that reads the body (the HTTP limit of this machine); and a
+// pipelined JetStream publish loop of the same envelope (the broker limit).
+// Compare the req/s figures side by side; absolute numbers drift.
+func BenchmarkCallbacks(b *testing.B) {
+	body := efaxInbound
+	b.Run("noop-echo", func(b *testing.B) {
+		e := echo.New()
+		e.POST("/callbacks/efax/demo", func(c echo.Context) error {
+			if _, err := io.Copy(io.Discard, c.Request().Body); err != nil {
+				return err
+			}
+			return c.JSONBlob(http.StatusOK, []byte(`{"status":"SUCCESS"}`))
+		})
+		base := serveBench(b, e)
+		loadHTTP(b, base+"/callbacks/efax/demo", body)
+	})
+	b.Run("ingress", func(b *testing.B) {
+		ns := streamtest.Start(b)
+		conn := streamtest.Connect(b, ns, config.Default().Streams,
+			jetstream.WithPublishAsyncMaxPending(4096), jetstream.WithPublishAsyncTimeout(3*time.Second))
+		cfg := testIngressConfig()
+		cfg.RateLimit = config.RateLimit{AccountRPS: 1e9, AccountBurst: 1e9, ClientRPS: 1e9, ClientBurst: 1e9}
+		// A production logger: one JSON line per callback, written out.
+		log, err := logging.New(io.Discard, "info", "json")
+		if err != nil {
+			b.Fatal(err)
+		}
+		base, _ := startIngressLogging(b, cfg, stream.NewPublisher(conn, stream.RawStream), log)
+		loadHTTP(b, base+"/callbacks/efax/demo", body)
+	})
+	b.Run("jetstream-publish", func(b *testing.B) {
+		ns := streamtest.Start(b)
+		conn := streamtest.Connect(b, ns, config.Default().Streams,
+			jetstream.WithPublishAsyncMaxPending(4096), jetstream.WithPublishAsyncTimeout(3*time.Second))
+		pub := stream.NewPublisher(conn, stream.RawStream)
+		env := []byte(strings.Repeat("e", 1400)) // the size of the ingress's envelope of body
+		var n atomic.Int64
+		run(b, func() error {
+			_, err := pub.Publish(context.Background(), "faxpipe.raw.efax.demo", "m"+itoa(n.Add(1)), env)
+			return err
+		})
+	})
+}
+
+func serveBench(b *testing.B, h http.Handler) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &http.Server{Handler: h}
+	go func() { _ = srv.Serve(ln) }()
+	b.Cleanup(func() { _ = srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+func loadHTTP(b *testing.B, url, body string) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: benchClients, MaxConnsPerHost: benchClients}}
+	run(b, func() error {
+		resp, err := client.Post(url, "application/json", strings.NewReader(body))
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return &statusError{resp.StatusCode}
+		}
+		return nil
+	})
+}
+
+type statusError struct{ code int }
+
+func (e *statusError) Error() string { return "status " + itoa(int64(e.code)) }
+
+// run calls op b.N times from benchClients goroutines and reports
+// throughput and latency percentiles.
+func run(b *testing.B, op func() error) {
+	b.Helper()
+	lat := make([]time.Duration, b.N)
+	var next atomic.Int64
+	var failed atomic.Value
+	b.SetParallelism((benchClients + 1) / max(1, runtimeProcs()))
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			t0 := time.Now()
+			if err := op(); err != nil {
+				failed.Store(err)
+			}
+			if i := next.Add(1) - 1; i < int64(len(lat)) {
+				lat[i] = time.Since(t0)
+			}
+		}
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if err, ok := failed.Load().(error); ok {
+		b.Fatalf("an operation failed: %v", err)
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,309 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+const exampleConfig = "deploy/config/faxpipe.example.yaml"
+
+// instance is `faxpipe all` started through run, on free loopback ports.
+type instance struct {
+	ingress, admin, nats string
+	stderr               *syncBuffer
+	stop                 func() error
+}
+
+func startAll(t *testing.T, env map[string]string) *instance {
+	t.Helper()
+	in := &instance{stderr: &syncBuffer{}}
+	ports := freePorts(t, 3)
+	in.ingress = "http://127.0.0.1:" + ports[0]
+	in.admin = "http://127.0.0.1:" + ports[1]
+	in.nats = "nats://127.0.0.1:" + ports[2]
+	vars := map[string]string{
+		"FAXPIPE_INGRESS_LISTEN":         "127.0.0.1:" + ports[0],
+		"FAXPIPE_ADMIN_LISTEN":           "127.0.0.1:" + ports[1],
+		"FAXPIPE_NATS_EMBEDDED_PORT":     ports[2],
+		"FAXPIPE_NATS_EMBEDDED_DATA_DIR": t.TempDir(),
+		"FAXPIPE_LOG_FORMAT":             "json",
+	}
+	for k, v := range env {
+		vars[k] = v
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-config", exampleConfig, "all"}, func(k string) string { return vars[k] }, io.Discard, in.stderr)
+	}()
+	var once sync.Once
+	var runErr error
+	in.stop = func() error {
+		once.Do(func() { cancel(); runErr = <-done })
+		return runErr
+	}
+	t.Cleanup(func() { _ = in.stop() })
+	waitReady(t, in, done)
+	return in
+}
+
+func waitReady(t *testing.T, in *instance, done chan error) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			t.Fatalf("run returned before ready: %v\n%s", err, in.stderr)
+		default:
+		}
+		if resp, err := http.Get(in.admin + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("not ready within 30s\n%s", in.stderr)
+}
+
+func TestRunAllServesEveryProvider(t *testing.T) {
+	in := startAll(t, nil)
+	callbacks := []struct {
+		name, method, path, contentType, body, wantBody string
+	}{
+		{"sfax", "GET", "/callbacks/sfax/demo?token=abc&apikey=5787A4EDBCDE46F9D6D2E067AC7097DC&faxid=2150102030405000000", "", "", ""},
+		{"gofax", "POST", "/callbacks/gofax/demo", "application/x-www-form-urlencoded", "FaxID=4851543&Message=COMPLETE", ""},
+		{"efax", "POST", "/callbacks/efax/demo", "application/json", `{"event_type":"PING"}`, `{"status":"SUCCESS"}`},
+	}
+	for _, c := range callbacks {
+		req, err := http.NewRequest(c.method, in.ingress+c.path, strings.NewReader(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.contentType != "" {
+			req.Header.Set("Content-Type", c.contentType)
+		}
+		status, body := get(t, req)
+		if status != 200 || body != c.wantBody {
+			t.Errorf("%s: %d %q, want 200 %q", c.name, status, body, c.wantBody)
+		}
+	}
+
+	nc, err := nats.Connect(in.nats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"FAXPIPE_RAW", "FAXPIPE_EVENTS", "FAXPIPE_DOCUMENTS", "FAXPIPE_REJECTED"} {
+		st, err := js.Stream(context.Background(), name)
+		if err != nil {
+			t.Fatalf("stream %s: %v", name, err)
+		}
+		if name == "FAXPIPE_RAW" {
+			if got := st.CachedInfo().State.Msgs; got != 3 {
+				t.Errorf("FAXPIPE_RAW holds %d messages, want 3", got)
+			}
+		}
+	}
+	if _, err := js.KeyValue(context.Background(), "faxpipe-dedupe"); err != nil {
+		t.Errorf("kv faxpipe-dedupe: %v", err)
+	}
+	if _, err := js.ObjectStore(context.Background(), "faxpipe-documents"); err != nil {
+		t.Errorf("object store faxpipe-documents: %v", err)
+	}
+
+	req, _ := http.NewRequest("GET", in.admin+"/metrics", nil)
+	_, metrics := get(t, req)
+	for _, want := range []string{
+		`faxpipe_ingress_requests_total{account="demo",code="200",provider="sfax"} 1`,
+		`faxpipe_ingress_requests_total{account="demo",code="200",provider="efax"} 1`,
+		`faxpipe_ingress_publish_duration_seconds_count 3`,
+		`faxpipe_ingress_in_flight_publishes 0`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	req, _ = http.NewRequest("GET", in.ingress+"/metrics", nil)
+	if status, _ := get(t, req); status != 404 {
+		t.Errorf("/metrics on the public port: %d, want 404", status)
+	}
+	if err := in.stop(); err != nil {
+		t.Errorf("run after cancel: %v, want nil", err)
+	}
+	if strings.Contains(in.stderr.String(), "5787A4EDBCDE46F9D6D2E067AC7097DC") {
+		t.Error("the log contains the Sfax API key")
+	}
+}
+
+// TestReadmeCallbacks runs the README's curl blocks, as a newcomer would
+// paste them, against a live `faxpipe all`: each must get its provider's 200
+// and land in FAXPIPE_RAW.
+func TestReadmeCallbacks(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "openssl", "od"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("the README's commands need %s: %v", tool, err)
+		}
+	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(string(readme), -1)
+	in := startAll(t, nil)
+	ran := 0
+	for _, b := range blocks {
+		script := b[1]
+		if !strings.Contains(script, "/callbacks/") {
+			continue
+		}
+		ran++
+		script = strings.ReplaceAll(script, "http://localhost:8080", in.ingress)
+		out, err := exec.Command("bash", "-euo", "pipefail", "-c", script).CombinedOutput()
+		if err != nil {
+			t.Fatalf("README block failed: %v\n%s\n%s", err, script, out)
+		}
+		if !strings.Contains(string(out), "HTTP/1.1 200 OK") {
+			t.Errorf("README block did not get a 200:\n%s\n%s", script, out)
+		}
+		if strings.Contains(script, "/callbacks/efax/") && !strings.HasSuffix(strings.TrimSpace(string(out)), `{"status":"SUCCESS"}`) {
+			t.Errorf("eFax answer lacks its JSON body:\n%s", out)
+		}
+	}
+	if ran != 3 {
+		t.Fatalf("found %d README callback blocks, want one per provider", ran)
+	}
+	if got := rawCount(t, in.nats); got != 3 {
+		t.Errorf("FAXPIPE_RAW holds %d envelopes, want 3", got)
+	}
+}
+
+func rawCount(t *testing.T, url string) uint64 {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := js.Stream(context.Background(), "FAXPIPE_RAW")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.CachedInfo().State.Msgs
+}
+
+func TestRunRejectsBadInvocations(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		wantErr string
+	}{
+		{name: "no command", args: nil, wantErr: "expected one command"},
+		{name: "unknown command", args: []string{"fax"}, wantErr: `unknown command "fax"`},
+		{name: "single service needs a NATS URL", args: []string{"-config", exampleConfig, "ingress"}, wantErr: "nats.url: must be set"},
+		{name: "missing file", args: []string{"-config", "nope.yaml", "all"}, wantErr: "nope.yaml"},
+		{name: "bad override names the field", args: []string{"-config", exampleConfig, "all"}, env: map[string]string{"FAXPIPE_INGRESS_BODY_LIMIT": "lots"}, wantErr: "ingress.body_limit"},
+		{name: "bad value names the field", args: []string{"-config", exampleConfig, "all"}, env: map[string]string{"FAXPIPE_STREAMS_REPLICAS": "9"}, wantErr: "streams.replicas"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := run(context.Background(), tc.args, func(k string) string { return tc.env[k] }, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestRunStopsWhenAComponentFails: a component that cannot start (its port
+// is taken) stops the whole process with an error naming it.
+func TestRunStopsWhenAComponentFails(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ports := freePorts(t, 2)
+	vars := map[string]string{
+		"FAXPIPE_INGRESS_LISTEN":         ln.Addr().String(),
+		"FAXPIPE_ADMIN_LISTEN":           "127.0.0.1:" + ports[0],
+		"FAXPIPE_NATS_EMBEDDED_PORT":     ports[1],
+		"FAXPIPE_NATS_EMBEDDED_DATA_DIR": t.TempDir(),
+	}
+	err = run(context.Background(), []string{"-config", exampleConfig, "all"}, func(k string) string { return vars[k] }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "ingress.listen") {
+		t.Fatalf("err = %v, want an ingress.listen error", err)
+	}
+}
+
+func get(t *testing.T, req *http.Request) (int, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func freePorts(t *testing.T, n int) []string {
+	t.Helper()
+	var out []string
+	var lns []net.Listener
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lns = append(lns, ln)
+		out = append(out, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+	}
+	for _, ln := range lns {
+		ln.Close()
+	}
+	return out
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger and the test at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
