@@ -228,6 +228,7 @@ func runAll(ctx context.Context, comps []component, log *zap.Logger) error {
 	}
 	return g.Wait()
 }
+
 // jetstreamOpts bounds asynchronous publishes: how many may be in flight
 // before publishers stall, and how long one may wait for its ack.
 func jetstreamOpts(cfg *config.Config) []jetstream.JetStreamOpt {

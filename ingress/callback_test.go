@@ -86,8 +86,8 @@ func TestCallbackCapturedByteExact(t *testing.T) {
 		},
 		{
 			name: "efax inbound, body kept to the byte", method: http.MethodPost, path: "/callbacks/efax/demo",
-			header:     http.Header{"Content-Type": {"application/json"}, "X-Hmac-Signature": {"ABCDEF0123"}},
-			body:       efaxInbound, wantBody: efaxInbound, wantType: "application/json",
+			header: http.Header{"Content-Type": {"application/json"}, "X-Hmac-Signature": {"ABCDEF0123"}},
+			body:   efaxInbound, wantBody: efaxInbound, wantType: "application/json",
 			wantHeader: map[string]string{"X-Hmac-Signature": "ABCDEF0123"},
 		},
 		{
