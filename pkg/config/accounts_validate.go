@@ -1,7 +1,10 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
@@ -34,15 +37,17 @@ func (a Accounts) validate(ck *checker) {
 	}
 }
 
-// resolveSecrets reads every secret from its source, naming the field of the
-// first that fails.
+// resolveSecrets reads every secret from its source and reports, in field
+// order, each that fails.
 func (c *Config) resolveSecrets(getenv func(string) string) error {
-	for field, s := range c.secrets() {
-		if err := s.Resolve(getenv); err != nil {
-			return &FieldError{Field: field, Msg: err.Error()}
+	secrets := c.secrets()
+	var errs []error
+	for _, field := range slices.Sorted(maps.Keys(secrets)) {
+		if err := secrets[field].Resolve(getenv); err != nil {
+			errs = append(errs, &FieldError{Field: field, Msg: err.Error()})
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // secrets lists every Secret of the configuration by its YAML path.

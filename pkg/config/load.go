@@ -93,7 +93,7 @@ func walkEnv(v reflect.Value, envName, yamlPath string, getenv func(string) stri
 		return nil
 	}
 	if err := setScalar(v, raw); err != nil {
-		return fmt.Errorf("%s (from %s): %w", yamlPath, envName, err)
+		return &FieldError{Field: yamlPath, Msg: fmt.Sprintf("from %s: %v", envName, err)}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 )
@@ -32,6 +33,9 @@ func (s Secret) String() string { return redacted }
 
 // GoString hides the secret from %#v.
 func (s Secret) GoString() string { return redacted }
+
+// Format hides the secret from every fmt verb (%d and %x included).
+func (s Secret) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redacted) }
 
 // MarshalJSON hides the secret.
 func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + redacted + `"`), nil }

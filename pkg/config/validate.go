@@ -55,6 +55,7 @@ func (c *Config) validateCore(ck *checker) {
 	ck.check(e.Port > 0 && e.Port < 65536, "nats.embedded.port", "must be 1-65535")
 	ck.check(e.DataDir != "", "nats.embedded.data_dir", "must be set")
 	ck.check(e.SyncInterval > 0 || e.SyncAlways, "nats.embedded.sync_interval", "must be positive")
+	ck.check(e.MaxStore >= 0, "nats.embedded.max_store", "must not be negative (0 for the server's default)")
 	_, err := zapcore.ParseLevel(c.Log.Level)
 	ck.check(err == nil, "log.level", "must be debug, info, warn or error")
 	ck.check(c.Log.Format == "json" || c.Log.Format == "console", "log.format", "must be json or console")
@@ -88,8 +89,10 @@ func (c *Config) validateIngress(ck *checker) {
 	}
 	ck.check(in.WriteTimeout > in.PublishTimeout, "ingress.write_timeout", "must exceed ingress.publish_timeout")
 	rl := in.RateLimit
-	ck.check(rl.AccountRPS >= 0 && (rl.AccountRPS == 0 || rl.AccountBurst >= 1), "ingress.rate_limit.account_burst", "must be at least 1 when account_rps is set")
-	ck.check(rl.ClientRPS >= 0 && (rl.ClientRPS == 0 || rl.ClientBurst >= 1), "ingress.rate_limit.client_burst", "must be at least 1 when client_rps is set")
+	ck.check(rl.AccountRPS >= 0, "ingress.rate_limit.account_rps", "must not be negative (0 turns the limit off)")
+	ck.check(rl.AccountRPS <= 0 || rl.AccountBurst >= 1, "ingress.rate_limit.account_burst", "must be at least 1 when account_rps is set")
+	ck.check(rl.ClientRPS >= 0, "ingress.rate_limit.client_rps", "must not be negative (0 turns the limit off)")
+	ck.check(rl.ClientRPS <= 0 || rl.ClientBurst >= 1, "ingress.rate_limit.client_burst", "must be at least 1 when client_rps is set")
 	for i, cidr := range in.TrustedProxies {
 		_, _, err := net.ParseCIDR(cidr)
 		ck.check(err == nil, fmt.Sprintf("ingress.trusted_proxies[%d]", i), "%q is not a CIDR", cidr)

@@ -56,6 +56,6 @@ func IsDigest(s string) bool {
 	if !ok || len(hexPart) != 2*sha256.Size {
 		return false
 	}
-	_, err := hex.DecodeString(hexPart)
-	return err == nil
+	// Digest writes lower-case hex only; anything else was not made by it.
+	return strings.Trim(hexPart, "0123456789abcdef") == ""
 }

@@ -1,0 +1,262 @@
+package config_test
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/faxpipe/faxpipe/pkg/config"
+)
+
+func boolPtr(b bool) *bool { return &b }
+
+// validConfig is Default() with a pipeline key and one valid account of each
+// provider; each validation case breaks exactly one thing of it.
+func validConfig() config.Config {
+	c := config.Default()
+	c.Pipeline.Key = config.Literal(testKey)
+	c.Accounts = config.Accounts{
+		Sfax: []config.SfaxAccount{{
+			AccountBase:   config.AccountBase{ID: "sf1", APIBaseURL: "https://api.sfaxme.com"},
+			Username:      "master",
+			APIKey:        config.Literal("5787A4EDBCDE46F9D6D2E067AC7097DC"),
+			EncryptionKey: config.Literal(testKey),
+			InitVector:    config.Literal("fedcba9876543210"),
+			TokenWindow:   15 * time.Minute,
+		}},
+		GoFax: []config.GoFaxAccount{{
+			AccountBase: config.AccountBase{ID: "gf1", APIBaseURL: "https://restful-api.gofax.com.au"},
+			BasicAuth:   config.BasicAuth{Username: "gofax", Password: config.Literal("pw")},
+		}},
+		EFax: []config.EFaxAccount{{
+			AccountBase: config.AccountBase{ID: "ef1", APIBaseURL: "https://api.securedocex.com"},
+			HMACSecret:  config.Literal("hmac"),
+		}},
+	}
+	return c
+}
+
+func TestValidConfigValidates(t *testing.T) {
+	c := validConfig()
+	if err := c.Validate(); err != nil {
+		t.Fatalf("Validate() = %v, want nil", err)
+	}
+}
+
+func TestValidateNamesBadField(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*config.Config)
+		fields []string // nil: the configuration is valid
+	}{
+		// pipeline
+		{"pipeline.key missing", func(c *config.Config) { c.Pipeline.Key = config.Secret{} }, []string{"pipeline.key"}},
+		{"pipeline.key 31 bytes", func(c *config.Config) { c.Pipeline.Key = config.Literal(testKey[:31]) }, []string{"pipeline.key"}},
+		{"pipeline.key_id with a space", func(c *config.Config) { c.Pipeline.KeyID = "k 1" }, []string{"pipeline.key_id"}},
+		{"pipeline.key_id empty", func(c *config.Config) { c.Pipeline.KeyID = "" }, []string{"pipeline.key_id"}},
+		// nats
+		{"nats.url not a URL", func(c *config.Config) { c.NATS.URL = "not a url" }, []string{"nats.url"}},
+		{"nats.url without host", func(c *config.Config) { c.NATS.URL = "nats://" }, []string{"nats.url"}},
+		{"nats.url second of a list bad", func(c *config.Config) { c.NATS.URL = "nats://a:4222, localhost:4222" }, []string{"nats.url"}},
+		{"nats.url cluster list valid", func(c *config.Config) { c.NATS.URL = "nats://a:4222, nats://b:4222" }, nil},
+		{"nats.embedded.port 0", func(c *config.Config) { c.NATS.Embedded.Port = 0 }, []string{"nats.embedded.port"}},
+		{"nats.embedded.port 65536", func(c *config.Config) { c.NATS.Embedded.Port = 65536 }, []string{"nats.embedded.port"}},
+		{"nats.embedded.data_dir empty", func(c *config.Config) { c.NATS.Embedded.DataDir = "" }, []string{"nats.embedded.data_dir"}},
+		{"nats.embedded.sync_interval 0", func(c *config.Config) { c.NATS.Embedded.SyncInterval = 0 }, []string{"nats.embedded.sync_interval"}},
+		{"nats.embedded.sync_interval 0 with sync_always", func(c *config.Config) {
+			c.NATS.Embedded.SyncInterval, c.NATS.Embedded.SyncAlways = 0, true
+		}, nil},
+		// log, admin
+		{"log.level unknown", func(c *config.Config) { c.Log.Level = "loud" }, []string{"log.level"}},
+		{"log.format unknown", func(c *config.Config) { c.Log.Format = "text" }, []string{"log.format"}},
+		{"admin.listen without port", func(c *config.Config) { c.Admin.Listen = "localhost" }, []string{"admin.listen"}},
+		{"admin.listen same as ingress.listen", func(c *config.Config) { c.Admin.Listen = c.Ingress.Listen }, []string{"admin.listen"}},
+		// streams
+		{"streams.replicas 0", func(c *config.Config) { c.Streams.Replicas = 0 }, []string{"streams.replicas"}},
+		{"streams.replicas 6", func(c *config.Config) { c.Streams.Replicas = 6 }, []string{"streams.replicas"}},
+		{"streams.duplicate_window 0", func(c *config.Config) { c.Streams.DuplicateWindow = 0 }, []string{"streams.duplicate_window"}},
+		{"streams.dedupe_ttl below duplicate_window", func(c *config.Config) { c.Streams.DedupeTTL = time.Minute }, []string{"streams.dedupe_ttl"}},
+		{"streams.raw.max_age negative", func(c *config.Config) { c.Streams.Raw.MaxAge = -time.Hour }, []string{"streams.raw.max_age"}},
+		{"streams.events.max_age below duplicate_window", func(c *config.Config) { c.Streams.Events.MaxAge = time.Minute }, []string{"streams.events.max_age"}},
+		{"streams.documents.max_age 0 keeps forever", func(c *config.Config) { c.Streams.Documents.MaxAge = 0 }, nil},
+		{"streams.document_store.max_age below duplicate_window", func(c *config.Config) { c.Streams.DocumentStore.MaxAge = time.Minute }, nil},
+		{"streams.rejected.max_bytes 0", func(c *config.Config) { c.Streams.Rejected.MaxBytes = 0 }, []string{"streams.rejected.max_bytes"}},
+		{"streams.document_store.max_bytes -2", func(c *config.Config) { c.Streams.DocumentStore.MaxBytes = -2 }, []string{"streams.document_store.max_bytes"}},
+		{"streams.raw.max_bytes positive", func(c *config.Config) { c.Streams.Raw.MaxBytes = 1 << 30 }, nil},
+		// ingress
+		{"ingress.listen without port", func(c *config.Config) { c.Ingress.Listen = "8080" }, []string{"ingress.listen"}},
+		{"ingress.body_limit 0", func(c *config.Config) { c.Ingress.BodyLimit = 0 }, []string{"ingress.body_limit"}},
+		{"ingress.publish_timeout 0", func(c *config.Config) { c.Ingress.PublishTimeout = 0 }, []string{"ingress.publish_timeout"}},
+		{"ingress.publish_timeout over 10s", func(c *config.Config) {
+			c.Ingress.PublishTimeout, c.Ingress.WriteTimeout = 11*time.Second, 30*time.Second
+		}, []string{"ingress.publish_timeout"}},
+		{"ingress.retry_after under 1s", func(c *config.Config) { c.Ingress.RetryAfter = 500 * time.Millisecond }, []string{"ingress.retry_after"}},
+		{"ingress.max_pending 0", func(c *config.Config) { c.Ingress.MaxPending = 0 }, []string{"ingress.max_pending"}},
+		{"ingress.read_header_timeout 0", func(c *config.Config) { c.Ingress.ReadHeaderTimeout = 0 }, []string{"ingress.read_header_timeout"}},
+		{"ingress.read_timeout 0", func(c *config.Config) { c.Ingress.ReadTimeout = 0 }, []string{"ingress.read_timeout"}},
+		{"ingress.idle_timeout 0", func(c *config.Config) { c.Ingress.IdleTimeout = 0 }, []string{"ingress.idle_timeout"}},
+		{"ingress.shutdown_timeout 0", func(c *config.Config) { c.Ingress.ShutdownTimeout = 0 }, []string{"ingress.shutdown_timeout"}},
+		{"ingress.write_timeout equal to publish_timeout", func(c *config.Config) { c.Ingress.WriteTimeout = c.Ingress.PublishTimeout }, []string{"ingress.write_timeout"}},
+		{"ingress.write_timeout below publish_timeout", func(c *config.Config) { c.Ingress.WriteTimeout = time.Second }, []string{"ingress.write_timeout"}},
+		{"ingress.rate_limit.account_burst 0 with account_rps", func(c *config.Config) { c.Ingress.RateLimit.AccountBurst = 0 }, []string{"ingress.rate_limit.account_burst"}},
+		{"ingress.rate_limit.client_burst 0 with client_rps", func(c *config.Config) { c.Ingress.RateLimit.ClientBurst = 0 }, []string{"ingress.rate_limit.client_burst"}},
+		{"ingress.rate_limit off needs no burst", func(c *config.Config) {
+			c.Ingress.RateLimit = config.RateLimit{}
+		}, nil},
+		{"ingress.trusted_proxies bad CIDR", func(c *config.Config) {
+			c.Ingress.TrustedProxies = []string{"10.0.0.0/8", "10.0.0.1", "fd00::/8"}
+		}, []string{"ingress.trusted_proxies[1]"}},
+		// accounts, every provider
+		{"account id bad pattern", func(c *config.Config) { c.Accounts.Sfax[0].ID = "Bad.ID" }, []string{"accounts.sfax[0].id"}},
+		{"account id empty", func(c *config.Config) { c.Accounts.EFax[0].ID = "" }, []string{"accounts.efax[0].id"}},
+		{"duplicate account id", func(c *config.Config) {
+			c.Accounts.GoFax = append(c.Accounts.GoFax, c.Accounts.GoFax[0])
+		}, []string{"accounts.gofax[1].id"}},
+		{"same account id under two providers", func(c *config.Config) {
+			c.Accounts.Sfax[0].ID, c.Accounts.GoFax[0].ID, c.Accounts.EFax[0].ID = "demo", "demo", "demo"
+		}, nil},
+		{"api_base_url not http", func(c *config.Config) { c.Accounts.Sfax[0].APIBaseURL = "ftp://api.sfaxme.com" }, []string{"accounts.sfax[0].api_base_url"}},
+		{"api_base_url empty", func(c *config.Config) { c.Accounts.EFax[0].APIBaseURL = "" }, []string{"accounts.efax[0].api_base_url"}},
+		// sfax
+		{"sfax username empty", func(c *config.Config) { c.Accounts.Sfax[0].Username = "" }, []string{"accounts.sfax[0].username"}},
+		{"sfax api_key missing", func(c *config.Config) { c.Accounts.Sfax[0].APIKey = config.Secret{} }, []string{"accounts.sfax[0].api_key"}},
+		{"sfax encryption_key 12 bytes", func(c *config.Config) { c.Accounts.Sfax[0].EncryptionKey = config.Literal("short-key-12") }, []string{"accounts.sfax[0].encryption_key"}},
+		{"sfax encryption_key 33 bytes", func(c *config.Config) { c.Accounts.Sfax[0].EncryptionKey = config.Literal(testKey + "x") }, []string{"accounts.sfax[0].encryption_key"}},
+		{"sfax init_vector 8 bytes", func(c *config.Config) { c.Accounts.Sfax[0].InitVector = config.Literal("fedcba98") }, []string{"accounts.sfax[0].init_vector"}},
+		{"sfax token_window 0", func(c *config.Config) { c.Accounts.Sfax[0].TokenWindow = 0 }, []string{"accounts.sfax[0].token_window"}},
+		// gofax
+		{"gofax basic_auth without password", func(c *config.Config) {
+			c.Accounts.GoFax[0].BasicAuth.Password = config.Secret{}
+		}, []string{"accounts.gofax[0].basic_auth.password"}},
+		{"gofax url_secret without value", func(c *config.Config) {
+			c.Accounts.GoFax[0].URLSecret = config.URLSecret{Param: "secret"}
+		}, []string{"accounts.gofax[0].url_secret.value"}},
+		{"gofax url_secret alone", func(c *config.Config) {
+			c.Accounts.GoFax[0].BasicAuth = config.BasicAuth{}
+			c.Accounts.GoFax[0].URLSecret = config.URLSecret{Param: "secret", Value: config.Literal("s")}
+		}, nil},
+		{"gofax neither basic_auth nor url_secret", func(c *config.Config) {
+			c.Accounts.GoFax[0].BasicAuth = config.BasicAuth{}
+		}, []string{"accounts.gofax[0].basic_auth"}},
+		{"gofax neither with verify true", func(c *config.Config) {
+			c.Accounts.GoFax[0].BasicAuth, c.Accounts.GoFax[0].Verify = config.BasicAuth{}, boolPtr(true)
+		}, []string{"accounts.gofax[0].basic_auth"}},
+		{"gofax neither with verify false", func(c *config.Config) {
+			c.Accounts.GoFax[0].BasicAuth, c.Accounts.GoFax[0].Verify = config.BasicAuth{}, boolPtr(false)
+		}, nil},
+		// efax
+		{"efax without hmac_secret", func(c *config.Config) { c.Accounts.EFax[0].HMACSecret = config.Secret{} }, []string{"accounts.efax[0].hmac_secret"}},
+		{"efax without hmac_secret with verify false", func(c *config.Config) {
+			c.Accounts.EFax[0].HMACSecret, c.Accounts.EFax[0].Verify = config.Secret{}, boolPtr(false)
+		}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validConfig()
+			tt.mutate(&c)
+			err := c.Validate()
+			if tt.fields == nil {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			var fe *config.FieldError
+			if !errors.As(err, &fe) {
+				t.Fatalf("Validate() = %v, want a *config.FieldError", err)
+			}
+			if got, want := fe.Field, tt.fields[0]; got != want {
+				t.Errorf("FieldError.Field = %q, want %q (err %v)", got, want, err)
+			}
+			if got, want := fieldErrors(err), tt.fields; !slices.Equal(got, want) {
+				t.Errorf("invalid fields = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestValidateReportsEveryInvalidField(t *testing.T) {
+	c := validConfig()
+	c.Pipeline.Key = config.Secret{}
+	c.NATS.URL = "not a url"
+	c.Ingress.WriteTimeout = c.Ingress.PublishTimeout
+	c.Accounts.Sfax[0].EncryptionKey = config.Literal("short")
+	c.Accounts.EFax[0].HMACSecret = config.Secret{}
+	want := []string{
+		"accounts.efax[0].hmac_secret",
+		"accounts.sfax[0].encryption_key",
+		"ingress.write_timeout",
+		"nats.url",
+		"pipeline.key",
+	}
+	if got := fieldErrors(c.Validate()); !slices.Equal(got, want) {
+		t.Errorf("invalid fields = %q, want %q", got, want)
+	}
+}
+
+func TestFieldErrorMessage(t *testing.T) {
+	c := validConfig()
+	c.Accounts.Sfax[0].EncryptionKey = config.Literal("short-key-12")
+	if got, want := c.Validate().Error(), "accounts.sfax[0].encryption_key: must be 32 bytes, got 12"; got != want {
+		t.Errorf("Validate().Error() = %q, want %q", got, want)
+	}
+}
+
+// loadYAMLPrefix is a valid start of a configuration file; cases append
+// what they break.
+const loadYAMLPrefix = "pipeline: {key: {value: \"" + testKey + "\"}}\n"
+
+func TestLoadNamesInvalidFields(t *testing.T) {
+	const sfax = `
+accounts:
+  sfax:
+    - id: demo
+      username: u
+      api_key: {value: k}
+      encryption_key: {value: "` + testKey + `"}
+      init_vector: {value: fedcba9876543210}
+`
+	tests := []struct {
+		name   string
+		yaml   string
+		fields []string
+	}{
+		{"sfax encryption_key not 32 bytes", loadYAMLPrefix + strings.Replace(sfax, testKey, "short-key-12", 1), []string{"accounts.sfax[0].encryption_key"}},
+		{"duplicate account id", loadYAMLPrefix + sfax + strings.Replace(sfax, "accounts:\n  sfax:\n", "", 1), []string{"accounts.sfax[1].id"}},
+		{"bad account id pattern", loadYAMLPrefix + strings.Replace(sfax, "id: demo", "id: Demo!", 1), []string{"accounts.sfax[0].id"}},
+		{"pipeline.key missing", "pipeline: {key_id: k1}\n", []string{"pipeline.key"}},
+		{"nats.url not a URL", loadYAMLPrefix + "nats: {url: \"nats:/ /x\"}\n", []string{"nats.url"}},
+		{"ingress.write_timeout not above publish_timeout", loadYAMLPrefix + "ingress: {publish_timeout: 5s, write_timeout: 5s}\n", []string{"ingress.write_timeout"}},
+		{"ingress.trusted_proxies bad CIDR", loadYAMLPrefix + "ingress: {trusted_proxies: [10.0.0.0/33]}\n", []string{"ingress.trusted_proxies[0]"}},
+		{"gofax without basic_auth or url_secret", loadYAMLPrefix + "accounts: {gofax: [{id: g}]}\n", []string{"accounts.gofax[0].basic_auth"}},
+		{"gofax verify false needs no auth", loadYAMLPrefix + "accounts: {gofax: [{id: g, verify: false}]}\n", nil},
+		{"efax without hmac_secret", loadYAMLPrefix + "accounts: {efax: [{id: e}]}\n", []string{"accounts.efax[0].hmac_secret"}},
+		{"several at once", "log: {format: text}\naccounts: {efax: [{id: e}], gofax: [{id: g, api_base_url: \"ftp://x\"}]}\n", []string{
+			"accounts.efax[0].hmac_secret",
+			"accounts.gofax[0].api_base_url",
+			"accounts.gofax[0].basic_auth",
+			"log.format",
+			"pipeline.key",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Load(writeConfig(t, tt.yaml), env(nil))
+			if tt.fields == nil {
+				if err != nil {
+					t.Fatalf("Load() = %v, want nil", err)
+				}
+				return
+			}
+			var fe *config.FieldError
+			if !errors.As(err, &fe) {
+				t.Fatalf("Load() = %v, want a *config.FieldError", err)
+			}
+			if got, want := fieldErrors(err), tt.fields; !slices.Equal(got, want) {
+				t.Errorf("invalid fields = %q, want %q (err %v)", got, want, err)
+			}
+		})
+	}
+}

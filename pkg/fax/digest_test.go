@@ -1,0 +1,159 @@
+package fax_test
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/faxpipe/faxpipe/pkg/fax"
+)
+
+// testKey is a valid pipeline key (32 bytes).
+var testKey = []byte("0123456789abcdef0123456789abcdef")
+
+func newDigester(t testing.TB, keyID string, key []byte) *fax.Digester {
+	t.Helper()
+	d, err := fax.NewDigester(keyID, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestNewDigesterKeyLength(t *testing.T) {
+	tests := []struct {
+		name    string
+		key     []byte
+		wantErr error
+	}{
+		{"nil key", nil, fax.ErrWeakPipelineKey},
+		{"31 bytes", testKey[:31], fax.ErrWeakPipelineKey},
+		{"32 bytes", testKey, nil},
+		{"64 bytes", bytes.Repeat(testKey, 2), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := fax.NewDigester("k1", tt.key)
+			if got, want := err, tt.wantErr; !errors.Is(got, want) {
+				t.Fatalf("NewDigester error = %v, want %v", got, want)
+			}
+			if got, want := d == nil, tt.wantErr != nil; got != want {
+				t.Errorf("NewDigester returned nil Digester = %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+func TestDigest(t *testing.T) {
+	// RFC 4231 test case 6: a 131-byte key of 0xaa.
+	rfc := newDigester(t, "rfc", bytes.Repeat([]byte{0xaa}, 131))
+	d := newDigester(t, "k1", testKey)
+	other := newDigester(t, "k1", bytes.Repeat([]byte("x"), 32))
+	tests := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{
+			name: "known answer",
+			got:  rfc.Digest("Test Using Larger Than Block-Size Key - Hash Key First"),
+			want: "hmac-sha256:60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+		},
+		{"deterministic", d.Digest("s3cr3t"), d.Digest("s3cr3t")},
+		{"same key in another Digester", newDigester(t, "other-id", testKey).Digest("s3cr3t"), d.Digest("s3cr3t")},
+		{"KeyID", d.KeyID(), "k1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, want := tt.got, tt.want; got != want {
+				t.Errorf("got %q, want %q", got, want)
+			}
+		})
+	}
+
+	differ := []struct {
+		name string
+		a, b string
+	}{
+		{"by key", d.Digest("s3cr3t"), other.Digest("s3cr3t")},
+		{"by value", d.Digest("s3cr3t"), d.Digest("s3cr3T")},
+		{"empty from non-empty", d.Digest(""), d.Digest(" ")},
+	}
+	for _, tt := range differ {
+		t.Run("differs "+tt.name, func(t *testing.T) {
+			if tt.a == tt.b {
+				t.Errorf("both digests are %q, want them to differ", tt.a)
+			}
+		})
+	}
+}
+
+func TestDigesterCopiesKey(t *testing.T) {
+	key := bytes.Clone(testKey)
+	d := newDigester(t, "k1", key)
+	before := d.Digest("v")
+	key[0] ^= 0xff
+	if got, want := d.Digest("v"), before; got != want {
+		t.Errorf("Digest after the caller changed its key slice = %q, want %q", got, want)
+	}
+}
+
+func TestDigesterMatches(t *testing.T) {
+	d := newDigester(t, "k1", testKey)
+	other := newDigester(t, "k1", bytes.Repeat([]byte("x"), 32))
+	digest := d.Digest("s3cr3t")
+	tests := []struct {
+		name      string
+		digest    string
+		candidate string
+		want      bool
+	}{
+		{"digest of the candidate", digest, "s3cr3t", true},
+		{"other candidate", digest, "s3cr3T", false},
+		{"candidate with a trailing newline", digest, "s3cr3t\n", false},
+		{"digest under another key", other.Digest("s3cr3t"), "s3cr3t", false},
+		{"the candidate itself", "s3cr3t", "s3cr3t", false},
+		{"digest in upper case", strings.ToUpper(digest), "s3cr3t", false},
+		{"empty digest", "", "", false},
+		{"digest of empty", d.Digest(""), "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, want := d.Matches(tt.digest, tt.candidate), tt.want; got != want {
+				t.Errorf("Matches(%q, %q) = %v, want %v", tt.digest, tt.candidate, got, want)
+			}
+		})
+	}
+}
+
+func TestIsDigest(t *testing.T) {
+	d := newDigester(t, "k1", testKey)
+	digest := d.Digest("s3cr3t")
+	hexPart := strings.TrimPrefix(digest, fax.DigestPrefix)
+	tests := []struct {
+		name string
+		in   string
+		want bool
+	}{
+		{"a digest", digest, true},
+		{"digest of empty", d.Digest(""), true},
+		{"empty", "", false},
+		{"prefix only", fax.DigestPrefix, false},
+		{"hex without prefix", hexPart, false},
+		{"other algorithm", "hmac-sha512:" + hexPart, false},
+		{"one hex digit short", digest[:len(digest)-1], false},
+		{"one hex digit long", digest + "0", false},
+		{"one hex byte long", digest + "00", false},
+		{"non-hex digit", digest[:len(digest)-1] + "g", false},
+		{"trailing newline", digest + "\n", false},
+		{"leading space", " " + digest, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, want := fax.IsDigest(tt.in), tt.want; got != want {
+				t.Errorf("IsDigest(%q) = %v, want %v", tt.in, got, want)
+			}
+		})
+	}
+}
