@@ -133,58 +133,97 @@ func serve(ctx context.Context, cmd string, cfg *config.Config, log *zap.Logger)
 		return fmt.Errorf("admin.listen: %w", err)
 	}
 	topo := stream.NewTopology(cfg.Streams)
-	comps, err := components(cmd, cfg, conn, log, reg, adm)
+	digester, err := fax.NewDigester(cfg.Pipeline.KeyID, []byte(cfg.Pipeline.Key.Reveal()))
+	if err != nil {
+		return &config.FieldError{Field: "pipeline.key", Msg: err.Error()}
+	}
+	w := wiring{cfg: cfg, conn: conn, log: log, reg: reg, adm: adm, digester: digester}
+	comps, err := w.components(cmd)
 	if err != nil {
 		return err
 	}
-	comps = append(comps,
-		component{"admin", adm.Run},
-		component{"topology", ensureTopology(topo, conn, log)},
-	)
+	// Create the topology before the services start when the broker is up, so
+	// they find it; otherwise keep trying in the background, unready.
+	ensureCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	ensured := topo.Ensure(ensureCtx, conn.JS) == nil
+	cancel()
+	comps = append(comps, component{"admin", adm.Run})
+	if !ensured {
+		comps = append(comps, component{"topology", ensureTopology(topo, conn, log)})
+	}
 	adm.AddCheck("nats", brokerReady(conn, topo))
 	return runAll(ctx, comps, log)
 }
 
-// components builds the services cmd names.
-func components(cmd string, cfg *config.Config, conn *stream.Conn, log *zap.Logger, reg *prometheus.Registry, adm *admin.Server) ([]component, error) {
+// wiring is what the services of one process are built from.
+type wiring struct {
+	cfg      *config.Config
+	conn     *stream.Conn
+	log      *zap.Logger
+	reg      *prometheus.Registry
+	adm      *admin.Server
+	digester *fax.Digester
+}
+
+// components builds the services cmd names, each registered for readiness.
+func (w wiring) components(cmd string) ([]component, error) {
 	var comps []component
 	if cmd == "ingress" || cmd == "all" {
-		in, err := newIngress(cfg, conn, log, reg)
+		in, err := w.ingress()
 		if err != nil {
 			return nil, err
 		}
-		if err := in.Listen(); err != nil {
-			return nil, fmt.Errorf("ingress.listen: %w", err)
-		}
-		adm.AddCheck("ingress", in.Ready)
+		w.adm.AddCheck("ingress", in.Ready)
 		comps = append(comps, component{"ingress", in.Run})
 	}
 	if cmd == "processor" || cmd == "all" {
-		comps = append(comps, component{"processor", processor.New(log.Named("processor")).Run})
+		p, err := w.processor()
+		if err != nil {
+			return nil, err
+		}
+		w.adm.AddCheck("processor", p.Ready)
+		comps = append(comps, component{"processor", p.Run})
 	}
 	if cmd == "downloader" || cmd == "all" {
-		comps = append(comps, component{"downloader", downloader.New(log.Named("downloader")).Run})
+		comps = append(comps, component{"downloader", downloader.New(w.log.Named("downloader")).Run})
 	}
 	return comps, nil
 }
 
-func newIngress(cfg *config.Config, conn *stream.Conn, log *zap.Logger, reg prometheus.Registerer) (*ingress.Server, error) {
-	d, err := fax.NewDigester(cfg.Pipeline.KeyID, []byte(cfg.Pipeline.Key.Reveal()))
-	if err != nil {
-		return nil, fmt.Errorf("pipeline.key: %w", err)
-	}
-	return ingress.New(cfg.Ingress, ingress.Deps{
-		Publisher: stream.NewPublisher(conn, stream.RawStream),
-		Accounts:  cfg.Accounts.All(),
+func (w wiring) ingress() (*ingress.Server, error) {
+	in, err := ingress.New(w.cfg.Ingress, ingress.Deps{
+		Publisher: stream.NewPublisher(w.conn, stream.RawStream),
+		Accounts:  w.cfg.Accounts.All(),
 		Callbacks: provider.Callbacks,
-		Digester:  d,
-		Log:       log.Named("ingress"),
-		Registry:  reg,
+		Digester:  w.digester,
+		Log:       w.log.Named("ingress"),
+		Registry:  w.reg,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := in.Listen(); err != nil {
+		return nil, fmt.Errorf("ingress.listen: %w", err)
+	}
+	return in, nil
+}
+
+func (w wiring) processor() (*processor.Processor, error) {
+	adapters, err := provider.NewAdapters(w.cfg.Accounts, w.digester)
+	if err != nil {
+		return nil, err
+	}
+	return processor.New(w.cfg.Processor, processor.Deps{
+		JS:         w.conn.JS,
+		Normalizer: adapters,
+		Log:        w.log.Named("processor"),
+		Registry:   w.reg,
 	})
 }
 
 // ensureTopology creates or updates the streams and buckets, retrying until
-// the broker answers, then stays running so the process keeps its shape.
+// the broker answers, then idles: it is a component, and a component that
+// returns early stops the process.
 func ensureTopology(topo stream.Topology, conn *stream.Conn, log *zap.Logger) func(context.Context) error {
 	return func(ctx context.Context) error {
 		err := topo.EnsureWithRetry(ctx, conn.JS, func(err error) {

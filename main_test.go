@@ -192,12 +192,24 @@ func TestReadmeCallbacks(t *testing.T) {
 	if ran != 3 {
 		t.Fatalf("found %d README callback blocks, want one per provider", ran)
 	}
-	if got := rawCount(t, in.nats); got != 3 {
+	if got := streamCount(t, in.nats, "FAXPIPE_RAW"); got != 3 {
 		t.Errorf("FAXPIPE_RAW holds %d envelopes, want 3", got)
+	}
+	// The demo accounts' credentials sign the README's callbacks: each must
+	// verify and become an event.
+	deadline := time.Now().Add(15 * time.Second)
+	for streamCount(t, in.nats, "FAXPIPE_EVENTS") < 3 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := streamCount(t, in.nats, "FAXPIPE_EVENTS"); got != 3 {
+		t.Errorf("FAXPIPE_EVENTS holds %d events, want 3", got)
+	}
+	if got := streamCount(t, in.nats, "FAXPIPE_REJECTED"); got != 0 {
+		t.Errorf("FAXPIPE_REJECTED holds %d rejections, want 0\n%s", got, in.stderr)
 	}
 }
 
-func rawCount(t *testing.T, url string) uint64 {
+func streamCount(t *testing.T, url, stream string) uint64 {
 	t.Helper()
 	nc, err := nats.Connect(url)
 	if err != nil {
@@ -208,7 +220,7 @@ func rawCount(t *testing.T, url string) uint64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := js.Stream(context.Background(), "FAXPIPE_RAW")
+	st, err := js.Stream(context.Background(), stream)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,25 +1,132 @@
-// Package processor turns raw callbacks into verified, deduplicated
-// CloudEvents. Until it is built (issue 3) it starts, says so, and idles, so
-// that `faxpipe all` already runs the whole shape of the pipeline.
+// Package processor turns raw callbacks into the events downstream teams
+// build on. It reads FAXPIPE_RAW through a durable pull consumer shared by
+// every processor replica, verifies and normalizes each callback with its
+// provider's adapter, publishes each event exactly once per id onto
+// FAXPIPE_EVENTS, and records every callback it cannot accept in
+// FAXPIPE_REJECTED with a reason. Every raw message ends acked: as an
+// event, a counted duplicate, or a rejection.
 package processor
 
 import (
 	"context"
+	"errors"
+	"sync"
+	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
+
+	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
-// Processor is the raw-stream consumer.
-type Processor struct {
-	log *zap.Logger
+// Normalizer verifies and normalizes a raw callback (provider.Adapters).
+type Normalizer interface {
+	Normalize(raw fax.RawMessage) (fax.Event, error)
 }
 
-// New returns the processor.
-func New(log *zap.Logger) *Processor { return &Processor{log: log} }
+// Deps are what the processor needs from the rest of the process.
+type Deps struct {
+	JS         jetstream.JetStream
+	Normalizer Normalizer
+	Log        *zap.Logger
+	Registry   prometheus.Registerer
+	Now        func() time.Time // rejection times; time.Now if nil
+}
 
-// Run idles until ctx ends.
+// Processor is the raw-stream consumer. Create it with New, start it with
+// Run.
+type Processor struct {
+	cfg     config.Processor
+	deps    Deps
+	metrics *metrics
+	handle  handler
+	dedupe  jetstream.KeyValue
+	running sync.Mutex // held while Run runs
+	ready   chan struct{}
+}
+
+// New builds the processor.
+func New(cfg config.Processor, deps Deps) (*Processor, error) {
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	m, err := newMetrics(deps.Registry)
+	if err != nil {
+		return nil, err
+	}
+	p := &Processor{cfg: cfg, deps: deps, metrics: m, ready: make(chan struct{})}
+	p.handle = p.pipeline()
+	return p, nil
+}
+
+// Ready reports an error until the processor consumes.
+func (p *Processor) Ready(context.Context) error {
+	select {
+	case <-p.ready:
+		return nil
+	default:
+		return errors.New("processor is not consuming yet")
+	}
+}
+
+// Run consumes until ctx ends. It waits for the raw stream (creating its
+// consumer) while the broker is unreachable, then processes with the
+// configured concurrency; on return every message it took is acked or
+// handed back.
 func (p *Processor) Run(ctx context.Context) error {
-	p.log.Warn("processor is not built yet: raw callbacks accumulate in FAXPIPE_RAW until it is")
-	<-ctx.Done()
-	return nil
+	if !p.running.TryLock() {
+		return errors.New("processor already running")
+	}
+	defer p.running.Unlock()
+	cons, err := p.attach(ctx)
+	if err != nil {
+		return nil // ctx ended
+	}
+	close(p.ready)
+	p.deps.Log.Info("processor consuming", zap.Int("concurrency", p.cfg.Concurrency))
+	go p.watchLag(ctx, cons)
+	return p.consume(ctx, cons)
+}
+
+// attach creates or updates the durable consumer and opens the dedupe
+// bucket, retrying until the topology exists or ctx ends.
+func (p *Processor) attach(ctx context.Context) (jetstream.Consumer, error) {
+	cc := stream.ProcessorConsumer(p.cfg.MaxDeliver, p.cfg.AckWait, 64*p.cfg.Concurrency)
+	for {
+		cons, err := p.deps.JS.CreateOrUpdateConsumer(ctx, stream.RawStream, cc)
+		if err == nil {
+			p.dedupe, err = p.deps.JS.KeyValue(ctx, stream.DedupeBucket)
+		}
+		if err == nil {
+			return cons, nil
+		}
+		p.deps.Log.Warn("waiting for the raw stream and dedupe bucket", zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// watchLag publishes the consumer's backlog as a metric until ctx ends.
+func (p *Processor) watchLag(ctx context.Context, cons jetstream.Consumer) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		infoCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		if info, err := cons.Info(infoCtx); err == nil {
+			p.metrics.lag.Set(float64(info.NumPending))
+			p.metrics.unacked.Set(float64(info.NumAckPending))
+		}
+		cancel()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -9,13 +9,14 @@ import "time"
 
 // Config is the whole configuration of one faxpipe process.
 type Config struct {
-	Pipeline Pipeline `yaml:"pipeline"`
-	NATS     NATS     `yaml:"nats"`
-	Streams  Streams  `yaml:"streams"`
-	Ingress  Ingress  `yaml:"ingress"`
-	Admin    Admin    `yaml:"admin"`
-	Log      Log      `yaml:"log"`
-	Accounts Accounts `yaml:"accounts"`
+	Pipeline  Pipeline  `yaml:"pipeline"`
+	NATS      NATS      `yaml:"nats"`
+	Streams   Streams   `yaml:"streams"`
+	Ingress   Ingress   `yaml:"ingress"`
+	Processor Processor `yaml:"processor"`
+	Admin     Admin     `yaml:"admin"`
+	Log       Log       `yaml:"log"`
+	Accounts  Accounts  `yaml:"accounts"`
 }
 
 // Pipeline holds the key that digests secrets in raw envelopes. Every
@@ -93,6 +94,14 @@ type RateLimit struct {
 	AccountBurst int     `yaml:"account_burst"`
 	ClientRPS    float64 `yaml:"client_rps"`
 	ClientBurst  int     `yaml:"client_burst"`
+}
+
+// Processor configures the raw-stream consumer.
+type Processor struct {
+	Concurrency int           `yaml:"concurrency"` // raw messages processed at once per process
+	MaxDeliver  int           `yaml:"max_deliver"` // deliveries before a failing message is rejected
+	AckWait     time.Duration `yaml:"ack_wait"`    // redelivery after a crash mid-message
+	RetryDelay  time.Duration `yaml:"retry_delay"` // first NakWithDelay after a transient fault; doubles per attempt
 }
 
 // Admin configures the health and metrics server, separate from the public

@@ -40,8 +40,9 @@ func Default() Config {
 			MaxPending:        4096,
 			RateLimit:         RateLimit{AccountRPS: 200, AccountBurst: 400, ClientRPS: 100, ClientBurst: 200},
 		},
-		Admin: Admin{Listen: ":9090"},
-		Log:   Log{Level: "info", Format: "json"},
+		Processor: Processor{Concurrency: 16, MaxDeliver: 10, AckWait: 30 * time.Second, RetryDelay: time.Second},
+		Admin:     Admin{Listen: ":9090"},
+		Log:       Log{Level: "info", Format: "json"},
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"go.uber.org/zap/zapcore"
 
@@ -38,6 +39,7 @@ func (c *Config) Validate() error {
 	c.validateCore(&ck)
 	c.validateStreams(&ck)
 	c.validateIngress(&ck)
+	c.validateProcessor(&ck)
 	c.Accounts.validate(&ck)
 	return errors.Join(ck.errs...)
 }
@@ -97,6 +99,14 @@ func (c *Config) validateIngress(ck *checker) {
 		_, _, err := net.ParseCIDR(cidr)
 		ck.check(err == nil, fmt.Sprintf("ingress.trusted_proxies[%d]", i), "%q is not a CIDR", cidr)
 	}
+}
+
+func (c *Config) validateProcessor(ck *checker) {
+	p := c.Processor
+	ck.check(p.Concurrency >= 1 && p.Concurrency <= 1024, "processor.concurrency", "must be 1 to 1024")
+	ck.check(p.MaxDeliver >= 2, "processor.max_deliver", "must be at least 2")
+	ck.check(p.AckWait >= time.Second, "processor.ack_wait", "must be at least 1s")
+	ck.check(p.RetryDelay > 0, "processor.retry_delay", "must be positive")
 }
 
 func validListen(addr string) bool {

@@ -3,6 +3,8 @@ package stream
 import (
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -31,6 +33,14 @@ func StartEmbedded(cfg config.Embedded) (*Embedded, error) {
 		NoSigs:                true,
 		MaxPayload:            8 << 20,
 		DisableShortFirstPing: true,
+	}
+	if cfg.Port > 0 {
+		// nats-server would only log a taken port and never become ready.
+		ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
+		if err != nil {
+			return nil, fmt.Errorf("embedded nats-server: %w (is another faxpipe or nats-server running? set nats.embedded.port, or nats.url to use it)", err)
+		}
+		ln.Close()
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {

@@ -124,3 +124,19 @@ func (t Topology) EnsureWithRetry(ctx context.Context, js jetstream.JetStream, o
 		return nil
 	}, backoff.WithContext(b, ctx), func(err error, _ time.Duration) { onErr(err) })
 }
+
+// ProcessorConsumer is the durable pull consumer the processors share on
+// FAXPIPE_RAW: every raw callback, acknowledged one by one, redelivered
+// after ackWait if a processor dies holding it, at most maxDeliver times.
+func ProcessorConsumer(maxDeliver int, ackWait time.Duration, maxAckPending int) jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
+		Durable:       "faxpipe-processor",
+		Description:   "faxpipe processor: verify, dedupe, normalize",
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       ackWait,
+		MaxDeliver:    maxDeliver,
+		MaxAckPending: maxAckPending,
+		FilterSubject: "faxpipe.raw.>",
+	}
+}

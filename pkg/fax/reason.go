@@ -1,0 +1,58 @@
+package fax
+
+import "errors"
+
+// Reason says why a raw callback was rejected. It is an error, so adapters
+// wrap it with %w and callers test it with errors.Is (one reason) or
+// errors.As (whichever reason it was); it is also the last token of the
+// rejection subject faxpipe.rejected.{provider}.{account}.{reason}.
+type Reason string
+
+// The reasons a callback is rejected. Each is permanent: processing the same
+// raw message again gives the same reason.
+const (
+	// ReasonSignatureInvalid: the signature or encrypted token does not
+	// verify (wrong key, altered bytes, missing signature).
+	ReasonSignatureInvalid Reason = "signature_invalid"
+	// ReasonTokenExpired: a signed timestamp is too far from the receipt
+	// time, in the past or in the future.
+	ReasonTokenExpired Reason = "token_expired"
+	// ReasonCredentialsMismatch: credentials are missing or are not the
+	// account's.
+	ReasonCredentialsMismatch Reason = "credentials_mismatch"
+	// ReasonUntrustedResourceURL: a document URL does not point at the
+	// account's provider API over HTTPS.
+	ReasonUntrustedResourceURL Reason = "untrusted_resource_url"
+	// ReasonMalformed: the callback cannot be read or lacks a required field.
+	ReasonMalformed Reason = "malformed"
+	// ReasonUnknownAccount: no account of the provider has this id.
+	ReasonUnknownAccount Reason = "unknown_account"
+	// ReasonUnknownProvider: faxpipe has no adapter for the provider.
+	ReasonUnknownProvider Reason = "unknown_provider"
+	// ReasonUnknownEvent: the callback is well formed but of a kind faxpipe
+	// does not know.
+	ReasonUnknownEvent Reason = "unknown_event"
+	// ReasonProcessingFailed: processing kept failing (a transient fault
+	// that never cleared, or a bug) until the last allowed delivery; the
+	// callback is kept here rather than lost or left blocking others.
+	ReasonProcessingFailed Reason = "processing_failed"
+)
+
+// Reasons lists every Reason, for schemas, metrics and tests.
+var Reasons = []Reason{
+	ReasonSignatureInvalid, ReasonTokenExpired, ReasonCredentialsMismatch,
+	ReasonUntrustedResourceURL, ReasonMalformed, ReasonUnknownAccount,
+	ReasonUnknownProvider, ReasonUnknownEvent, ReasonProcessingFailed,
+}
+
+// Error returns the reason itself, e.g. "token_expired".
+func (r Reason) Error() string { return string(r) }
+
+// ReasonOf returns the Reason err wraps, and false if it wraps none.
+func ReasonOf(err error) (Reason, bool) {
+	var r Reason
+	if errors.As(err, &r) {
+		return r, true
+	}
+	return "", false
+}

@@ -1,0 +1,88 @@
+package efax
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+
+	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/fax"
+)
+
+// adapter verifies and normalizes the webhooks of the eFax accounts.
+type adapter struct {
+	accounts map[string]config.EFaxAccount
+}
+
+// NewAdapter returns the fax.Adapter of the eFax accounts in accounts. eFax
+// signs its webhooks itself, so the digester is not used; it is taken for
+// the shape every provider's constructor shares. It fails on a repeated
+// account id, an account whose API base URL is not an absolute URL
+// (resource URLs are checked against it), or a verifying account without an
+// HMAC secret (anybody can sign with an empty key).
+func NewAdapter(accounts config.Accounts, _ *fax.Digester) (fax.Adapter, error) {
+	a := &adapter{accounts: map[string]config.EFaxAccount{}}
+	for _, acc := range accounts.EFax {
+		if _, dup := a.accounts[acc.ID]; dup {
+			return nil, fmt.Errorf("efax: account %q configured twice", acc.ID)
+		}
+		if u, err := url.Parse(acc.APIBaseURL); err != nil || u.Host == "" {
+			return nil, fmt.Errorf("efax: account %q API base URL %q is not an absolute URL", acc.ID, acc.APIBaseURL)
+		}
+		if acc.Verifies() && acc.HMACSecret.Reveal() == "" {
+			return nil, fmt.Errorf("efax: account %q verifies webhooks but has no HMAC secret", acc.ID)
+		}
+		a.accounts[acc.ID] = acc
+	}
+	return a, nil
+}
+
+// Normalize verifies an eFax webhook — the body's HMAC and the app id —
+// unless its account has verification off, and maps it to an event. The
+// resource_url check is not verification but the guard against server-side
+// request forgery, so it applies to every account: a resource_url that is
+// not https on the account's API host is untrusted_resource_url.
+func (a *adapter) Normalize(raw fax.RawMessage) (fax.Event, error) {
+	if err := fax.CheckEnvelope(raw, fax.EFax); err != nil {
+		return fax.Event{}, err
+	}
+	env := raw.Envelope
+	acc, ok := a.accounts[env.Account]
+	if !ok {
+		return fax.Event{}, fmt.Errorf("efax account %q: %w", env.Account, fax.ReasonUnknownAccount)
+	}
+	if acc.Verifies() {
+		if err := verifySignature(env.Body, env.HeaderValues(SignatureHeader), acc.HMACSecret.Reveal()); err != nil {
+			return fax.Event{}, err
+		}
+	}
+	f, err := parseFields(env.Body)
+	if err != nil {
+		return fax.Event{}, err
+	}
+	if err := check(acc, f); err != nil {
+		return fax.Event{}, err
+	}
+	return normalize(raw, f)
+}
+
+// check applies the account's checks that read the body: app id (when
+// verifying) and resource_url (always, unless absent or null).
+func check(acc config.EFaxAccount, f *fields) error {
+	if acc.Verifies() {
+		appID, _ := f.peek("app_id")
+		if err := verifyAppID(appID, acc.AppID); err != nil {
+			return err
+		}
+	}
+	if u, ok := f.m["resource_url"]; ok && string(u) != "null" {
+		var s string
+		if json.Unmarshal(u, &s) != nil {
+			return fmt.Errorf("efax resource_url is not a string: %w", fax.ReasonUntrustedResourceURL)
+		}
+		if _, err := fax.TrustedURL(s, acc.APIBaseURL); err != nil {
+			return fmt.Errorf("efax resource_url %q: %w", s, err)
+		}
+	}
+	return nil
+}

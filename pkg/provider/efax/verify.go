@@ -1,0 +1,54 @@
+package efax
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/faxpipe/faxpipe/pkg/fax"
+)
+
+// SignatureHeader carries the HMAC-SHA256 of the body [doc].
+const SignatureHeader = "X-HMAC-Signature"
+
+// Sign returns the X-HMAC-Signature of body under secret: lower-case hex
+// HMAC-SHA256, as the provider's Node sample makes it [lib].
+func Sign(body []byte, secret string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// verifySignature checks that sigs, the values of SignatureHeader, are one
+// hex HMAC-SHA256 of body under secret, in either case and with an optional
+// "sha256=" prefix, compared in constant time. Anything else, a missing or
+// repeated header included, is signature_invalid.
+func verifySignature(body []byte, sigs []string, secret string) error {
+	if len(sigs) != 1 {
+		return fmt.Errorf("efax callback has %d %s headers, want 1: %w", len(sigs), SignatureHeader, fax.ReasonSignatureInvalid)
+	}
+	hexSig, _ := strings.CutPrefix(strings.TrimSpace(sigs[0]), "sha256=")
+	got, err := hex.DecodeString(hexSig)
+	if err != nil {
+		return fmt.Errorf("efax %s is not hex: %w", SignatureHeader, fax.ReasonSignatureInvalid)
+	}
+	want, _ := hex.DecodeString(Sign(body, secret))
+	if !hmac.Equal(got, want) {
+		return fmt.Errorf("efax %s does not match the body: %w", SignatureHeader, fax.ReasonSignatureInvalid)
+	}
+	return nil
+}
+
+// verifyAppID checks, when the account names its app, that the callback's
+// app_id is that app (constant time); credentials_mismatch otherwise. An
+// account without an app id accepts any: the signature already proves the
+// sender holds the account's secret.
+func verifyAppID(got, want string) error {
+	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1 {
+		return nil
+	}
+	return fmt.Errorf("efax app_id %q is not the account's: %w", got, fax.ReasonCredentialsMismatch)
+}

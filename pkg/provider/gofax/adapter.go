@@ -1,0 +1,88 @@
+package gofax
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider/form"
+)
+
+// adapter verifies and normalizes the callbacks of the GoFax accounts.
+type adapter struct {
+	accounts map[string]config.GoFaxAccount
+	digester *fax.Digester
+}
+
+// NewAdapter returns the fax.Adapter of the GoFax accounts in accounts,
+// checking credential digests with d. It fails on a nil digester, a
+// repeated account id, or a verifying account without a complete
+// credential (Basic auth with its password, or a URL secret with its value).
+func NewAdapter(accounts config.Accounts, d *fax.Digester) (fax.Adapter, error) {
+	if d == nil {
+		return nil, errors.New("gofax: a digester is required")
+	}
+	a := &adapter{accounts: map[string]config.GoFaxAccount{}, digester: d}
+	for _, acc := range accounts.GoFax {
+		if _, dup := a.accounts[acc.ID]; dup {
+			return nil, fmt.Errorf("gofax: account %q configured twice", acc.ID)
+		}
+		if err := checkAccount(acc); err != nil {
+			return nil, err
+		}
+		a.accounts[acc.ID] = acc
+	}
+	return a, nil
+}
+
+// Normalize checks a GoFax callback's credentials — Basic auth or the URL
+// secret — unless its account has verification off, and maps it to an
+// event. Fields are read from the form body and then the query string, to
+// which GoFax appends them when the configured URL has parameters [doc];
+// the URL secret and EventParam are read from the query string only and
+// never reach provider_fields.
+func (a *adapter) Normalize(raw fax.RawMessage) (fax.Event, error) {
+	if err := fax.CheckEnvelope(raw, fax.GoFax); err != nil {
+		return fax.Event{}, err
+	}
+	acc, ok := a.accounts[raw.Envelope.Account]
+	if !ok {
+		return fax.Event{}, fmt.Errorf("gofax account %q: %w", raw.Envelope.Account, fax.ReasonUnknownAccount)
+	}
+	query := form.Parse(raw.Envelope.Query)
+	cred := credentials{authorization: raw.Envelope.HeaderValues("Authorization")}
+	if acc.URLSecret.Param != "" {
+		cred.secretSent = query.Count(acc.URLSecret.Param) > 0
+		cred.secret = query.Take(acc.URLSecret.Param)
+	}
+	kind := query.Take(EventParam)
+	if err := query.Err(); err != nil {
+		return fax.Event{}, err
+	}
+	if acc.Verifies() {
+		if err := cred.verify(acc, a.digester); err != nil {
+			return fax.Event{}, err
+		}
+	}
+	fields := form.Parse(string(raw.Envelope.Body))
+	fields.Merge(query)
+	return normalize(raw, kind, fields)
+}
+
+// checkAccount refuses a verifying account whose credentials are missing or
+// half configured: an empty password or secret is one anybody can present.
+func checkAccount(acc config.GoFaxAccount) error {
+	hasBasic, hasURL := acc.BasicAuth.Username != "", acc.URLSecret.Param != ""
+	switch {
+	case !acc.Verifies():
+		return nil
+	case hasBasic && acc.BasicAuth.Password.Reveal() == "":
+		return fmt.Errorf("gofax: account %q has a Basic auth user without a password", acc.ID)
+	case hasURL && acc.URLSecret.Value.Reveal() == "":
+		return fmt.Errorf("gofax: account %q has a URL secret parameter without a value", acc.ID)
+	case !hasBasic && !hasURL:
+		return fmt.Errorf("gofax: account %q verifies callbacks but has no Basic auth or URL secret", acc.ID)
+	}
+	return nil
+}

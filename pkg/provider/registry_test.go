@@ -1,0 +1,62 @@
+package provider_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider"
+	"github.com/faxpipe/faxpipe/pkg/provider/providertest"
+)
+
+func TestRegistryCoversEveryProvider(t *testing.T) {
+	for _, p := range []fax.Provider{fax.Sfax, fax.GoFax, fax.EFax} {
+		e, ok := provider.Registry[p]
+		if !ok || e.NewAdapter == nil || len(e.Callback.Methods) == 0 {
+			t.Errorf("registry entry of %s = %+v, want a callback spec and an adapter", p, e)
+		}
+		if _, ok := provider.Callbacks[p]; !ok {
+			t.Errorf("Callbacks lacks %s", p)
+		}
+	}
+	if len(provider.Callbacks) != len(provider.Registry) {
+		t.Errorf("Callbacks has %d providers, Registry %d", len(provider.Callbacks), len(provider.Registry))
+	}
+}
+
+func TestAdaptersDispatch(t *testing.T) {
+	as, err := provider.NewAdapters(config.Accounts{}, providertest.Digester(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		raw  fax.RawMessage
+		want fax.Reason
+	}{
+		{name: "no envelope", raw: fax.RawMessage{}, want: fax.ReasonMalformed},
+		{name: "unknown provider", raw: fax.RawMessage{Envelope: &fax.Envelope{Provider: "telex", Account: "acme"}}, want: fax.ReasonUnknownProvider},
+		{name: "each provider's adapter answers", raw: fax.RawMessage{Envelope: &fax.Envelope{Provider: fax.GoFax, Account: "acme"}}, want: fax.ReasonUnknownAccount},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, err := as.Normalize(tt.raw)
+			if !errors.Is(err, tt.want) || ev.FaxID != "" {
+				t.Fatalf("Normalize = %+v, %v; want %s", ev, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestNewAdaptersNamesTheFailingProvider(t *testing.T) {
+	_, err := provider.NewAdapters(config.Accounts{}, nil)
+	if err == nil {
+		t.Fatal("NewAdapters without a digester succeeded")
+	}
+	// Sfax and GoFax need the digester; either may be built first.
+	if msg := err.Error(); !strings.HasPrefix(msg, "provider sfax:") && !strings.HasPrefix(msg, "provider gofax:") {
+		t.Errorf("error %q does not name the provider", msg)
+	}
+}

@@ -1,0 +1,85 @@
+package sfax
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider/form"
+)
+
+// DefaultTokenWindow is how far GenDT may be from the receipt time when an
+// account sets no token window: Sfax tokens are valid for 15 minutes.
+const DefaultTokenWindow = 15 * time.Minute
+
+// adapter verifies and normalizes the callbacks of the Sfax accounts.
+type adapter struct {
+	accounts map[string]config.SfaxAccount
+	digester *fax.Digester
+}
+
+// NewAdapter returns the fax.Adapter of the Sfax accounts in accounts,
+// checking API key digests with d. It fails on a nil digester, a repeated
+// account id, or a verifying account without a user name and API key, or
+// whose encryption key is not 32 bytes or whose init vector is not 16.
+func NewAdapter(accounts config.Accounts, d *fax.Digester) (fax.Adapter, error) {
+	if d == nil {
+		return nil, errors.New("sfax: a digester is required")
+	}
+	a := &adapter{accounts: map[string]config.SfaxAccount{}, digester: d}
+	for _, acc := range accounts.Sfax {
+		if _, dup := a.accounts[acc.ID]; dup {
+			return nil, fmt.Errorf("sfax: account %q configured twice", acc.ID)
+		}
+		if err := checkAccount(acc); err != nil {
+			return nil, err
+		}
+		if acc.TokenWindow <= 0 {
+			acc.TokenWindow = DefaultTokenWindow
+		}
+		a.accounts[acc.ID] = acc
+	}
+	return a, nil
+}
+
+// Normalize verifies an Sfax callback — token, API key, token age — unless
+// its account has verification off, and maps it to an event. Every field is
+// read from the query string, where Sfax puts them [doc]; a body is ignored.
+func (a *adapter) Normalize(raw fax.RawMessage) (fax.Event, error) {
+	if err := fax.CheckEnvelope(raw, fax.Sfax); err != nil {
+		return fax.Event{}, err
+	}
+	acc, ok := a.accounts[raw.Envelope.Account]
+	if !ok {
+		return fax.Event{}, fmt.Errorf("sfax account %q: %w", raw.Envelope.Account, fax.ReasonUnknownAccount)
+	}
+	fields := form.Parse(raw.Envelope.Query)
+	// Taken whatever the verification setting, so that neither credential
+	// reaches provider_fields.
+	token, apikey := fields.Take("token"), fields.Take("apikey")
+	if err := fields.Err(); err != nil {
+		return fax.Event{}, err
+	}
+	if acc.Verifies() {
+		if err := verify(acc, token, apikey, raw.Envelope.ReceivedAt, a.digester); err != nil {
+			return fax.Event{}, err
+		}
+	}
+	return normalize(raw, fields)
+}
+
+// checkAccount refuses a verifying account that could not verify anything,
+// or that would accept a token made with empty credentials.
+func checkAccount(acc config.SfaxAccount) error {
+	switch {
+	case !acc.Verifies():
+		return nil
+	case acc.Username == "" || acc.APIKey.Reveal() == "":
+		return fmt.Errorf("sfax: account %q needs a user name and an API key", acc.ID)
+	case len(acc.EncryptionKey.Reveal()) != 32 || len(acc.InitVector.Reveal()) != 16:
+		return fmt.Errorf("sfax: account %q needs a 32-byte encryption key and a 16-byte init vector", acc.ID)
+	}
+	return nil
+}

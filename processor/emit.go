@@ -1,0 +1,51 @@
+package processor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/stream"
+)
+
+// emit publishes ev exactly once per event id within the dedupe horizon:
+// an id recorded in the KV bucket is a duplicate; otherwise the event is
+// published with Nats-Msg-Id = its id and then recorded. A crash between
+// the two is covered by the stream's duplicate window: the redelivered
+// message publishes again, JetStream drops it as a duplicate, and the id is
+// recorded then. Two processors racing on one id are covered the same way.
+func (p *Processor) emit(ctx context.Context, ev fax.Event) error {
+	id := ev.ID()
+	if _, err := p.dedupe.Get(ctx, id); err == nil {
+		p.metrics.outcome(ev.Provider, outcomeDuplicate, "")
+		return nil
+	} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return fmt.Errorf("dedupe lookup: %w", err)
+	}
+	subject, data, err := ev.Encode()
+	if err != nil {
+		return fmt.Errorf("%w: %w", fax.ReasonMalformed, err)
+	}
+	msg := nats.NewMsg(subject)
+	msg.Data = data
+	msg.Header.Set(jetstream.MsgIDHeader, id)
+	ack, err := p.deps.JS.PublishMsg(ctx, msg, jetstream.WithExpectStream(stream.EventsStream))
+	if err != nil {
+		return fmt.Errorf("publish event: %w", err)
+	}
+	_, err = p.dedupe.Create(ctx, id, []byte(strconv.FormatUint(ack.Sequence, 10)))
+	if err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+		return fmt.Errorf("record event id: %w", err)
+	}
+	if ack.Duplicate {
+		p.metrics.outcome(ev.Provider, outcomeDuplicate, "")
+		return nil
+	}
+	p.metrics.outcome(ev.Provider, outcomeEvent, "")
+	return nil
+}

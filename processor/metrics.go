@@ -1,0 +1,68 @@
+package processor
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/faxpipe/faxpipe/pkg/fax"
+)
+
+const (
+	outcomeEvent     = "event"
+	outcomeDuplicate = "duplicate"
+	outcomeRejected  = "rejected"
+)
+
+// verificationReasons are the rejections that mean "not from the provider".
+var verificationReasons = map[fax.Reason]bool{
+	fax.ReasonSignatureInvalid: true, fax.ReasonTokenExpired: true,
+	fax.ReasonCredentialsMismatch: true, fax.ReasonUntrustedResourceURL: true,
+}
+
+type metrics struct {
+	messages     *prometheus.CounterVec
+	dedupeHits   *prometheus.CounterVec
+	verifyFailed *prometheus.CounterVec
+	lag          prometheus.Gauge
+	unacked      prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "faxpipe", Subsystem: "processor", Name: "messages_total",
+			Help: "Raw callbacks processed, by provider, outcome (event, duplicate, rejected) and rejection reason.",
+		}, []string{"provider", "outcome", "reason"}),
+		dedupeHits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "faxpipe", Subsystem: "processor", Name: "dedupe_hits_total",
+			Help: "Callbacks whose event was already published (provider retries, duplicates, replays).",
+		}, []string{"provider"}),
+		verifyFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "faxpipe", Subsystem: "processor", Name: "verification_failures_total",
+			Help: "Callbacks that failed authentication: forged, expired or mis-configured.",
+		}, []string{"provider", "reason"}),
+		lag: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "faxpipe", Subsystem: "processor", Name: "consumer_pending",
+			Help: "Raw callbacks not yet delivered to a processor (consumer lag).",
+		}),
+		unacked: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "faxpipe", Subsystem: "processor", Name: "consumer_ack_pending",
+			Help: "Raw callbacks delivered and not yet acknowledged.",
+		}),
+	}
+	for _, c := range []prometheus.Collector{m.messages, m.dedupeHits, m.verifyFailed, m.lag, m.unacked} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+func (m *metrics) outcome(p fax.Provider, outcome string, reason fax.Reason) {
+	m.messages.WithLabelValues(string(p), outcome, string(reason)).Inc()
+	switch {
+	case outcome == outcomeDuplicate:
+		m.dedupeHits.WithLabelValues(string(p)).Inc()
+	case verificationReasons[reason]:
+		m.verifyFailed.WithLabelValues(string(p), string(reason)).Inc()
+	}
+}

@@ -1,0 +1,30 @@
+package processor
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/faxpipe/faxpipe/pkg/fax"
+)
+
+// rejectPoison rejects a message that still fails on its last allowed
+// delivery (processing_failed), so it neither blocks those behind it nor
+// disappears when JetStream stops redelivering it.
+func (p *Processor) rejectPoison(next handler) handler {
+	return func(ctx context.Context, m jetstream.Msg) error {
+		err := next(ctx, m)
+		if err == nil {
+			return nil
+		}
+		meta, metaErr := m.Metadata()
+		if metaErr != nil || meta.NumDelivered < uint64(p.cfg.MaxDeliver) {
+			return err
+		}
+		p.deps.Log.Error("message keeps failing; rejecting it", zap.Uint64("deliveries", meta.NumDelivered), zap.Error(err))
+		raw, _ := decode(m)
+		return p.reject(ctx, m, raw, fmt.Errorf("failed %d deliveries, last: %v: %w", meta.NumDelivered, err, fax.ReasonProcessingFailed))
+	}
+}

@@ -1,0 +1,237 @@
+package processor_test
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider/providertest"
+	"github.com/faxpipe/faxpipe/processor"
+)
+
+// TestSameCallbackManyTimesIsOneEvent: one Sfax callback delivered five
+// times, plus the provider's retry of it with a freshly generated token, and
+// one eFax callback three times, give exactly one event each.
+func TestSameCallbackManyTimesIsOneEvent(t *testing.T) {
+	p := newPipeline(t)
+	now := time.Now().UTC()
+	first := sfaxEnvelope(t, "2150102030405000000", now.Add(-time.Minute), now)
+	for range 5 {
+		dup := *first
+		dup.ID = envelope(t, fax.Sfax, "GET", "", nil, nil, now).ID // a new delivery, a new envelope id
+		p.publishRaw(&dup)
+	}
+	p.publishRaw(sfaxEnvelope(t, "2150102030405000000", now.Add(2*time.Minute), now.Add(2*time.Minute)))
+	for range 3 {
+		p.publishRaw(efaxEnvelope(t, "7e029808-237b-413e-a051-53bf445e8b49", efaxSecret, now))
+	}
+	r := p.start(nil)
+	p.settle(20 * time.Second)
+
+	evs := p.events()
+	if len(evs) != 2 {
+		t.Fatalf("got %d events, want 2 (one per fax): %v", len(evs), countByID(evs))
+	}
+	for _, e := range evs {
+		providertest.ValidateJSON(t, "fax-event.v1.json", e.raw)
+	}
+	subjects := map[string]bool{}
+	for _, e := range evs {
+		subjects[e.natsSubject] = true
+	}
+	for _, want := range []string{"faxpipe.events.sfax.demo.fax.inbound.received", "faxpipe.events.efax.demo.fax.inbound.received"} {
+		if !subjects[want] {
+			t.Errorf("no event on %s; got %v", want, subjects)
+		}
+	}
+	if got := r.counter(t, "faxpipe_processor_dedupe_hits_total"); got != 7 {
+		t.Errorf("dedupe hits = %v, want 7 (5 sfax + 2 efax)", got)
+	}
+	if got := len(p.rejected()); got != 0 {
+		t.Errorf("%d rejections, want none", got)
+	}
+}
+
+// TestForgeriesAreRejectedWithReason: forged, expired, unknown and malformed
+// callbacks end in FAXPIPE_REJECTED with their reason and make no event.
+func TestForgeriesAreRejectedWithReason(t *testing.T) {
+	p := newPipeline(t)
+	now := time.Now().UTC()
+	unknown := efaxEnvelope(t, "fax-unknown", efaxSecret, now)
+	unknown.Account = "nobody"
+	altered := efaxEnvelope(t, "fax-altered", efaxSecret, now)
+	altered.Body = []byte(strings.Replace(string(altered.Body), `"pages":2`, `"pages":3`, 1))
+	cases := []struct {
+		env    *fax.Envelope
+		reason fax.Reason
+	}{
+		{efaxEnvelope(t, "fax-wrong-hmac", "not-the-secret", now), fax.ReasonSignatureInvalid},
+		{altered, fax.ReasonSignatureInvalid},
+		{sfaxEnvelope(t, "2150102030405000001", now.Add(-time.Hour), now), fax.ReasonTokenExpired},
+		{sfaxEnvelope(t, "2150102030405000002", now.Add(time.Hour), now), fax.ReasonTokenExpired},
+		{unknown, fax.ReasonUnknownAccount},
+	}
+	for _, c := range cases {
+		p.publishRaw(c.env)
+	}
+	if _, err := p.conn.JS.Publish(t.Context(), "faxpipe.raw.efax.demo", []byte("\x00not an envelope")); err != nil {
+		t.Fatal(err)
+	}
+	p.start(nil)
+	p.settle(20 * time.Second)
+
+	if evs := p.events(); len(evs) != 0 {
+		t.Fatalf("forgeries made %d events", len(evs))
+	}
+	rej := p.rejected()
+	if len(rej) != len(cases)+1 {
+		t.Fatalf("got %d rejections, want %d", len(rej), len(cases)+1)
+	}
+	byEnvelope := map[string]rejection{}
+	for _, r := range rej {
+		providertest.ValidateJSON(t, "rejected.v1.json", r.raw)
+		if r.Envelope != nil {
+			byEnvelope[r.Envelope.ID] = r
+		} else if r.Reason != fax.ReasonMalformed || r.natsSubject != "faxpipe.rejected.efax.demo.malformed" || string(r.Raw) != "\x00not an envelope" {
+			t.Errorf("undecodable message: reason %s subject %s raw %q", r.Reason, r.natsSubject, r.Raw)
+		}
+	}
+	for _, c := range cases {
+		r, ok := byEnvelope[c.env.ID]
+		if !ok {
+			t.Errorf("envelope of %s/%s not rejected", c.env.Provider, c.env.Account)
+			continue
+		}
+		want := fmt.Sprintf("faxpipe.rejected.%s.%s.%s", c.env.Provider, c.env.Account, c.reason)
+		if r.Reason != c.reason || r.natsSubject != want {
+			t.Errorf("rejected as %s on %s, want %s on %s (%s)", r.Reason, r.natsSubject, c.reason, want, r.Detail)
+		}
+	}
+}
+
+// TestReplayOfOldRawStillVerifies: verification uses the receipt time, so a
+// raw message received weeks ago with a then-fresh token still verifies.
+func TestReplayOfOldRawStillVerifies(t *testing.T) {
+	p := newPipeline(t)
+	then := time.Now().UTC().Add(-40 * 24 * time.Hour)
+	p.publishRaw(sfaxEnvelope(t, "2150102030405000009", then.Add(-time.Minute), then))
+	p.start(nil)
+	p.settle(20 * time.Second)
+	if evs, rej := p.events(), p.rejected(); len(evs) != 1 || len(rej) != 0 {
+		t.Fatalf("got %d events and %d rejections, want 1 and 0", len(evs), len(rej))
+	}
+}
+
+// TestCrashMidBatchNoLossNoDouble: a processor whose connection dies in the
+// middle of a batch (in-flight publishes and acks lost) is replaced by
+// another; every callback ends as exactly one event.
+func TestCrashMidBatchNoLossNoDouble(t *testing.T) {
+	p := newPipeline(t)
+	now := time.Now().UTC()
+	const n = 300
+	for i := range n {
+		p.publishRaw(efaxEnvelope(t, fmt.Sprintf("fax-%04d", i), efaxSecret, now))
+	}
+	first := p.start(nil)
+	waitForEvents(t, p, 60)
+	first.conn.NC.Close() // the crash: no drain, no acks for what it holds
+	first.stop(t)
+	p.start(nil)
+	p.settle(30 * time.Second)
+
+	evs := p.events()
+	counts := countByID(evs)
+	if len(counts) != n {
+		t.Errorf("got %d distinct events, want %d", len(counts), n)
+	}
+	for id, c := range counts {
+		if c != 1 {
+			t.Errorf("event %s published %d times", id, c)
+		}
+	}
+}
+
+// TestTwoProcessorsShareTheWork: two processors on one durable consumer
+// split the raw stream, duplicates included, without doubling any event.
+func TestTwoProcessorsShareTheWork(t *testing.T) {
+	p := newPipeline(t)
+	now := time.Now().UTC()
+	const n = 200
+	for i := range n {
+		p.publishRaw(efaxEnvelope(t, fmt.Sprintf("fax-%04d", i), efaxSecret, now))
+		p.publishRaw(efaxEnvelope(t, fmt.Sprintf("fax-%04d", i), efaxSecret, now))
+	}
+	a, b := p.start(nil), p.start(nil)
+	p.settle(30 * time.Second)
+	counts := countByID(p.events())
+	if len(counts) != n {
+		t.Errorf("got %d distinct events, want %d", len(counts), n)
+	}
+	for id, c := range counts {
+		if c != 1 {
+			t.Errorf("event %s published %d times", id, c)
+		}
+	}
+	sa := a.counter(t, "faxpipe_processor_messages_total")
+	sb := b.counter(t, "faxpipe_processor_messages_total")
+	if sa == 0 || sb == 0 || sa+sb != 2*n {
+		t.Errorf("processed %v and %v messages, want both > 0 and %d in all", sa, sb, 2*n)
+	}
+}
+
+// TestPoisonIsRejectedAndDoesNotBlock: a message whose processing always
+// fails is rejected as processing_failed after MaxDeliver deliveries; the
+// messages behind it become events meanwhile.
+func TestPoisonIsRejectedAndDoesNotBlock(t *testing.T) {
+	p := newPipeline(t)
+	now := time.Now().UTC()
+	poison := efaxEnvelope(t, "fax-poison", efaxSecret, now)
+	p.publishRaw(poison)
+	for i := range 20 {
+		p.publishRaw(efaxEnvelope(t, fmt.Sprintf("fax-%02d", i), efaxSecret, now))
+	}
+	var attempts atomic.Int32
+	p.start(func(n processor.Normalizer) processor.Normalizer {
+		return normalizerFunc(func(raw fax.RawMessage) (fax.Event, error) {
+			if raw.Envelope != nil && raw.Envelope.ID == poison.ID {
+				if attempts.Add(1)%2 == 0 {
+					panic("poison")
+				}
+				return fax.Event{}, errBoom // transient: not a reason
+			}
+			return n.Normalize(raw)
+		})
+	})
+	p.settle(30 * time.Second)
+	if got := len(p.events()); got != 20 {
+		t.Errorf("got %d events, want 20", got)
+	}
+	rej := p.rejected()
+	if len(rej) != 1 || rej[0].Reason != fax.ReasonProcessingFailed || rej[0].Envelope == nil || rej[0].Envelope.ID != poison.ID {
+		t.Fatalf("rejections = %+v, want the poison as processing_failed", rej)
+	}
+	if got := attempts.Load(); got != testMaxDeliver {
+		t.Errorf("poison tried %d times, want MaxDeliver = %d", got, testMaxDeliver)
+	}
+	providertest.ValidateJSON(t, "rejected.v1.json", rej[0].raw)
+}
+
+type normalizerFunc func(fax.RawMessage) (fax.Event, error)
+
+func (f normalizerFunc) Normalize(raw fax.RawMessage) (fax.Event, error) { return f(raw) }
+
+func waitForEvents(t *testing.T, p *pipeline, n int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		st, err := p.conn.JS.Stream(t.Context(), "FAXPIPE_EVENTS")
+		if err == nil && st.CachedInfo().State.Msgs >= uint64(n) {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("fewer than %d events within 20s", n)
+}
