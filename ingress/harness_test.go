@@ -20,6 +20,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
+	"github.com/faxpipe/faxpipe/schemas"
 )
 
 // Demo credentials of the test accounts; none may appear in a stored envelope.
@@ -158,6 +159,9 @@ func (h *harness) envelopes() []fax.Envelope {
 	h.t.Helper()
 	var out []fax.Envelope
 	for _, m := range streamtest.Messages(h.t, h.conn.JS, stream.RawStream) {
+		if err := schemas.Validate("raw-callback.v1.json", m.Data); err != nil {
+			h.t.Errorf("stored message %d: %v\n%s", m.Sequence, err, m.Data)
+		}
 		var e fax.Envelope
 		if err := json.Unmarshal(m.Data, &e); err != nil {
 			h.t.Fatalf("stored message %d is not an envelope: %v", m.Sequence, err)

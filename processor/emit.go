@@ -8,8 +8,10 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/logging"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
@@ -47,5 +49,16 @@ func (p *Processor) emit(ctx context.Context, ev fax.Event) error {
 		return nil
 	}
 	p.metrics.outcome(ev.Provider, outcomeEvent, "")
+	p.deps.Log.Info("event published",
+		zap.String("id", id), zap.String("type", ev.Type()), zap.String("provider", string(ev.Provider)),
+		zap.String("account", ev.Account), zap.String("fax_id", ev.FaxID), zap.Uint64("seq", ack.Sequence),
+		logging.Phone(p.deps.Log, "from", partyRaw(ev.From)), logging.Phone(p.deps.Log, "to", partyRaw(ev.To)))
 	return nil
+}
+
+func partyRaw(p *fax.Party) string {
+	if p == nil {
+		return ""
+	}
+	return p.Raw
 }

@@ -1,45 +1,21 @@
 package providertest
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"reflect"
-	"sync"
 	"testing"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/schemas"
 )
 
-var compiled = struct {
-	sync.Mutex
-	m map[string]*jsonschema.Schema
-}{m: map[string]*jsonschema.Schema{}}
-
 // ValidateJSON fails t unless data validates against the schema in file
 // name of the schemas package.
 func ValidateJSON(t testing.TB, name string, data []byte) {
 	t.Helper()
-	compiled.Lock()
-	s, ok := compiled.m[name]
-	if !ok {
-		var err error
-		if s, err = schemas.Compile(name); err != nil {
-			compiled.Unlock()
-			t.Fatal(err)
-		}
-		compiled.m[name] = s
-	}
-	compiled.Unlock()
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		t.Fatalf("not JSON: %v\n%s", err, data)
-	}
-	if err := s.Validate(inst); err != nil {
-		t.Fatalf("does not validate against %s: %v\n%s", name, err, data)
+	if err := schemas.Validate(name, data); err != nil {
+		t.Fatalf("%v\n%s", err, data)
 	}
 }
 
