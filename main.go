@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	fs := flag.NewFlagSet("faxpipe", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	fs.Usage = func() { _, _ = fmt.Fprint(stderr, usage) }
 	configPath := fs.String("config", getenv("FAXPIPE_CONFIG"), "configuration file (YAML)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -75,8 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	cmd := fs.Arg(0)
 	if cmd == "help" {
-		fmt.Fprint(stdout, usage)
-		return nil
+		_, err := fmt.Fprint(stdout, usage)
+		return err
 	}
 	if cmd != "ingress" && cmd != "processor" && cmd != "downloader" && cmd != "all" {
 		fs.Usage()

@@ -71,7 +71,7 @@ func waitReady(t *testing.T, in *instance, done chan error) {
 		default:
 		}
 		if resp, err := http.Get(in.admin + "/readyz"); err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode == 200 {
 				return
 			}
@@ -258,7 +258,7 @@ func TestRunStopsWhenAComponentFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	ports := freePorts(t, 2)
 	vars := map[string]string{
 		"FAXPIPE_INGRESS_LISTEN":         ln.Addr().String(),
@@ -278,7 +278,7 @@ func get(t *testing.T, req *http.Request) (int, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
@@ -296,7 +296,7 @@ func freePorts(t *testing.T, n int) []string {
 		out = append(out, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	}
 	for _, ln := range lns {
-		ln.Close()
+		_ = ln.Close()
 	}
 	return out
 }

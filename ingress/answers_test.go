@@ -222,7 +222,7 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 			answered <- -1
 			return
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		answered <- resp.StatusCode
 	}()
 	time.Sleep(100 * time.Millisecond) // the request is now waiting for its ack

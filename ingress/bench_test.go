@@ -90,7 +90,7 @@ func loadHTTP(b *testing.B, url, body string) {
 			return err
 		}
 		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
 			return &statusError{resp.StatusCode}
 		}

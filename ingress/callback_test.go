@@ -140,7 +140,7 @@ func TestCallbackCapturedByteExact(t *testing.T) {
 					t.Errorf("header %s = %q, want %q", k, got, want)
 				}
 			}
-			if got, want := fmt.Sprint(e.Redacted), fmt.Sprint(tc.wantRed); got != want && !(len(e.Redacted) == 0 && len(tc.wantRed) == 0) {
+			if got, want := fmt.Sprint(e.Redacted), fmt.Sprint(tc.wantRed); got != want && (len(e.Redacted) != 0 || len(tc.wantRed) != 0) {
 				t.Errorf("redacted = %v, want %v", got, want)
 			}
 			if e.ReceivedAt.IsZero() || e.ReceivedAt.Location().String() != "UTC" {
@@ -186,7 +186,7 @@ func Test500ConcurrentCallbacks(t *testing.T) {
 				errs <- err.Error()
 				return
 			}
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode != http.StatusOK {
 				errs <- fmt.Sprintf("fax-%03d: status %d", i, resp.StatusCode)
 			}

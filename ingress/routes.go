@@ -39,7 +39,7 @@ func (s *Server) newEcho() (*echo.Echo, error) {
 	return e, nil
 }
 
-func notFound(c echo.Context) error {
+func notFound(echo.Context) error {
 	return echo.NewHTTPError(http.StatusNotFound, "no such callback URL: use /callbacks/{provider}/{account}")
 }
 

@@ -84,7 +84,7 @@ func (s *Server) Handler() http.Handler { return s.echo }
 
 // Listen binds the public address; Addr is valid afterwards.
 func (s *Server) Listen() error {
-	ln, err := net.Listen("tcp", s.cfg.Listen)
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", s.cfg.Listen)
 	if err != nil {
 		return err
 	}

@@ -49,7 +49,7 @@ func decode(m jetstream.Msg) (fax.RawMessage, error) {
 	}
 	var env fax.Envelope
 	if err := json.Unmarshal(m.Data(), &env); err != nil {
-		return raw, fmt.Errorf("envelope is not JSON: %v: %w", err, fax.ReasonMalformed)
+		return raw, fmt.Errorf("envelope is not JSON: %w: %w", err, fax.ReasonMalformed)
 	}
 	if env.ID == "" || env.Provider == "" || env.Account == "" {
 		return raw, fmt.Errorf("envelope lacks id, provider or account: %w", fax.ReasonMalformed)

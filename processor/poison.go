@@ -20,11 +20,11 @@ func (p *Processor) rejectPoison(next handler) handler {
 			return nil
 		}
 		meta, metaErr := m.Metadata()
-		if metaErr != nil || meta.NumDelivered < uint64(p.cfg.MaxDeliver) {
+		if metaErr != nil || meta.NumDelivered < uint64(max(p.cfg.MaxDeliver, 0)) {
 			return err
 		}
 		p.deps.Log.Error("message keeps failing; rejecting it", zap.Uint64("deliveries", meta.NumDelivered), zap.Error(err))
 		raw, _ := decode(m)
-		return p.reject(ctx, m, raw, fmt.Errorf("failed %d deliveries, last: %v: %w", meta.NumDelivered, err, fax.ReasonProcessingFailed))
+		return p.reject(ctx, m, raw, fmt.Errorf("failed %d deliveries, last: %w: %w", meta.NumDelivered, err, fax.ReasonProcessingFailed))
 	}
 }

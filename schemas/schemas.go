@@ -48,6 +48,6 @@ func (embedLoader) Load(url string) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schema %s: %w", url, err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	return jsonschema.UnmarshalJSON(f)
 }

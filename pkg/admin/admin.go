@@ -86,7 +86,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // Listen binds the admin address; Addr is valid afterwards.
 func (s *Server) Listen() error {
-	ln, err := net.Listen("tcp", s.addr)
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", s.addr)
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ func fieldErrors(err error) []string {
 	var fields []string
 	var walk func(error)
 	walk = func(err error) {
-		switch e := err.(type) {
+		switch e := err.(type) { //nolint:errorlint // walks the tree of joined errors itself
 		case *config.FieldError:
 			fields = append(fields, e.Field)
 		case interface{ Unwrap() []error }:

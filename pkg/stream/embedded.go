@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -36,11 +37,11 @@ func StartEmbedded(cfg config.Embedded) (*Embedded, error) {
 	}
 	if cfg.Port > 0 {
 		// nats-server would only log a taken port and never become ready.
-		ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
+		ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
 		if err != nil {
 			return nil, fmt.Errorf("embedded nats-server: %w (is another faxpipe or nats-server running? set nats.embedded.port, or nats.url to use it)", err)
 		}
-		ln.Close()
+		_ = ln.Close()
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {

@@ -55,7 +55,7 @@ func TestRequire(t *testing.T) {
 	f.Require("a")
 	first := f.Err()
 	f.Require("c")
-	if !errors.Is(first, fax.ReasonMalformed) || f.Err() != first {
+	if !errors.Is(first, fax.ReasonMalformed) || f.Err() != first { //nolint:errorlint // the very same error value must be kept
 		t.Errorf("Err = %v, want the first failure %v kept", f.Err(), first)
 	}
 }

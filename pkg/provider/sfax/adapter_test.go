@@ -54,7 +54,7 @@ func token(t testing.TB, tok sfax.Token, key, iv string) string {
 	return s
 }
 
-func goodToken(t testing.TB) sfax.Token {
+func goodToken(testing.TB) sfax.Token {
 	return sfax.Token{Username: username, APIKey: apiKey, GenDT: providertest.ReceivedAt.Add(-tokenAge)}
 }
 
@@ -158,6 +158,6 @@ func TestNoCredentialReachesTheEvent(t *testing.T) {
 	}
 }
 
-func replace(old, new string) func(string) string {
-	return func(s string) string { return strings.Replace(s, old, new, 1) }
+func replace(from, to string) func(string) string {
+	return func(s string) string { return strings.Replace(s, from, to, 1) }
 }
