@@ -9,14 +9,15 @@ import "time"
 
 // Config is the whole configuration of one faxpipe process.
 type Config struct {
-	Pipeline  Pipeline  `yaml:"pipeline"`
-	NATS      NATS      `yaml:"nats"`
-	Streams   Streams   `yaml:"streams"`
-	Ingress   Ingress   `yaml:"ingress"`
-	Processor Processor `yaml:"processor"`
-	Admin     Admin     `yaml:"admin"`
-	Log       Log       `yaml:"log"`
-	Accounts  Accounts  `yaml:"accounts"`
+	Pipeline   Pipeline   `yaml:"pipeline"`
+	NATS       NATS       `yaml:"nats"`
+	Streams    Streams    `yaml:"streams"`
+	Ingress    Ingress    `yaml:"ingress"`
+	Processor  Processor  `yaml:"processor"`
+	Downloader Downloader `yaml:"downloader"`
+	Admin      Admin      `yaml:"admin"`
+	Log        Log        `yaml:"log"`
+	Accounts   Accounts   `yaml:"accounts"`
 }
 
 // Pipeline holds the key that digests secrets in raw envelopes. Every
@@ -102,6 +103,26 @@ type Processor struct {
 	MaxDeliver  int           `yaml:"max_deliver"` // deliveries before a failing message is rejected
 	AckWait     time.Duration `yaml:"ack_wait"`    // redelivery after a crash mid-message
 	RetryDelay  time.Duration `yaml:"retry_delay"` // first NakWithDelay after a transient fault; doubles per attempt
+}
+
+// Downloader configures the document fetcher.
+type Downloader struct {
+	Concurrency         int           `yaml:"concurrency"`          // documents fetched at once per process
+	ProviderConcurrency int           `yaml:"provider_concurrency"` // at once per provider, within Concurrency
+	MaxDocumentSize     ByteSize      `yaml:"max_document_size"`    // larger documents fail as too_large
+	RequestTimeout      time.Duration `yaml:"request_timeout"`      // one HTTP request, body included
+	StallTimeout        time.Duration `yaml:"stall_timeout"`        // no body byte for this long aborts the request
+	NotFoundGrace       time.Duration `yaml:"not_found_grace"`      // a 404 this soon after the callback is retried
+	RetryBudget         time.Duration `yaml:"retry_budget"`         // in-process retrying before NakWithDelay
+	InitialBackoff      time.Duration `yaml:"initial_backoff"`
+	MaxBackoff          time.Duration `yaml:"max_backoff"`
+	MaxDeliver          int           `yaml:"max_deliver"` // deliveries before a document is announced failed
+	AckWait             time.Duration `yaml:"ack_wait"`
+	Format              string        `yaml:"format"` // pdf or tiff, where the provider offers both
+	// AllowPrivateNetworks lets the downloader reach loopback and private
+	// addresses (a local simulator); off, such addresses are refused even
+	// when a configured host resolves to them.
+	AllowPrivateNetworks bool `yaml:"allow_private_networks"`
 }
 
 // Admin configures the health and metrics server, separate from the public

@@ -41,8 +41,14 @@ func Default() Config {
 			RateLimit:         RateLimit{AccountRPS: 200, AccountBurst: 400, ClientRPS: 100, ClientBurst: 200},
 		},
 		Processor: Processor{Concurrency: 16, MaxDeliver: 10, AckWait: 30 * time.Second, RetryDelay: time.Second},
-		Admin:     Admin{Listen: ":9090"},
-		Log:       Log{Level: "info", Format: "json"},
+		Downloader: Downloader{
+			Concurrency: 16, ProviderConcurrency: 8, MaxDocumentSize: 50 << 20,
+			RequestTimeout: 2 * time.Minute, StallTimeout: 30 * time.Second, NotFoundGrace: 10 * time.Minute,
+			RetryBudget: 2 * time.Minute, InitialBackoff: time.Second, MaxBackoff: time.Minute,
+			MaxDeliver: 50, AckWait: time.Minute, Format: "pdf",
+		},
+		Admin: Admin{Listen: ":9090"},
+		Log:   Log{Level: "info", Format: "json"},
 	}
 }
 

@@ -40,6 +40,7 @@ func (c *Config) Validate() error {
 	c.validateStreams(&ck)
 	c.validateIngress(&ck)
 	c.validateProcessor(&ck)
+	c.validateDownloader(&ck)
 	c.Accounts.validate(&ck)
 	return errors.Join(ck.errs...)
 }
@@ -107,6 +108,21 @@ func (c *Config) validateProcessor(ck *checker) {
 	ck.check(p.MaxDeliver >= 2, "processor.max_deliver", "must be at least 2")
 	ck.check(p.AckWait >= time.Second, "processor.ack_wait", "must be at least 1s")
 	ck.check(p.RetryDelay > 0, "processor.retry_delay", "must be positive")
+}
+
+func (c *Config) validateDownloader(ck *checker) {
+	d := c.Downloader
+	ck.check(d.Concurrency >= 1 && d.Concurrency <= 1024, "downloader.concurrency", "must be 1 to 1024")
+	ck.check(d.ProviderConcurrency >= 1, "downloader.provider_concurrency", "must be at least 1")
+	ck.check(d.MaxDocumentSize > 0, "downloader.max_document_size", "must be positive")
+	ck.check(d.RequestTimeout > 0, "downloader.request_timeout", "must be positive")
+	ck.check(d.StallTimeout > 0 && d.StallTimeout <= d.RequestTimeout, "downloader.stall_timeout", "must be positive and at most request_timeout")
+	ck.check(d.NotFoundGrace >= 0, "downloader.not_found_grace", "must not be negative")
+	ck.check(d.RetryBudget > 0, "downloader.retry_budget", "must be positive")
+	ck.check(d.InitialBackoff > 0 && d.MaxBackoff >= d.InitialBackoff, "downloader.max_backoff", "must be at least initial_backoff, both positive")
+	ck.check(d.MaxDeliver >= 2, "downloader.max_deliver", "must be at least 2")
+	ck.check(d.AckWait > d.StallTimeout, "downloader.ack_wait", "must exceed stall_timeout (long downloads report progress)")
+	ck.check(d.Format == "pdf" || d.Format == "tiff", "downloader.format", "must be pdf or tiff")
 }
 
 func validListen(addr string) bool {
