@@ -46,7 +46,9 @@ func NewTopology(s config.Streams) Topology {
 			MaxBytes:    int64(r.MaxBytes),
 			Duplicates:  s.DuplicateWindow,
 			Discard:     jetstream.DiscardOld,
-			// Raw callbacks and events are evidence: nobody may rewrite history.
+			// Raw callbacks and events are evidence: no single message may be
+			// deleted. Purging stays possible for operators (a retention or
+			// erasure request), as a deliberate whole-subject act.
 			DenyDelete: true,
 			DenyPurge:  false,
 		}
