@@ -7,6 +7,8 @@ GOLANGCI_LINT_VERSION := v2.15.0
 NATSCLI_VERSION := v0.5.1
 BENCHTIME ?= 5s
 
+$(shell mkdir -p $(BIN))
+
 .PHONY: all build run test test-short bench lint nats-cli clean
 
 all: build
@@ -27,15 +29,11 @@ test:
 test-short:
 	$(GO) test -count=1 -timeout 15m ./...
 
-## bench: ingress vs the HTTP and broker limits, side by side in one run
+## bench: ingress and processor beside their limits, side by side in one run
 bench:
 	@echo "machine: $$(nproc) cores, $$(awk '/MemTotal/ {printf "%.0f GiB", $$2/1048576}' /proc/meminfo), $$(go version | cut -d' ' -f3-)"
-	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./ingress/ | tee $(BIN)/bench.txt
-	@awk '/^BenchmarkCallbacks\// { name=$$1; sub(/-[0-9]+$$/, "", name); sub(/.*\//, "", name); \
-	  for (i=1;i<=NF;i++) { if ($$i=="req/s") rps[name]=$$(i-1); if ($$i=="p50-ms") p50[name]=$$(i-1); if ($$i=="p99-ms") p99[name]=$$(i-1) } } \
-	  END { printf "\n%-20s %10s %8s %8s %14s\n", "load (64 clients)", "req/s", "p50 ms", "p99 ms", "vs no-op HTTP"; \
-	  n=split("noop-echo ingress jetstream-publish", order, " "); \
-	  for (k=1;k<=n;k++) { x=order[k]; if (x in rps) printf "%-20s %10.0f %8.2f %8.2f %13.0f%%\n", x, rps[x], p50[x], p99[x], 100*rps[x]/rps["noop-echo"] } }' $(BIN)/bench.txt
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./ingress/ ./processor/ | tee $(BIN)/bench.txt
+	@grep -h '^|' $(BIN)/bench.txt
 
 ## lint: go vet and golangci-lint (installed into bin/ on first use)
 lint: $(BIN)/golangci-lint

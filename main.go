@@ -185,7 +185,17 @@ func (w wiring) components(cmd string) ([]component, error) {
 		comps = append(comps, component{"processor", p.Run})
 	}
 	if cmd == "downloader" || cmd == "all" {
-		comps = append(comps, component{"downloader", downloader.New(w.log.Named("downloader")).Run})
+		d, err := downloader.New(w.cfg.Downloader, downloader.Deps{
+			JS:       w.conn.JS,
+			Accounts: w.cfg.Accounts,
+			Log:      w.log.Named("downloader"),
+			Registry: w.reg,
+		})
+		if err != nil {
+			return nil, err
+		}
+		w.adm.AddCheck("downloader", d.Ready)
+		comps = append(comps, component{"downloader", d.Run})
 	}
 	return comps, nil
 }

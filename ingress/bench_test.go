@@ -2,6 +2,7 @@ package ingress_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -31,6 +32,8 @@ const benchClients = 64
 // pipelined JetStream publish loop of the same envelope (the broker limit).
 // Compare the req/s figures side by side; absolute numbers drift.
 func BenchmarkCallbacks(b *testing.B) {
+	results := map[string]loadResult{}
+	defer printLoadTable(results)
 	body := efaxInbound
 	b.Run("noop-echo", func(b *testing.B) {
 		e := echo.New()
@@ -41,7 +44,7 @@ func BenchmarkCallbacks(b *testing.B) {
 			return c.JSONBlob(http.StatusOK, []byte(`{"status":"SUCCESS"}`))
 		})
 		base := serveBench(b, e)
-		loadHTTP(b, base+"/callbacks/efax/demo", body)
+		results["noop-echo"] = loadHTTP(b, base+"/callbacks/efax/demo", body)
 	})
 	b.Run("ingress", func(b *testing.B) {
 		ns := streamtest.Start(b)
@@ -55,7 +58,7 @@ func BenchmarkCallbacks(b *testing.B) {
 			b.Fatal(err)
 		}
 		base, _ := startIngressLogging(b, cfg, stream.NewPublisher(conn, stream.RawStream), log)
-		loadHTTP(b, base+"/callbacks/efax/demo", body)
+		results["ingress"] = loadHTTP(b, base+"/callbacks/efax/demo", body)
 	})
 	b.Run("jetstream-publish", func(b *testing.B) {
 		ns := streamtest.Start(b)
@@ -64,7 +67,7 @@ func BenchmarkCallbacks(b *testing.B) {
 		pub := stream.NewPublisher(conn, stream.RawStream)
 		env := []byte(strings.Repeat("e", 1400)) // the size of the ingress's envelope of body
 		var n atomic.Int64
-		run(b, func() error {
+		results["jetstream-publish"] = run(b, func() error {
 			_, err := pub.Publish(context.Background(), "faxpipe.raw.efax.demo", "m"+itoa(n.Add(1)), env)
 			return err
 		})
@@ -82,9 +85,9 @@ func serveBench(b *testing.B, h http.Handler) string {
 	return "http://" + ln.Addr().String()
 }
 
-func loadHTTP(b *testing.B, url, body string) {
+func loadHTTP(b *testing.B, url, body string) loadResult {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: benchClients, MaxConnsPerHost: benchClients}}
-	run(b, func() error {
+	return run(b, func() error {
 		resp, err := client.Post(url, "application/json", strings.NewReader(body))
 		if err != nil {
 			return err
@@ -102,9 +105,27 @@ type statusError struct{ code int }
 
 func (e *statusError) Error() string { return "status " + itoa(int64(e.code)) }
 
+// loadResult is what one load achieved.
+type loadResult struct{ rate, p50, p99 float64 }
+
+// printLoadTable prints the loads side by side, as the README shows them:
+// the ratio to the no-op HTTP limit is the figure to quote.
+func printLoadTable(r map[string]loadResult) {
+	limit, ok := r["noop-echo"]
+	if !ok {
+		return
+	}
+	fmt.Printf("\n| load (%d clients) | req/s | p50 ms | p99 ms | vs no-op HTTP |\n|---|---|---|---|---|\n", benchClients)
+	for _, name := range []string{"noop-echo", "ingress", "jetstream-publish"} {
+		if x, ok := r[name]; ok {
+			fmt.Printf("| %s | %.0f | %.2f | %.2f | %.0f%% |\n", name, x.rate, x.p50, x.p99, 100*x.rate/limit.rate)
+		}
+	}
+}
+
 // run calls op b.N times from benchClients goroutines and reports
 // throughput and latency percentiles.
-func run(b *testing.B, op func() error) {
+func run(b *testing.B, op func() error) loadResult {
 	b.Helper()
 	lat := make([]time.Duration, b.N)
 	var next atomic.Int64
@@ -129,9 +150,15 @@ func run(b *testing.B, op func() error) {
 		b.Fatalf("an operation failed: %v", err)
 	}
 	slices.Sort(lat)
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	res := loadResult{
+		rate: float64(b.N) / elapsed.Seconds(),
+		p50:  float64(lat[len(lat)/2].Microseconds()) / 1000,
+		p99:  float64(lat[len(lat)*99/100].Microseconds()) / 1000,
+	}
+	b.ReportMetric(res.rate, "req/s")
+	b.ReportMetric(res.p50, "p50-ms")
+	b.ReportMetric(res.p99, "p99-ms")
+	return res
 }
 
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }

@@ -407,7 +407,7 @@ func TestAsyncAPIMessages(t *testing.T) {
 		{"RawCallback", "raw", "./raw-callback.v1.json"},
 		{"FaxEvent", "events", "./fax-event.v1.json"},
 		{"Rejected", "rejected", "./rejected.v1.json"},
-		{"DocumentAnnouncement", "documents", ""}, // inline until fax-document.v1.json
+		{"DocumentAnnouncement", "documents", "./fax-document.v1.json"},
 	}
 	var want []string
 	for _, tt := range tests {

@@ -31,6 +31,10 @@ func TestTrustedURL(t *testing.T) {
 		{name: "backslash trick", raw: `https://api.securedocex.com\@evil.example/`, base: base},
 		{name: "other port", raw: "https://api.securedocex.com:8443/", base: base},
 		{name: "port 443 against a simulator port", raw: "https://localhost/faxes/1", base: "https://localhost:8443"},
+		{name: "http on an http simulator", raw: "http://127.0.0.1:9601/faxes/1/image", base: "http://127.0.0.1:9601", ok: true},
+		{name: "http default port on an http base", raw: "http://sim.local/faxes/1", base: "http://sim.local:80", ok: true},
+		{name: "https port against an http base", raw: "https://127.0.0.1:9601/faxes/1", base: "http://127.0.0.1:9601", ok: true},
+		{name: "http against an http base on another port", raw: "http://127.0.0.1:80/faxes/1", base: "http://127.0.0.1:9601"},
 		{name: "empty", raw: "", base: base},
 		{name: "bad base", raw: "https://api.securedocex.com/", base: "not a url"},
 	}

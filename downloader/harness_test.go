@@ -1,0 +1,298 @@
+package downloader_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/faxpipe/faxpipe/downloader"
+	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/stream"
+	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
+	"github.com/faxpipe/faxpipe/schemas"
+)
+
+const (
+	sfaxUser   = "demo"
+	sfaxAPIKey = "5787A4EDBCDE46F9D6D2E067AC7097DC"
+	sfaxKey    = "0123456789abcdef0123456789abcdef"
+	sfaxIV     = "fedcba9876543210"
+	gofaxToken = "gofax-api-token"
+	efaxApp    = "efax-app"
+	efaxKey    = "efax-api-key"
+)
+
+// testConfig is a downloader configuration with test-sized times.
+func testConfig() config.Downloader {
+	cfg := config.Default().Downloader
+	cfg.Concurrency, cfg.ProviderConcurrency = 4, 2
+	cfg.MaxDocumentSize = 1 << 20
+	cfg.RequestTimeout, cfg.StallTimeout = 5*time.Second, 300*time.Millisecond
+	cfg.NotFoundGrace, cfg.RetryBudget = time.Minute, 5*time.Second
+	cfg.InitialBackoff, cfg.MaxBackoff = 20*time.Millisecond, 200*time.Millisecond
+	cfg.MaxDeliver, cfg.AckWait = 3, 2*time.Second
+	cfg.AllowPrivateNetworks = true // the emulators listen on loopback
+	return cfg
+}
+
+// emulator is a provider API: a handler behind an HTTPS (or HTTP) server
+// that counts requests by path.
+type emulator struct {
+	*httptest.Server
+	mu   sync.Mutex
+	hits map[string]int
+	all  atomic.Int64
+}
+
+func newEmulator(t *testing.T, tlsServer bool, h http.HandlerFunc) *emulator {
+	e := &emulator{hits: map[string]int{}}
+	wrapped := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.mu.Lock()
+		e.hits[r.URL.Path]++
+		e.mu.Unlock()
+		e.all.Add(1)
+		h(w, r)
+	})
+	if tlsServer {
+		e.Server = httptest.NewTLSServer(wrapped)
+	} else {
+		e.Server = httptest.NewServer(wrapped)
+	}
+	t.Cleanup(e.Close)
+	return e
+}
+
+func (e *emulator) count(path string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.hits[path]
+}
+
+// accounts configures one "demo" account per provider on base URLs.
+func accounts(sfaxBase, gofaxBase, efaxBase string) config.Accounts {
+	return config.Accounts{
+		Sfax: []config.SfaxAccount{{
+			AccountBase: config.AccountBase{ID: "demo", APIBaseURL: sfaxBase},
+			Username:    sfaxUser, APIKey: config.Literal(sfaxAPIKey),
+			EncryptionKey: config.Literal(sfaxKey), InitVector: config.Literal(sfaxIV),
+		}},
+		GoFax: []config.GoFaxAccount{{
+			AccountBase: config.AccountBase{ID: "demo", APIBaseURL: gofaxBase},
+			APIToken:    config.Literal(gofaxToken),
+		}},
+		EFax: []config.EFaxAccount{{
+			AccountBase: config.AccountBase{ID: "demo", APIBaseURL: efaxBase},
+			AppID:       efaxApp, APIKey: config.Literal(efaxKey),
+		}},
+	}
+}
+
+// env is an in-process broker with the topology.
+type env struct {
+	t    *testing.T
+	nats *streamtest.Server
+	conn *stream.Conn
+}
+
+func newEnv(t *testing.T) *env {
+	ns := streamtest.Start(t)
+	return &env{t: t, nats: ns, conn: streamtest.Connect(t, ns, config.Default().Streams)}
+}
+
+// running is one downloader with its own connection.
+type running struct {
+	conn   *stream.Conn
+	reg    *prometheus.Registry
+	cancel context.CancelFunc
+	done   chan error
+	once   sync.Once
+}
+
+// start runs a downloader until the test ends; tlsFrom, if set, is the
+// HTTPS emulator whose certificate it trusts.
+func (e *env) start(cfg config.Downloader, accs config.Accounts, tlsFrom *emulator) *running {
+	t := e.t
+	t.Helper()
+	conn, err := stream.Connect(e.nats.URL(), config.Default().NATS, "downloader-test", zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tlsCfg *tls.Config
+	if tlsFrom != nil {
+		tlsCfg = tlsFrom.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+	}
+	reg := prometheus.NewRegistry()
+	d, err := downloader.New(cfg, downloader.Deps{JS: conn.JS, Accounts: accs, Log: zap.NewNop(), Registry: reg, TLS: tlsCfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{conn: conn, reg: reg, cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- d.Run(ctx) }()
+	t.Cleanup(func() { r.stop(t) })
+	waitFor(t, 10*time.Second, "downloader ready", func() bool { return d.Ready(context.Background()) == nil })
+	return r
+}
+
+// stop ends the downloader and waits for Run to return nil; safe to repeat.
+func (r *running) stop(t testing.TB) {
+	r.once.Do(func() {
+		r.cancel()
+		if err := <-r.done; err != nil {
+			t.Errorf("downloader Run: %v", err)
+		}
+		r.conn.NC.Close()
+	})
+}
+
+// counter sums a counter of the downloader's metrics over labels.
+func (r *running) counter(t testing.TB, name string) float64 {
+	t.Helper()
+	mfs, err := r.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			for _, m := range mf.GetMetric() {
+				sum += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
+}
+
+// inbound is a received inbound fax event with a document.
+func inbound(p fax.Provider, faxID string, receivedAt time.Time, fields map[string]string) fax.Event {
+	ev := fax.Event{
+		Provider: p, Account: "demo", Channel: fax.ChannelFax, Direction: fax.Inbound,
+		Outcome: fax.OutcomeReceived, Success: true, FaxID: faxID, Document: true,
+		RawRef: fax.RawRef{ID: "raw-" + faxID, StreamSeq: 1}, ReceivedAt: receivedAt.UTC(),
+		ProviderFields: map[string]json.RawMessage{},
+	}
+	for k, v := range fields {
+		b, _ := json.Marshal(v)
+		ev.ProviderFields[k] = b
+	}
+	return ev
+}
+
+// publish stores ev in FAXPIPE_EVENTS as the processor does, with msgID
+// (the event id when empty).
+func (e *env) publish(ev fax.Event, msgID string) {
+	e.t.Helper()
+	subject, data, err := ev.Encode()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if msgID == "" {
+		msgID = ev.ID()
+	}
+	if _, err := e.conn.JS.Publish(context.Background(), subject, data, jetstream.WithMsgID(msgID)); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+type announcement struct {
+	ID          string                  `json:"id"`
+	Type        string                  `json:"type"`
+	Subject     string                  `json:"subject"`
+	Data        downloader.Announcement `json:"data"`
+	natsSubject string
+}
+
+// announcements returns every announcement, each checked against the
+// schema and its Nats-Msg-Id.
+func (e *env) announcements() []announcement {
+	e.t.Helper()
+	var out []announcement
+	for _, m := range streamtest.Messages(e.t, e.conn.JS, stream.DocumentsStream) {
+		if err := schemas.Validate("fax-document.v1.json", m.Data); err != nil {
+			e.t.Errorf("announcement %s: %v", m.Data, err)
+		}
+		var a announcement
+		if err := json.Unmarshal(m.Data, &a); err != nil {
+			e.t.Fatal(err)
+		}
+		if got := m.Header.Get("Nats-Msg-Id"); got != a.ID {
+			e.t.Errorf("Nats-Msg-Id %q, want the announcement id %q", got, a.ID)
+		}
+		a.natsSubject = m.Subject
+		out = append(out, a)
+	}
+	return out
+}
+
+// waitAnnouncements waits until n announcements exist and returns them.
+func (e *env) waitAnnouncements(n int, within time.Duration) []announcement {
+	e.t.Helper()
+	waitFor(e.t, within, "announcements", func() bool {
+		st, err := e.conn.JS.Stream(context.Background(), stream.DocumentsStream)
+		if err != nil {
+			return false
+		}
+		info, err := st.Info(context.Background())
+		return err == nil && info.State.Msgs >= uint64(n)
+	})
+	return e.announcements()
+}
+
+// object returns the stored bytes of name.
+func (e *env) object(name string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	obs, err := e.conn.JS.ObjectStore(ctx, stream.DocumentBucket)
+	if err != nil {
+		return nil, err
+	}
+	return obs.GetBytes(ctx, name)
+}
+
+// objects counts the objects in the document bucket.
+func (e *env) objects() int {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	obs, err := e.conn.JS.ObjectStore(ctx, stream.DocumentBucket)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	list, err := obs.List(ctx)
+	if err != nil {
+		return 0
+	}
+	return len(list)
+}
+
+func waitFor(t testing.TB, within time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within %v", what, within)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// drain reads and discards a request body.
+func drain(r *http.Request) { _, _ = io.Copy(io.Discard, r.Body) }

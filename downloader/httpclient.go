@@ -1,0 +1,148 @@
+package downloader
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/faxpipe/faxpipe/pkg/config"
+)
+
+// errUntrustedDestination: a request the forgery guard refused: a host that
+// is no configured API host, plain HTTP to an HTTPS API, a redirect to
+// another host, or an address in a private range.
+var errUntrustedDestination = errors.New("untrusted destination")
+
+// newHTTPClient returns the only HTTP client the downloader uses. Every
+// request, redirect hop and token request must go to the scheme and host of
+// one of bases (HTTPS unless that base is explicitly http://); redirects
+// stay on their host; connections to loopback, private, link-local and
+// other non-public addresses are refused at dial time, after DNS
+// resolution, unless allowPrivate; requests time out after
+// cfg.RequestTimeout, and a body that stalls for cfg.StallTimeout aborts.
+// No proxy from the environment is used.
+func newHTTPClient(cfg config.Downloader, bases []string, tlsConfig *tls.Config) (*http.Client, error) {
+	allowed, err := allowlist(bases)
+	if err != nil {
+		return nil, err
+	}
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second,
+		Control: guardAddress(cfg.AllowPrivateNetworks)}
+	tr := &http.Transport{
+		Proxy:                  nil,
+		DialContext:            dialer.DialContext,
+		TLSClientConfig:        tlsConfig,
+		TLSHandshakeTimeout:    10 * time.Second,
+		MaxIdleConnsPerHost:    cfg.ProviderConcurrency,
+		IdleConnTimeout:        90 * time.Second,
+		MaxResponseHeaderBytes: 64 << 10,
+		ForceAttemptHTTP2:      true,
+	}
+	return &http.Client{
+		Transport:     &guardTransport{allowed: allowed, next: &stallTransport{next: tr, timeout: cfg.StallTimeout}},
+		CheckRedirect: sameHostRedirect,
+		Timeout:       cfg.RequestTimeout,
+	}, nil
+}
+
+// origin is a URL's scheme and host:port, the unit the allowlist holds.
+func origin(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+	}
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(net.JoinHostPort(u.Hostname(), port))
+}
+
+// allowlist is the set of origins of bases, which must be http or https.
+func allowlist(bases []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, b := range bases {
+		u, err := url.Parse(b)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+			return nil, fmt.Errorf("API base URL %q is not an absolute http(s) URL", b)
+		}
+		out[origin(u)] = true
+	}
+	return out, nil
+}
+
+// guardTransport refuses every request whose origin is not allowed.
+type guardTransport struct {
+	allowed map[string]bool
+	next    http.RoundTripper
+}
+
+// RoundTrip implements http.RoundTripper.
+func (g *guardTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.User != nil || !g.allowed[origin(req.URL)] {
+		if req.Body != nil {
+			_ = req.Body.Close()
+		}
+		return nil, fmt.Errorf("%s://%s is not a configured API origin: %w", req.URL.Scheme, req.URL.Host, errUntrustedDestination)
+	}
+	return g.next.RoundTrip(req)
+}
+
+// sameHostRedirect follows a redirect only to the scheme and host of the
+// first request, at most 5 times.
+func sameHostRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return fmt.Errorf("more than 5 redirects: %w", errUntrustedDestination)
+	}
+	if origin(req.URL) != origin(via[0].URL) {
+		return fmt.Errorf("redirect from %s to %s://%s: %w", via[0].URL.Host, req.URL.Scheme, req.URL.Host, errUntrustedDestination)
+	}
+	return nil
+}
+
+// blockedPrefixes are ranges that are never a provider's public API,
+// beside those netip classifies (loopback, private, link-local, …).
+var blockedPrefixes = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),     // "this" network
+	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT
+	netip.MustParsePrefix("192.0.0.0/24"),  // IETF protocol assignments
+	netip.MustParsePrefix("198.18.0.0/15"), // benchmarking
+	netip.MustParsePrefix("240.0.0.0/4"),   // reserved, broadcast
+	netip.MustParsePrefix("64:ff9b::/96"),  // NAT64, may embed a private IPv4
+	netip.MustParsePrefix("2001:db8::/32"), // documentation
+}
+
+// guardAddress returns a net.Dialer Control that refuses non-public
+// addresses. It sees the resolved IP, so a public name resolving to
+// loopback is refused too.
+func guardAddress(allowPrivate bool) func(network, address string, _ syscall.RawConn) error {
+	return func(_, address string, _ syscall.RawConn) error {
+		if allowPrivate {
+			return nil
+		}
+		ap, err := netip.ParseAddrPort(address)
+		if err != nil {
+			return fmt.Errorf("dial %s: %w", address, errUntrustedDestination)
+		}
+		if !publicAddr(ap.Addr().Unmap()) {
+			return fmt.Errorf("dial %s: a non-public address: %w", address, errUntrustedDestination)
+		}
+		return nil
+	}
+}
+
+func publicAddr(a netip.Addr) bool {
+	if a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
+		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified() {
+		return false
+	}
+	for _, p := range blockedPrefixes {
+		if p.Contains(a) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,28 @@
+package stream
+
+import (
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// DownloaderSubject is what the downloader reads of FAXPIPE_EVENTS: received
+// inbound faxes, the only events that may carry a document.
+const DownloaderSubject = "faxpipe.events.*.*.fax.inbound.received"
+
+// DownloaderConsumer is the durable pull consumer the downloaders share on
+// FAXPIPE_EVENTS: every received inbound fax event, acknowledged one by
+// one, redelivered after ackWait if a downloader dies holding it (a long
+// download reports progress to keep it), at most maxDeliver times.
+func DownloaderConsumer(maxDeliver int, ackWait time.Duration, maxAckPending int) jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
+		Durable:       "faxpipe-downloader",
+		Description:   "faxpipe downloader: fetch, store and announce fax documents",
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       ackWait,
+		MaxDeliver:    maxDeliver,
+		MaxAckPending: maxAckPending,
+		FilterSubject: DownloaderSubject,
+	}
+}
