@@ -1,0 +1,80 @@
+package admin_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/faxpipe/faxpipe/pkg/admin"
+)
+
+func TestEndpoints(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	c := prometheus.NewCounter(prometheus.CounterOpts{Name: "faxpipe_test_total", Help: "test"})
+	reg.MustRegister(c)
+	c.Add(3)
+	srv := admin.New("127.0.0.1:0", reg)
+	var brokerDown bool
+	srv.AddCheck("ingress", func(context.Context) error { return nil })
+	srv.AddCheck("nats", func(context.Context) error {
+		if brokerDown {
+			return errors.New("not connected to NATS")
+		}
+		return nil
+	})
+	h := srv.Handler()
+	get := func(path string) (int, string) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		b, _ := io.ReadAll(rec.Body)
+		return rec.Code, string(b)
+	}
+	tests := []struct {
+		name     string
+		down     bool
+		path     string
+		want     int
+		contains string
+	}{
+		{name: "healthz", path: "/healthz", want: 200, contains: `"ok"`},
+		{name: "ready when every check passes", path: "/readyz", want: 200, contains: `"ready"`},
+		{name: "unready names the failing check", down: true, path: "/readyz", want: 503, contains: `"nats":"not connected to NATS"`},
+		{name: "healthz stays up while unready", down: true, path: "/healthz", want: 200, contains: `"ok"`},
+		{name: "metrics", path: "/metrics", want: 200, contains: "faxpipe_test_total 3"},
+		{name: "nothing else", path: "/callbacks/efax/demo", want: 404},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			brokerDown = tc.down
+			code, body := get(tc.path)
+			if code != tc.want || !strings.Contains(body, tc.contains) {
+				t.Errorf("GET %s = %d %q, want %d containing %q", tc.path, code, body, tc.want, tc.contains)
+			}
+		})
+	}
+}
+
+func TestRunStopsWithContext(t *testing.T) {
+	srv := admin.New("127.0.0.1:0", prometheus.NewRegistry())
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	resp, err := http.Get("http://" + srv.Addr().String() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run = %v, want nil after cancel", err)
+	}
+}
