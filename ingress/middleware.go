@@ -12,11 +12,23 @@ import (
 )
 
 const (
-	ctxRequestID = "faxpipe.request_id"
-	ctxProvider  = "faxpipe.provider"
-	ctxAccount   = "faxpipe.account"
+	ctxRequest   = "faxpipe.request"
 	unknownLabel = "unknown"
 )
+
+// requestInfo is what the middleware and the handler share about one
+// request, kept in one context value.
+type requestInfo struct {
+	id                string
+	provider, account string // set once the account is known
+}
+
+func infoOf(c echo.Context) *requestInfo {
+	if ri, ok := c.Get(ctxRequest).(*requestInfo); ok {
+		return ri
+	}
+	return &requestInfo{}
+}
 
 // requestID gives every request a UUIDv7, answered in X-Request-Id. For a
 // callback it is also the envelope id, so a log line leads to the stream.
@@ -26,31 +38,28 @@ func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		c.Set(ctxRequestID, id.String())
-		c.Response().Header().Set(echo.HeaderXRequestID, id.String())
+		ri := &requestInfo{id: id.String()}
+		c.Set(ctxRequest, ri)
+		c.Response().Header()[echo.HeaderXRequestID] = []string{ri.id}
 		return next(c)
 	}
 }
 
-func requestIDOf(c echo.Context) string {
-	id, _ := c.Get(ctxRequestID).(string)
-	return id
-}
+func requestIDOf(c echo.Context) string { return infoOf(c).id }
 
 // setLabels records which known account a request is for; requests to
 // unknown ones are counted as "unknown" to keep metric cardinality bounded.
 func setLabels(c echo.Context, provider, account string) {
-	c.Set(ctxProvider, provider)
-	c.Set(ctxAccount, account)
+	ri := infoOf(c)
+	ri.provider, ri.account = provider, account
 }
 
 func labelsOf(c echo.Context) (string, string) {
-	p, ok := c.Get(ctxProvider).(string)
-	if !ok {
+	ri := infoOf(c)
+	if ri.provider == "" {
 		return unknownLabel, unknownLabel
 	}
-	a, _ := c.Get(ctxAccount).(string)
-	return p, a
+	return ri.provider, ri.account
 }
 
 // accessLog writes one line per request and counts it. The query string is

@@ -25,7 +25,13 @@ func New(w io.Writer, level, format string) (*zap.Logger, error) {
 		enc = zapcore.NewConsoleEncoder(encCfg)
 	}
 	core := zapcore.NewCore(enc, zapcore.AddSync(w), lvl)
-	return zap.New(core, zap.AddCaller()), nil
+	// The caller costs a stack walk per line, one per callback at info; it
+	// is worth it only when debugging.
+	var opts []zap.Option
+	if lvl == zapcore.DebugLevel {
+		opts = append(opts, zap.AddCaller())
+	}
+	return zap.New(core, opts...), nil
 }
 
 // Phone is a log field for a phone number: in full only when log debugs,
