@@ -7,6 +7,8 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
+
+	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // settleTimeout bounds announcing and acknowledging a message once its
@@ -17,35 +19,9 @@ const settleTimeout = 10 * time.Second
 // fetching, abandons the downloads in progress (their messages are handed
 // back with Nak) and hands back those fetched but not started.
 func (d *Downloader) consume(ctx context.Context, cons jetstream.Consumer) error {
-	work := make(chan jetstream.Msg)
-	var wg sync.WaitGroup
-	for range d.cfg.Concurrency {
-		wg.Go(func() {
-			for m := range work {
-				d.handle(ctx, m)
-			}
-		})
-	}
-	cc, err := cons.Consume(func(m jetstream.Msg) {
-		select {
-		case work <- m:
-		case <-ctx.Done():
-			_ = m.Nak()
-		}
-	}, jetstream.PullMaxMessages(d.cfg.Concurrency), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-		d.deps.Log.Debug("consume", zap.Error(err))
-	}))
-	if err != nil {
-		close(work)
-		wg.Wait()
-		return err
-	}
-	<-ctx.Done()
-	cc.Drain()
-	<-cc.Closed()
-	close(work)
-	wg.Wait()
-	return nil
+	return stream.ConsumeWorkers(ctx, cons, d.cfg.Concurrency,
+		func(m jetstream.Msg) { d.handle(ctx, m) },
+		func(err error) { d.deps.Log.Debug("consume", zap.Error(err)) })
 }
 
 // keepAlive tells JetStream every third of AckWait that m is still being

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,7 +28,7 @@ import (
 
 const (
 	// benchConcurrency is the number of workers of both loads below.
-	benchConcurrency = 16
+	benchConcurrency = 64 // config.Default().Processor.Concurrency
 	// benchRoundLimit bounds one attempt at a b.N round: a stuck round fails
 	// instead of hanging the run.
 	benchRoundLimit = 30 * time.Second
@@ -184,30 +183,7 @@ func consumePublish(ctx context.Context, js jetstream.JetStream) error {
 	if err != nil {
 		return err
 	}
-	work := make(chan jetstream.Msg)
-	var wg sync.WaitGroup
-	for range benchConcurrency {
-		wg.Go(func() {
-			for m := range work {
-				republish(js, m)
-			}
-		})
-	}
-	sub, err := cons.Consume(func(m jetstream.Msg) {
-		select {
-		case work <- m:
-		case <-ctx.Done():
-			_ = m.Nak()
-		}
-	}, jetstream.PullMaxMessages(2*benchConcurrency))
-	if err == nil {
-		<-ctx.Done()
-		sub.Drain()
-		<-sub.Closed()
-	}
-	close(work)
-	wg.Wait()
-	return err
+	return stream.ConsumeWorkers(ctx, cons, benchConcurrency, func(m jetstream.Msg) { republish(js, m) }, func(error) {})
 }
 
 // republish copies m onto faxpipe.events.{provider}.{account} and acks it,

@@ -2,53 +2,26 @@ package processor
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
+
+	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // messageTimeout bounds the work on one message: broker calls that take
 // longer are transient faults.
 const messageTimeout = 10 * time.Second
 
-// consume feeds messages to Concurrency workers until ctx ends, then stops
-// fetching, lets workers finish the message in hand, and hands back (Nak)
-// those fetched but not started, so another processor takes them at once.
+// consume processes with Concurrency workers until ctx ends, then lets
+// them finish the message in hand (its own deadline bounds it, not the
+// process's) and hands back those fetched but not started.
 func (p *Processor) consume(ctx context.Context, cons jetstream.Consumer) error {
-	work := make(chan jetstream.Msg)
-	// A message in hand is finished even when ctx ends: its own deadline
-	// bounds it, not the process's.
 	msgCtx := context.WithoutCancel(ctx)
-	var wg sync.WaitGroup
-	for range p.cfg.Concurrency {
-		wg.Go(func() {
-			for m := range work {
-				p.settle(msgCtx, m)
-			}
-		})
-	}
-	cc, err := cons.Consume(func(m jetstream.Msg) {
-		select {
-		case work <- m:
-		case <-ctx.Done():
-			_ = m.Nak()
-		}
-	}, jetstream.PullMaxMessages(2*p.cfg.Concurrency), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-		p.deps.Log.Debug("consume", zap.Error(err))
-	}))
-	if err != nil {
-		close(work)
-		wg.Wait()
-		return err
-	}
-	<-ctx.Done()
-	cc.Drain() // buffered messages reach the callback, which hands them back
-	<-cc.Closed()
-	close(work)
-	wg.Wait()
-	return nil
+	return stream.ConsumeWorkers(ctx, cons, p.cfg.Concurrency,
+		func(m jetstream.Msg) { p.settle(msgCtx, m) },
+		func(err error) { p.deps.Log.Debug("consume", zap.Error(err)) })
 }
 
 // settle runs the pipeline on m and maps its result onto JetStream: done →

@@ -40,7 +40,7 @@ func Default() Config {
 			MaxPending:        4096,
 			RateLimit:         RateLimit{AccountRPS: 200, AccountBurst: 400, ClientRPS: 100, ClientBurst: 200},
 		},
-		Processor: Processor{Concurrency: 16, MaxDeliver: 10, AckWait: 30 * time.Second, RetryDelay: time.Second},
+		Processor: Processor{Concurrency: 64, MaxDeliver: 10, AckWait: 30 * time.Second, RetryDelay: time.Second},
 		Downloader: Downloader{
 			Concurrency: 16, ProviderConcurrency: 8, MaxDocumentSize: 50 << 20,
 			RequestTimeout: 2 * time.Minute, StallTimeout: 30 * time.Second, NotFoundGrace: 10 * time.Minute,

@@ -130,3 +130,34 @@ func TestValidateRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestEncodeIsTheSDKsJSON: Encode writes, byte for byte, what the CloudEvents
+// SDK writes for CloudEvent(), so consumers using the SDK read it as its own.
+func TestEncodeIsTheSDKsJSON(t *testing.T) {
+	withNanos := sampleEvent()
+	at := time.Date(2024, 5, 10, 17, 54, 11, 123456789, time.UTC)
+	withNanos.CompletedAt = &at
+	noCompletion := sampleEvent()
+	noCompletion.CompletedAt = nil
+	html := sampleEvent()
+	html.FaxID = "<fax & id>"
+	for name, ev := range map[string]fax.Event{"sample": sampleEvent(), "nanoseconds": withNanos, "receipt time": noCompletion, "HTML characters": html} {
+		t.Run(name, func(t *testing.T) {
+			_, got, err := ev.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ce, err := ev.CloudEvent()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := json.Marshal(ce)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != string(want) {
+				t.Errorf("Encode =\n%s\nSDK =\n%s", got, want)
+			}
+		})
+	}
+}

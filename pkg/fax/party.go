@@ -2,6 +2,7 @@ package fax
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -29,19 +30,46 @@ func NewParty(raw, region string) *Party {
 // first, and as a number of region when that is not a possible number
 // (0311223344, a national number).
 func NewIntlParty(raw, region string) *Party {
-	p := NewParty(raw, region)
-	if p == nil {
+	if strings.TrimSpace(raw) == "" {
 		return nil
 	}
 	if n := e164("+"+strings.TrimSpace(raw), ""); n != "" {
-		p.Number = n
+		return &Party{Number: n, Raw: raw}
 	}
-	return p
+	return NewParty(raw, region)
 }
+
+// e164Cache remembers recent parses: libphonenumber's parse is regexp-heavy,
+// and a fax line sends and receives from few numbers. Bounded: it is
+// emptied when full.
+var e164Cache = struct {
+	sync.Mutex
+	m map[[2]string]string
+}{m: map[[2]string]string{}}
+
+const e164CacheSize = 4096
 
 // e164 returns raw in E.164, or "" when it is not a possible phone number.
 // Possible, not valid: test numbers such as +1 555 555 1212 are kept.
 func e164(raw, region string) string {
+	key := [2]string{raw, region}
+	e164Cache.Lock()
+	n, ok := e164Cache.m[key]
+	e164Cache.Unlock()
+	if ok {
+		return n
+	}
+	n = parseE164(raw, region)
+	e164Cache.Lock()
+	if len(e164Cache.m) >= e164CacheSize {
+		clear(e164Cache.m)
+	}
+	e164Cache.m[key] = n
+	e164Cache.Unlock()
+	return n
+}
+
+func parseE164(raw, region string) string {
 	n, err := phonenumbers.Parse(raw, region)
 	if err != nil || !phonenumbers.IsPossibleNumber(n) {
 		return ""
