@@ -33,7 +33,6 @@ test-short:
 bench:
 	@echo "machine: $$(nproc) cores, $$(awk '/MemTotal/ {printf "%.0f GiB", $$2/1048576}' /proc/meminfo), $$(go version | cut -d' ' -f3-)"
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./ingress/ ./processor/ | tee $(BIN)/bench.txt
-	@grep -h '^|' $(BIN)/bench.txt
 
 ## lint: go vet and golangci-lint (installed into bin/ on first use)
 lint: $(BIN)/golangci-lint
