@@ -19,7 +19,7 @@ const settleTimeout = 10 * time.Second
 // fetching, abandons the downloads in progress (their messages are handed
 // back with Nak) and hands back those fetched but not started.
 func (d *Downloader) consume(ctx context.Context, cons jetstream.Consumer) error {
-	return stream.ConsumeWorkers(ctx, cons, d.cfg.Concurrency,
+	return stream.ConsumeWorkers(ctx, cons, d.cfg.Concurrency, d.cfg.AckWait,
 		func(m jetstream.Msg) { d.handle(ctx, m) },
 		func(err error) { d.deps.Log.Debug("consume", zap.Error(err)) })
 }

@@ -122,7 +122,7 @@ func (d *Downloader) Run(ctx context.Context) error {
 // attach creates or updates the durable consumer and opens the document
 // store, retrying until both exist or ctx ends.
 func (d *Downloader) attach(ctx context.Context) (jetstream.Consumer, error) {
-	cc := stream.DownloaderConsumer(d.cfg.MaxDeliver, d.cfg.AckWait, 4*d.cfg.Concurrency)
+	cc := stream.DownloaderConsumer(d.cfg.AckWait, 4*d.cfg.Concurrency)
 	for {
 		cons, err := d.deps.JS.CreateOrUpdateConsumer(ctx, stream.EventsStream, cc)
 		if err == nil && d.store == nil {

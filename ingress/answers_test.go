@@ -243,3 +243,17 @@ func isConnRefused(err error) bool {
 	var e interface{ Timeout() bool }
 	return errors.As(err, &e) && strings.Contains(err.Error(), "refused")
 }
+
+// TestEnvelopeOverBrokerLimitIs413: a body under the ingress's limit whose
+// envelope exceeds the broker's max_payload can never be stored; retrying
+// cannot help, so it is a 413, not a 503, and nothing is stored.
+func TestEnvelopeOverBrokerLimitIs413(t *testing.T) {
+	h := newHarness(t, func(c *config.Ingress) { c.BodyLimit = 16 << 20 })
+	resp, body := do(t, newRequest(t, "POST", h.base+"/callbacks/efax/demo", strings.Repeat("x", 7<<20)))
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status = %d (%s), want 413", resp.StatusCode, body)
+	}
+	if got := len(h.envelopes()); got != 0 {
+		t.Errorf("stored %d envelopes, want 0", got)
+	}
+}

@@ -3,6 +3,7 @@ package ingress
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -46,7 +47,12 @@ func (s *Server) handleCallback() echo.HandlerFunc {
 			return err
 		}
 		env := capture(c, requestIDOf(c), provider, body, append(spec.SecretQueryParams, acct.SecretQueryParams...), s.deps.Digester)
-		if err := s.publish(c.Request().Context(), env); err != nil {
+		err = s.publish(c.Request().Context(), env)
+		if errors.Is(err, fax.ErrEnvelopeTooLarge) {
+			s.deps.Log.Error("envelope over the broker's max_payload; raise it or lower ingress.body_limit", zap.String("request_id", env.ID), zap.Error(err))
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "body too large")
+		}
+		if err != nil {
 			s.deps.Log.Warn("publish failed; answering 503", zap.String("request_id", env.ID), zap.Error(err))
 			c.Response().Header().Set("Retry-After", seconds(s.cfg.RetryAfter))
 			return echo.NewHTTPError(http.StatusServiceUnavailable, "temporarily unable to store the callback; retry later")

@@ -178,12 +178,12 @@ func drainOnce(b *testing.B, prepare func(*stream.Conn) func(context.Context) er
 // republishing a message's data synchronously onto FAXPIPE_EVENTS with its
 // Nats-Msg-Id, then acking it.
 func consumePublish(ctx context.Context, js jetstream.JetStream) error {
-	cc := stream.ProcessorConsumer(benchProcessorConfig.MaxDeliver, benchProcessorConfig.AckWait, 64*benchConcurrency)
+	cc := stream.ProcessorConsumer(benchProcessorConfig.AckWait, 64*benchConcurrency)
 	cons, err := js.CreateOrUpdateConsumer(ctx, stream.RawStream, cc)
 	if err != nil {
 		return err
 	}
-	return stream.ConsumeWorkers(ctx, cons, benchConcurrency, func(m jetstream.Msg) { republish(js, m) }, func(error) {})
+	return stream.ConsumeWorkers(ctx, cons, benchConcurrency, benchProcessorConfig.AckWait, func(m jetstream.Msg) { republish(js, m) }, func(error) {})
 }
 
 // republish copies m onto faxpipe.events.{provider}.{account} and acks it,

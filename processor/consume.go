@@ -19,7 +19,7 @@ const messageTimeout = 10 * time.Second
 // process's) and hands back those fetched but not started.
 func (p *Processor) consume(ctx context.Context, cons jetstream.Consumer) error {
 	msgCtx := context.WithoutCancel(ctx)
-	return stream.ConsumeWorkers(ctx, cons, p.cfg.Concurrency,
+	return stream.ConsumeWorkers(ctx, cons, p.cfg.Concurrency, p.cfg.AckWait,
 		func(m jetstream.Msg) { p.settle(msgCtx, m) },
 		func(err error) { p.deps.Log.Debug("consume", zap.Error(err)) })
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -31,7 +32,7 @@ func (p *Processor) emit(ctx context.Context, ev fax.Event) error {
 	}
 	subject, data, err := ev.Encode()
 	if err != nil {
-		return fmt.Errorf("%w: %w", fax.ReasonMalformed, err)
+		return &permanentError{fmt.Errorf("%w: %w", fax.ReasonMalformed, err)}
 	}
 	msg := nats.NewMsg(subject)
 	msg.Data = data
@@ -40,8 +41,7 @@ func (p *Processor) emit(ctx context.Context, ev fax.Event) error {
 	if err != nil {
 		return fmt.Errorf("publish event: %w", err)
 	}
-	_, err = p.dedupe.Create(ctx, id, []byte(strconv.FormatUint(ack.Sequence, 10)))
-	if err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+	if err := p.record(ctx, id, ack.Sequence); err != nil {
 		return fmt.Errorf("record event id: %w", err)
 	}
 	if ack.Duplicate {
@@ -62,3 +62,27 @@ func partyRaw(p *fax.Party) string {
 	}
 	return p.Raw
 }
+
+// record remembers id as published. It retries in process, each attempt
+// with time of its own: the event is out, and handing the message back
+// would let a redelivery outside the duplicate window publish it again.
+func (p *Processor) record(ctx context.Context, id string, seq uint64) error {
+	var err error
+	for attempt := range 5 {
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), messageTimeout)
+		_, err = p.dedupe.Create(actx, id, []byte(strconv.FormatUint(seq, 10)))
+		cancel()
+		if err == nil || errors.Is(err, jetstream.ErrKeyExists) {
+			return nil
+		}
+		time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
+	}
+	return err
+}
+
+// permanentError is a failure that processing the message again would
+// repeat: it is rejected at once.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }

@@ -37,7 +37,12 @@ func (p *Processor) process(ctx context.Context, m jetstream.Msg) error {
 		}
 		return err
 	}
-	return p.emit(ctx, ev)
+	err = p.emit(ctx, ev)
+	var perm *permanentError
+	if errors.As(err, &perm) {
+		return p.reject(ctx, m, raw, perm.err)
+	}
+	return err
 }
 
 // decode reads the envelope of m. A message that is not one is malformed;

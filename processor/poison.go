@@ -25,6 +25,11 @@ func (p *Processor) rejectPoison(next handler) handler {
 		}
 		p.deps.Log.Error("message keeps failing; rejecting it", zap.Uint64("deliveries", meta.NumDelivered), zap.Error(err))
 		raw, _ := decode(m)
+		// The failure may have used up ctx (a slow broker): the rejection
+		// gets time of its own. If it cannot be stored either, the message
+		// is redelivered and rejected then.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), messageTimeout)
+		defer cancel()
 		return p.reject(ctx, m, raw, fmt.Errorf("failed %d deliveries, last: %w: %w", meta.NumDelivered, err, fax.ReasonProcessingFailed))
 	}
 }

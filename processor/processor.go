@@ -94,7 +94,7 @@ func (p *Processor) Run(ctx context.Context) error {
 // attach creates or updates the durable consumer and opens the dedupe
 // bucket, retrying until the topology exists or ctx ends.
 func (p *Processor) attach(ctx context.Context) (jetstream.Consumer, error) {
-	cc := stream.ProcessorConsumer(p.cfg.MaxDeliver, p.cfg.AckWait, 64*p.cfg.Concurrency)
+	cc := stream.ProcessorConsumer(p.cfg.AckWait, 64*p.cfg.Concurrency)
 	for {
 		cons, err := p.deps.JS.CreateOrUpdateConsumer(ctx, stream.RawStream, cc)
 		if err == nil {

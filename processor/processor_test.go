@@ -235,3 +235,24 @@ func waitForEvents(t *testing.T, p *pipeline, n int) {
 	}
 	t.Fatalf("fewer than %d events within 20s", n)
 }
+
+// TestConsumerDeletedStopsTheProcessor: a processor whose consumer is
+// deleted under it fails (and its process restarts) instead of idling.
+func TestConsumerDeletedStopsTheProcessor(t *testing.T) {
+	p := newPipeline(t)
+	p.publishRaw(efaxEnvelope(t, "fax-1", efaxSecret, time.Now()))
+	r := p.start(nil)
+	p.settle(20 * time.Second)
+	if err := p.conn.JS.DeleteConsumer(t.Context(), "FAXPIPE_RAW", "faxpipe-processor"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-r.done:
+		if err == nil {
+			t.Fatal("Run returned nil after its consumer was deleted, want an error")
+		}
+		r.done <- nil // let the cleanup's stop see a clean end
+	case <-time.After(20 * time.Second):
+		t.Fatal("the processor kept running without its consumer")
+	}
+}

@@ -494,7 +494,7 @@ func TestAsyncAPIOperations(t *testing.T) {
 			t.Errorf("no operation where %s %ss on %s", want.service, want.action, want.channel)
 		}
 	}
-	cc := stream.ProcessorConsumer(1, time.Second, 1)
+	cc := stream.ProcessorConsumer(time.Second, 1)
 	consumer := at(doc, ops, "processorReceiveRaw", "x-jetstream-consumer")
 	if g, w := str(at(doc, consumer, "durable")), cc.Durable; g != w {
 		t.Errorf("processor consumer durable = %q, want %q", g, w)

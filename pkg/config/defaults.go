@@ -19,7 +19,7 @@ func Default() Config {
 		},
 		Streams: Streams{
 			Replicas:        1,
-			DuplicateWindow: 2 * time.Minute,
+			DuplicateWindow: 10 * time.Minute,
 			DedupeTTL:       7 * 24 * time.Hour,
 			Raw:             Retention{MaxAge: 30 * 24 * time.Hour, MaxBytes: -1},
 			Events:          Retention{MaxAge: 365 * 24 * time.Hour, MaxBytes: -1},

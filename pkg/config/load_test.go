@@ -84,7 +84,7 @@ func TestLoadExample(t *testing.T) {
 		{"nats.embedded.sync_interval", cfg.NATS.Embedded.SyncInterval, 2 * time.Minute},
 		{"nats.embedded.sync_always default", cfg.NATS.Embedded.SyncAlways, false},
 		{"streams.replicas", cfg.Streams.Replicas, 1},
-		{"streams.duplicate_window", cfg.Streams.DuplicateWindow, 2 * time.Minute},
+		{"streams.duplicate_window", cfg.Streams.DuplicateWindow, 10 * time.Minute},
 		{"streams.dedupe_ttl", cfg.Streams.DedupeTTL, 168 * time.Hour},
 		{"streams.raw.max_age default", cfg.Streams.Raw.MaxAge, 30 * 24 * time.Hour},
 		{"streams.raw.max_bytes default unlimited", cfg.Streams.Raw.MaxBytes, config.ByteSize(-1)},

@@ -106,7 +106,7 @@ func (c *Config) validateProcessor(ck *checker) {
 	p := c.Processor
 	ck.check(p.Concurrency >= 1 && p.Concurrency <= 1024, "processor.concurrency", "must be 1 to 1024")
 	ck.check(p.MaxDeliver >= 2, "processor.max_deliver", "must be at least 2")
-	ck.check(p.AckWait >= time.Second, "processor.ack_wait", "must be at least 1s")
+	ck.check(p.AckWait >= 15*time.Second, "processor.ack_wait", "must be at least 15s (a message may take 10s)")
 	ck.check(p.RetryDelay > 0, "processor.retry_delay", "must be positive")
 }
 

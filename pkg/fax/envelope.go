@@ -2,6 +2,7 @@ package fax
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -28,6 +29,10 @@ type Envelope struct {
 	// of the pipeline key that made the digest.
 	Redacted []Redaction `json:"redacted"`
 }
+
+// ErrEnvelopeTooLarge means an envelope is larger than the broker accepts
+// (its max_payload): retrying cannot help, so the ingress answers 413.
+var ErrEnvelopeTooLarge = errors.New("envelope larger than the broker's maximum payload")
 
 // Redaction records one value replaced by a digest.
 type Redaction struct {

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -19,9 +20,13 @@ const pullExpiry = 5 * time.Second
 // goroutines until ctx ends; then it stops fetching, waits for the handlers
 // in progress, and hands back (Nak) the messages fetched but not yet
 // started, so another replica takes them at once. handle owns the message:
-// it acks, naks or terminates it. onErr receives the consumer's
-// asynchronous errors (heartbeats missed, reconnects).
-func ConsumeWorkers(ctx context.Context, cons jetstream.Consumer, workers int, handle func(jetstream.Msg), onErr func(error)) error {
+// it acks, naks or terminates it. A fetched message waiting for a free
+// worker is kept alive (InProgress every third of ackWait), and at most
+// about one message per worker is fetched ahead, so none is redelivered
+// for having waited. onErr receives the consumer's asynchronous errors.
+// It returns an error if consuming stops on its own (the consumer was
+// deleted, say), so that the service fails instead of idling.
+func ConsumeWorkers(ctx context.Context, cons jetstream.Consumer, workers int, ackWait time.Duration, handle func(jetstream.Msg), onErr func(error)) error {
 	work := make(chan jetstream.Msg)
 	var wg sync.WaitGroup
 	for range workers {
@@ -33,22 +38,40 @@ func ConsumeWorkers(ctx context.Context, cons jetstream.Consumer, workers int, h
 	}
 	defer wg.Wait()
 	defer close(work)
-	cc, err := cons.Consume(func(m jetstream.Msg) {
-		select {
-		case work <- m:
-		case <-ctx.Done():
-			_ = m.Nak()
-		}
-	},
-		jetstream.PullMaxMessages(2*workers),
+	keepAlive := max(ackWait/3, 10*time.Millisecond)
+	cc, err := cons.Consume(func(m jetstream.Msg) { handOver(ctx, work, m, keepAlive) },
+		jetstream.PullMaxMessages(workers),
 		jetstream.PullExpiry(pullExpiry),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) { onErr(err) }),
 	)
 	if err != nil {
 		return err
 	}
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case <-cc.Closed():
+		return errors.New("consuming stopped: the consumer was deleted or the stream is gone")
+	}
 	cc.Drain() // buffered messages reach the callback, which hands them back
 	<-cc.Closed()
 	return nil
+}
+
+// handOver gives m to a worker, keeping it alive while all are busy, or
+// hands it back once ctx ends.
+func handOver(ctx context.Context, work chan<- jetstream.Msg, m jetstream.Msg, keepAlive time.Duration) {
+	t := time.NewTimer(keepAlive)
+	defer t.Stop()
+	for {
+		select {
+		case work <- m:
+			return
+		case <-ctx.Done():
+			_ = m.Nak()
+			return
+		case <-t.C:
+			_ = m.InProgress()
+			t.Reset(keepAlive)
+		}
+	}
 }

@@ -13,15 +13,18 @@ const DownloaderSubject = "faxpipe.events.*.*.fax.inbound.received"
 // DownloaderConsumer is the durable pull consumer the downloaders share on
 // FAXPIPE_EVENTS: every received inbound fax event, acknowledged one by
 // one, redelivered after ackWait if a downloader dies holding it (a long
-// download reports progress to keep it), at most maxDeliver times.
-func DownloaderConsumer(maxDeliver int, ackWait time.Duration, maxAckPending int) jetstream.ConsumerConfig {
+// download reports progress to keep it). JetStream never gives up
+// redelivering (MaxDeliver -1): the downloader itself announces a document
+// failed after its configured deliveries, and retries that announcement if
+// it cannot be stored.
+func DownloaderConsumer(ackWait time.Duration, maxAckPending int) jetstream.ConsumerConfig {
 	return jetstream.ConsumerConfig{
 		Durable:       "faxpipe-downloader",
 		Description:   "faxpipe downloader: fetch, store and announce fax documents",
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       ackWait,
-		MaxDeliver:    maxDeliver,
+		MaxDeliver:    -1,
 		MaxAckPending: maxAckPending,
 		FilterSubject: DownloaderSubject,
 	}

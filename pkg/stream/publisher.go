@@ -7,6 +7,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
 // ErrBrokerUnavailable means the publish was not attempted because the
@@ -34,6 +36,9 @@ func NewPublisher(c *Conn, stream string) *Publisher {
 func (p *Publisher) Publish(ctx context.Context, subject, msgID string, data []byte) (uint64, error) {
 	if !p.conn.NC.IsConnected() {
 		return 0, ErrBrokerUnavailable
+	}
+	if limit := p.conn.NC.MaxPayload(); limit > 0 && int64(len(data))+1024 > limit {
+		return 0, fmt.Errorf("publish %s: %d bytes: %w", subject, len(data), fax.ErrEnvelopeTooLarge)
 	}
 	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
 	msg.Header.Set(jetstream.MsgIDHeader, msgID)

@@ -129,15 +129,18 @@ func (t Topology) EnsureWithRetry(ctx context.Context, js jetstream.JetStream, o
 
 // ProcessorConsumer is the durable pull consumer the processors share on
 // FAXPIPE_RAW: every raw callback, acknowledged one by one, redelivered
-// after ackWait if a processor dies holding it, at most maxDeliver times.
-func ProcessorConsumer(maxDeliver int, ackWait time.Duration, maxAckPending int) jetstream.ConsumerConfig {
+// after ackWait if a processor dies holding it. JetStream never gives up
+// redelivering (MaxDeliver -1): the processor itself rejects a message that
+// keeps failing, and a rejection that fails to be stored is retried rather
+// than stranded.
+func ProcessorConsumer(ackWait time.Duration, maxAckPending int) jetstream.ConsumerConfig {
 	return jetstream.ConsumerConfig{
 		Durable:       "faxpipe-processor",
 		Description:   "faxpipe processor: verify, dedupe, normalize",
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       ackWait,
-		MaxDeliver:    maxDeliver,
+		MaxDeliver:    -1,
 		MaxAckPending: maxAckPending,
 		FilterSubject: "faxpipe.raw.>",
 	}
