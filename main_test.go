@@ -5,7 +5,14 @@ import (
 	"context"
 	"io"
 	"net"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"os"
 	"os/exec"
 	"regexp"
@@ -17,6 +24,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/faxpipe/faxpipe/schemas"
 )
 
 const exampleConfig = "deploy/config/faxpipe.example.yaml"
@@ -42,13 +51,18 @@ func startAll(t *testing.T, env map[string]string) *instance {
 		"FAXPIPE_NATS_EMBEDDED_DATA_DIR": t.TempDir(),
 		"FAXPIPE_LOG_FORMAT":             "json",
 	}
+	configPath := exampleConfig
 	for k, v := range env {
+		if k == "CONFIG" {
+			configPath = v
+			continue
+		}
 		vars[k] = v
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-config", exampleConfig, "all"}, func(k string) string { return vars[k] }, io.Discard, in.stderr)
+		done <- run(ctx, []string{"-config", configPath, "all"}, func(k string) string { return vars[k] }, io.Discard, in.stderr)
 	}()
 	var once sync.Once
 	var runErr error
@@ -225,6 +239,98 @@ func streamCount(t *testing.T, url, stream string) uint64 {
 		t.Fatal(err)
 	}
 	return st.CachedInfo().State.Msgs
+}
+
+// TestEndToEndDocumentStored: one signed eFax callback through `faxpipe all`
+// becomes a verified event, and its document, fetched from a local
+// emulation of the eFax API with an OAuth2 token, is stored in the object
+// store byte for byte and announced.
+func TestEndToEndDocumentStored(t *testing.T) {
+	const faxID = "7e029808-237b-413e-a051-53bf445e8b49"
+	pdf := []byte("%PDF-1.4\n1 0 obj <</Type /Page>> endobj\n2 0 obj <</Type /Page>> endobj\n%%EOF\n")
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/tokens":
+			if u, p, ok := r.BasicAuth(); !ok || u != "d580162d-d162-4353-bd55-c2044ab20711" || p != "demo-efax-api-key" {
+				http.Error(w, "bad client credentials", http.StatusUnauthorized)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"access_token":"tok-1","token_type":"bearer","expires_in":86400}`)
+		case r.URL.Path == "/faxes/"+faxID+"/image":
+			if r.Header.Get("Authorization") != "Bearer tok-1" || r.Header.Get("user-id") != "ca4cd102" {
+				http.Error(w, "unauthorized", http.StatusUnauthorized)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = fmt.Fprintf(w, `{"fax_id":%q,"file_name":"fax.pdf","image":%q}`, faxID, base64.StdEncoding.EncodeToString(pdf))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(api.Close)
+	example, err := os.ReadFile(exampleConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := filepath.Join(t.TempDir(), "faxpipe.yaml")
+	if err := os.WriteFile(cfgPath, bytes.ReplaceAll(example, []byte("http://127.0.0.1:9601"), []byte(api.URL)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in := startAll(t, map[string]string{"CONFIG": cfgPath}) // the example, pointed at the emulated API
+
+	body := fmt.Sprintf(`{"app_id":"d580162d-d162-4353-bd55-c2044ab20711","user_id":"ca4cd102","notification_id":"n1","direction":"INBOUND",`+
+		`"completed_timestamp":"2024-05-10T17:54:11Z","duration":48,"pages":2,"fax_id":%q,"sending_fax_number":"13235555555",`+
+		`"receiving_fax_number":"18885555555","resource_url":%q}`, faxID, api.URL+"/faxes/"+faxID+"/image")
+	mac := hmac.New(sha256.New, []byte("demo-efax-hmac-secret"))
+	mac.Write([]byte(body))
+	req, _ := http.NewRequest(http.MethodPost, in.ingress+"/callbacks/efax/demo", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-HMAC-Signature", hex.EncodeToString(mac.Sum(nil)))
+	if status, answer := get(t, req); status != 200 {
+		t.Fatalf("callback: %d %s", status, answer)
+	}
+
+	deadline := time.Now().Add(30 * time.Second)
+	for streamCount(t, in.nats, "FAXPIPE_DOCUMENTS") < 1 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	nc, err := nats.Connect(in.nats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx := context.Background()
+	st, err := js.Stream(ctx, "FAXPIPE_DOCUMENTS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := st.GetLastMsgForSubject(ctx, "faxpipe.documents.efax.demo.>")
+	if err != nil {
+		t.Fatalf("no document announcement within 30s: %v\n%s", err, in.stderr)
+	}
+	if msg.Subject != "faxpipe.documents.efax.demo.stored" {
+		t.Fatalf("announced on %s, want ...stored: %s", msg.Subject, msg.Data)
+	}
+	if err := schemas.Validate("fax-document.v1.json", msg.Data); err != nil {
+		t.Error(err)
+	}
+	store, err := js.ObjectStore(ctx, "faxpipe-documents")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := store.GetBytes(ctx, "efax/demo/"+faxID+".pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sha256.Sum256(got) != sha256.Sum256(pdf) {
+		t.Errorf("stored document differs from the one the API served")
+	}
+	want := hex.EncodeToString(func() []byte { s := sha256.Sum256(pdf); return s[:] }())
+	if !strings.Contains(string(msg.Data), want) {
+		t.Errorf("announcement lacks the document's SHA-256 %s: %s", want, msg.Data)
+	}
 }
 
 func TestRunRejectsBadInvocations(t *testing.T) {
