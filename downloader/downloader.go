@@ -123,21 +123,12 @@ func (d *Downloader) Run(ctx context.Context) error {
 // store, retrying until both exist or ctx ends.
 func (d *Downloader) attach(ctx context.Context) (jetstream.Consumer, error) {
 	cc := stream.DownloaderConsumer(d.cfg.AckWait, 4*d.cfg.Concurrency)
-	for {
-		cons, err := d.deps.JS.CreateOrUpdateConsumer(ctx, stream.EventsStream, cc)
-		if err == nil && d.store == nil {
+	return stream.Attach(ctx, d.deps.JS, stream.EventsStream, cc, func(ctx context.Context) (err error) {
+		if d.store == nil {
 			d.store, err = docstore.OpenJetStream(ctx, d.deps.JS, stream.DocumentBucket)
 		}
-		if err == nil {
-			return cons, nil
-		}
-		d.deps.Log.Warn("waiting for the events stream and document store", zap.Error(err))
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(time.Second):
-		}
-	}
+		return err
+	}, func(err error) { d.deps.Log.Warn("waiting for the events stream and document store", zap.Error(err)) })
 }
 
 // limits bounds concurrent fetches per provider.

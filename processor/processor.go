@@ -95,21 +95,10 @@ func (p *Processor) Run(ctx context.Context) error {
 // bucket, retrying until the topology exists or ctx ends.
 func (p *Processor) attach(ctx context.Context) (jetstream.Consumer, error) {
 	cc := stream.ProcessorConsumer(p.cfg.AckWait, 64*p.cfg.Concurrency)
-	for {
-		cons, err := p.deps.JS.CreateOrUpdateConsumer(ctx, stream.RawStream, cc)
-		if err == nil {
-			p.dedupe, err = p.deps.JS.KeyValue(ctx, stream.DedupeBucket)
-		}
-		if err == nil {
-			return cons, nil
-		}
-		p.deps.Log.Warn("waiting for the raw stream and dedupe bucket", zap.Error(err))
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(time.Second):
-		}
-	}
+	return stream.Attach(ctx, p.deps.JS, stream.RawStream, cc, func(ctx context.Context) (err error) {
+		p.dedupe, err = p.deps.JS.KeyValue(ctx, stream.DedupeBucket)
+		return err
+	}, func(err error) { p.deps.Log.Warn("waiting for the raw stream and dedupe bucket", zap.Error(err)) })
 }
 
 // watchLag publishes the consumer's backlog as a metric until ctx ends.

@@ -75,3 +75,25 @@ func handOver(ctx context.Context, work chan<- jetstream.Msg, m jetstream.Msg, k
 		}
 	}
 }
+
+// Attach creates or updates the durable consumer cc on stream and then runs
+// open (the service's other buckets), retrying every second until both
+// succeed or ctx ends, so a service can start before its broker or its
+// topology exists. onWait hears why it is still waiting.
+func Attach(ctx context.Context, js jetstream.JetStream, stream string, cc jetstream.ConsumerConfig, open func(context.Context) error, onWait func(error)) (jetstream.Consumer, error) {
+	for {
+		cons, err := js.CreateOrUpdateConsumer(ctx, stream, cc)
+		if err == nil {
+			err = open(ctx)
+		}
+		if err == nil {
+			return cons, nil
+		}
+		onWait(err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
