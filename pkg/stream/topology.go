@@ -24,6 +24,9 @@ const (
 	DocumentBucket  = "faxpipe-documents"
 )
 
+// rawDuplicateWindow is the Nats-Msg-Id window of FAXPIPE_RAW.
+const rawDuplicateWindow = time.Minute
+
 // Topology is every stream and bucket faxpipe uses, as plain configuration
 // structs so it reads at a glance. Build it with NewTopology.
 type Topology struct {
@@ -53,9 +56,14 @@ func NewTopology(s config.Streams) Topology {
 			DenyPurge:  false,
 		}
 	}
+	raw := stream(RawStream, "faxpipe.raw.>", "Raw provider callbacks, byte-exact (schemas/raw-callback.v1.json)", s.Raw)
+	// A raw message's id is new for every request, so its window only has
+	// to cover a publish the client itself repeats; a long one would hold
+	// every id of the last minutes in the servers' memory.
+	raw.Duplicates = min(s.DuplicateWindow, rawDuplicateWindow)
 	return Topology{
 		Streams: []jetstream.StreamConfig{
-			stream(RawStream, "faxpipe.raw.>", "Raw provider callbacks, byte-exact (schemas/raw-callback.v1.json)", s.Raw),
+			raw,
 			stream(EventsStream, "faxpipe.events.>", "Normalized fax events, CloudEvents 1.0 (schemas/fax-event.v1.json)", s.Events),
 			stream(DocumentsStream, "faxpipe.documents.>", "Fax document stored/failed announcements (schemas/fax-document.v1.json)", s.Documents),
 			stream(RejectedStream, "faxpipe.rejected.>", "Raw callbacks rejected, with the reason (schemas/rejected.v1.json)", s.Rejected),
