@@ -152,7 +152,9 @@ func serve(ctx context.Context, cmd string, cfg *config.Config, log *zap.Logger)
 		comps = append(comps, component{"topology", ensureTopology(topo, conn, log)})
 	}
 	adm.AddCheck("nats", brokerReady(conn, topo))
-	return runAll(ctx, comps, log)
+	err = runAll(ctx, comps, log)
+	log.Info("stopped", zap.String("command", cmd), zap.Error(err))
+	return err
 }
 
 // wiring is what the services of one process are built from.

@@ -1,6 +1,7 @@
 package ingress
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -63,7 +64,7 @@ func (s *Server) handleCallback() echo.HandlerFunc {
 
 // publish stores env in the raw stream within the publish timeout.
 func (s *Server) publish(ctx context.Context, env *fax.Envelope) error {
-	data, err := json.Marshal(env)
+	data, err := encodeEnvelope(env)
 	if err != nil {
 		return err
 	}
@@ -87,4 +88,16 @@ func answer(c echo.Context, a fax.Answer) error {
 // seconds formats d for Retry-After, rounding up to at least one second.
 func seconds(d time.Duration) string {
 	return strconv.Itoa(max(1, int((d+time.Second-1)/time.Second)))
+}
+
+// encodeEnvelope is env as JSON without HTML escaping, so a query string
+// reads as received ('&', not \u0026) wherever the envelope is shown.
+func encodeEnvelope(env *fax.Envelope) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(env); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

@@ -34,6 +34,10 @@ func Connect(url string, cfg config.NATS, component string, log *zap.Logger, jsO
 		// a callback is on its way; fail fast so it answers 503 instead.
 		nats.ReconnectBufSize(-1),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err == nil { // our own Close or Drain
+				log.Debug("nats connection closed")
+				return
+			}
 			log.Warn("nats disconnected", zap.Error(err))
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
