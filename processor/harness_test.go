@@ -114,6 +114,18 @@ func (p *pipeline) start(wrap func(processor.Normalizer) processor.Normalizer) *
 	return r
 }
 
+// kill closes the processor's connection abruptly, as a crash would, and
+// waits for it to give up (with an error, which a process would die of).
+func (r *running) kill(t testing.TB) {
+	r.once.Do(func() {
+		r.conn.NC.Close()
+		r.cancel()
+		if err := <-r.done; err == nil {
+			t.Log("killed processor returned nil")
+		}
+	})
+}
+
 // stop ends the processor and waits for Run to return nil; safe to repeat.
 func (r *running) stop(t testing.TB) {
 	r.once.Do(func() {

@@ -137,8 +137,7 @@ func TestCrashMidBatchNoLossNoDouble(t *testing.T) {
 	}
 	first := p.start(nil)
 	waitForEvents(t, p, 60)
-	first.conn.NC.Close() // the crash: no drain, no acks for what it holds
-	first.stop(t)
+	first.kill(t) // the crash: no drain, no acks for what it holds
 	p.start(nil)
 	p.settle(30 * time.Second)
 

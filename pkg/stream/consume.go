@@ -27,19 +27,27 @@ const pullExpiry = 5 * time.Second
 // It returns an error if consuming stops on its own (the consumer was
 // deleted, say), so that the service fails instead of idling.
 func ConsumeWorkers(ctx context.Context, cons jetstream.Consumer, workers int, ackWait time.Duration, handle func(jetstream.Msg), onErr func(error)) error {
-	work := make(chan jetstream.Msg)
+	// work is never closed: nats.go may still be inside the callback when
+	// its Closed channel fires. Workers stop on quit; a message offered
+	// after that is handed back.
+	work, quit := make(chan jetstream.Msg), make(chan struct{})
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			for m := range work {
-				handle(m)
+			for {
+				select {
+				case m := <-work:
+					handle(m)
+				case <-quit:
+					return
+				}
 			}
 		})
 	}
 	defer wg.Wait()
-	defer close(work)
+	defer close(quit)
 	keepAlive := max(ackWait/3, 10*time.Millisecond)
-	cc, err := cons.Consume(func(m jetstream.Msg) { handOver(ctx, work, m, keepAlive) },
+	cc, err := cons.Consume(func(m jetstream.Msg) { handOver(ctx, quit, work, m, keepAlive) },
 		jetstream.PullMaxMessages(workers),
 		jetstream.PullExpiry(pullExpiry),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) { onErr(err) }),
@@ -50,7 +58,7 @@ func ConsumeWorkers(ctx context.Context, cons jetstream.Consumer, workers int, a
 	select {
 	case <-ctx.Done():
 	case <-cc.Closed():
-		return errors.New("consuming stopped: the consumer was deleted or the stream is gone")
+		return errors.New("consuming stopped before the service did: consumer deleted, stream gone or connection closed")
 	}
 	cc.Drain() // buffered messages reach the callback, which hands them back
 	<-cc.Closed()
@@ -58,8 +66,8 @@ func ConsumeWorkers(ctx context.Context, cons jetstream.Consumer, workers int, a
 }
 
 // handOver gives m to a worker, keeping it alive while all are busy, or
-// hands it back once ctx ends.
-func handOver(ctx context.Context, work chan<- jetstream.Msg, m jetstream.Msg, keepAlive time.Duration) {
+// hands it back once ctx ends or the workers have stopped.
+func handOver(ctx context.Context, quit <-chan struct{}, work chan<- jetstream.Msg, m jetstream.Msg, keepAlive time.Duration) {
 	t := time.NewTimer(keepAlive)
 	defer t.Stop()
 	for {
@@ -67,6 +75,9 @@ func handOver(ctx context.Context, work chan<- jetstream.Msg, m jetstream.Msg, k
 		case work <- m:
 			return
 		case <-ctx.Done():
+			_ = m.Nak()
+			return
+		case <-quit:
 			_ = m.Nak()
 			return
 		case <-t.C:
