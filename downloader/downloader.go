@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
+	"github.com/faxpipe/faxpipe/pkg/admin"
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/docstore"
 	"github.com/faxpipe/faxpipe/pkg/fax"
@@ -56,7 +57,7 @@ type Downloader struct {
 	limits  *limits
 	store   docstore.Store
 	running sync.Mutex // held while Run runs
-	ready   chan struct{}
+	ready   *admin.Flag
 }
 
 // New builds the downloader: its HTTP client (see newHTTPClient) and the
@@ -82,19 +83,12 @@ func New(cfg config.Downloader, deps Deps) (*Downloader, error) {
 	}
 	return &Downloader{
 		cfg: cfg, deps: deps, metrics: m, fetcher: clients, store: deps.Store,
-		limits: newLimits(cfg.ProviderConcurrency), ready: make(chan struct{}),
+		limits: newLimits(cfg.ProviderConcurrency), ready: admin.NewFlag("the downloader is not consuming yet"),
 	}, nil
 }
 
 // Ready reports an error until the downloader consumes.
-func (d *Downloader) Ready(context.Context) error {
-	select {
-	case <-d.ready:
-		return nil
-	default:
-		return errors.New("downloader is not consuming yet")
-	}
-}
+func (d *Downloader) Ready(ctx context.Context) error { return d.ready.Check(ctx) }
 
 // Run consumes until ctx ends. It waits for the events stream and the
 // object store (creating its consumer) while the broker is unreachable,
@@ -110,11 +104,7 @@ func (d *Downloader) Run(ctx context.Context) error {
 	if err != nil {
 		return nil // ctx ended
 	}
-	select {
-	case <-d.ready:
-	default:
-		close(d.ready)
-	}
+	d.ready.Set()
 	d.deps.Log.Info("downloader consuming", zap.Int("concurrency", d.cfg.Concurrency))
 	return d.consume(ctx, cons)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
+	"github.com/faxpipe/faxpipe/pkg/admin"
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
@@ -45,7 +46,7 @@ type Processor struct {
 	handle  handler
 	dedupe  jetstream.KeyValue
 	running sync.Mutex // held while Run runs
-	ready   chan struct{}
+	ready   *admin.Flag
 }
 
 // New builds the processor.
@@ -57,20 +58,13 @@ func New(cfg config.Processor, deps Deps) (*Processor, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Processor{cfg: cfg, deps: deps, metrics: m, ready: make(chan struct{})}
+	p := &Processor{cfg: cfg, deps: deps, metrics: m, ready: admin.NewFlag("the processor is not consuming yet")}
 	p.handle = p.pipeline()
 	return p, nil
 }
 
 // Ready reports an error until the processor consumes.
-func (p *Processor) Ready(context.Context) error {
-	select {
-	case <-p.ready:
-		return nil
-	default:
-		return errors.New("processor is not consuming yet")
-	}
-}
+func (p *Processor) Ready(ctx context.Context) error { return p.ready.Check(ctx) }
 
 // Run consumes until ctx ends. It waits for the raw stream (creating its
 // consumer) while the broker is unreachable, then processes with the
@@ -85,7 +79,7 @@ func (p *Processor) Run(ctx context.Context) error {
 	if err != nil {
 		return nil // ctx ended
 	}
-	close(p.ready)
+	p.ready.Set()
 	p.deps.Log.Info("processor consuming", zap.Int("concurrency", p.cfg.Concurrency))
 	go p.watchLag(ctx, cons)
 	return p.consume(ctx, cons)

@@ -78,3 +78,15 @@ func TestRunStopsWithContext(t *testing.T) {
 		t.Fatalf("Run = %v, want nil after cancel", err)
 	}
 }
+
+func TestFlag(t *testing.T) {
+	f := admin.NewFlag("the processor is not consuming yet")
+	if err := f.Check(context.Background()); err == nil || !strings.Contains(err.Error(), "not consuming yet") {
+		t.Fatalf("unset flag: %v, want an error saying what is awaited", err)
+	}
+	f.Set()
+	f.Set() // idempotent
+	if err := f.Check(context.Background()); err != nil {
+		t.Fatalf("set flag: %v, want nil", err)
+	}
+}
