@@ -133,9 +133,9 @@ func serve(ctx context.Context, cmd string, cfg *config.Config, log *zap.Logger)
 		return fmt.Errorf("admin.listen: %w", err)
 	}
 	topo := stream.NewTopology(cfg.Streams)
-	digester, err := fax.NewDigester(cfg.Pipeline.KeyID, []byte(cfg.Pipeline.Key.Reveal()))
+	digester, err := newDigester(cfg.Pipeline)
 	if err != nil {
-		return &config.FieldError{Field: "pipeline.key", Msg: err.Error()}
+		return err
 	}
 	w := wiring{cfg: cfg, conn: conn, log: log, reg: reg, adm: adm, digester: digester}
 	comps, err := w.components(cmd)
@@ -287,4 +287,21 @@ func jetstreamOpts(cfg *config.Config) []jetstream.JetStreamOpt {
 		jetstream.WithPublishAsyncMaxPending(cfg.Ingress.MaxPending),
 		jetstream.WithPublishAsyncTimeout(cfg.Ingress.PublishTimeout),
 	}
+}
+
+// newDigester is the pipeline key's digester, accepting the retired keys.
+func newDigester(p config.Pipeline) (*fax.Digester, error) {
+	d, err := fax.NewDigester(p.KeyID, []byte(p.Key.Reveal()))
+	if err != nil {
+		return nil, &config.FieldError{Field: "pipeline.key", Msg: err.Error()}
+	}
+	previous := make([][]byte, 0, len(p.PreviousKeys))
+	for _, k := range p.PreviousKeys {
+		previous = append(previous, []byte(k.Reveal()))
+	}
+	d, err = d.WithPrevious(previous...)
+	if err != nil {
+		return nil, &config.FieldError{Field: "pipeline.previous_keys", Msg: err.Error()}
+	}
+	return d, nil
 }

@@ -53,6 +53,9 @@ func (c *Config) resolveSecrets(getenv func(string) string) error {
 // secrets lists every Secret of the configuration by its YAML path.
 func (c *Config) secrets() map[string]*Secret {
 	m := map[string]*Secret{"pipeline.key": &c.Pipeline.Key}
+	for i := range c.Pipeline.PreviousKeys {
+		m[fmt.Sprintf("pipeline.previous_keys[%d]", i)] = &c.Pipeline.PreviousKeys[i]
+	}
 	for i := range c.Accounts.Sfax {
 		a, f := &c.Accounts.Sfax[i], fmt.Sprintf("accounts.sfax[%d].", i)
 		m[f+"api_key"], m[f+"encryption_key"], m[f+"init_vector"] = &a.APIKey, &a.EncryptionKey, &a.InitVector

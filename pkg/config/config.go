@@ -25,6 +25,9 @@ type Config struct {
 type Pipeline struct {
 	KeyID string `yaml:"key_id"` // recorded with each digest; change it when rotating the key
 	Key   Secret `yaml:"key"`    // at least 32 bytes
+	// PreviousKeys are retired keys whose digests are still accepted, so
+	// that raw envelopes captured before a rotation verify on replay.
+	PreviousKeys []Secret `yaml:"previous_keys"`
 }
 
 // NATS says which broker to use. An empty URL makes `faxpipe all` start an

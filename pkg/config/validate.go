@@ -48,6 +48,9 @@ func (c *Config) Validate() error {
 func (c *Config) validateCore(ck *checker) {
 	ck.check(len(c.Pipeline.Key.Reveal()) >= 32, "pipeline.key", "must be set and at least 32 bytes (it keys the digests of secrets)")
 	ck.check(isToken(c.Pipeline.KeyID), "pipeline.key_id", "must be letters, digits, '-' or '_'")
+	for i, k := range c.Pipeline.PreviousKeys {
+		ck.check(len(k.Reveal()) >= 32, fmt.Sprintf("pipeline.previous_keys[%d]", i), "must be at least 32 bytes")
+	}
 	for _, u := range strings.Split(c.NATS.URL, ",") {
 		if u = strings.TrimSpace(u); u != "" {
 			pu, err := url.Parse(u)

@@ -22,8 +22,9 @@ var ErrWeakPipelineKey = errors.New("pipeline key must be at least 32 bytes")
 // processor, which knows the configured credentials and the key, can still
 // check them. It is safe for concurrent use.
 type Digester struct {
-	keyID string
-	key   []byte
+	keyID    string
+	key      []byte
+	previous [][]byte // retired keys, still accepted by Matches
 }
 
 // NewDigester returns a Digester for key, known to readers as keyID.
@@ -34,20 +35,41 @@ func NewDigester(keyID string, key []byte) (*Digester, error) {
 	return &Digester{keyID: keyID, key: append([]byte(nil), key...)}, nil
 }
 
+// WithPrevious returns a copy of d that also accepts, in Matches, digests
+// made under the given retired keys, so raw envelopes captured before a key
+// rotation still verify when replayed. Digest always uses the current key.
+func (d *Digester) WithPrevious(keys ...[]byte) (*Digester, error) {
+	out := &Digester{keyID: d.keyID, key: d.key}
+	for _, k := range keys {
+		if len(k) < minPipelineKeyLen {
+			return nil, ErrWeakPipelineKey
+		}
+		out.previous = append(out.previous, append([]byte(nil), k...))
+	}
+	return out, nil
+}
+
 // KeyID names the key, recorded beside each redaction.
 func (d *Digester) KeyID() string { return d.keyID }
 
 // Digest returns "hmac-sha256:" followed by the lower-case hex HMAC of value.
-func (d *Digester) Digest(value string) string {
-	m := hmac.New(sha256.New, d.key)
+func (d *Digester) Digest(value string) string { return digestUnder(d.key, value) }
+
+func digestUnder(key []byte, value string) string {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(value))
 	return DigestPrefix + hex.EncodeToString(m.Sum(nil))
 }
 
-// Matches reports, in constant time, whether digest is the digest of
-// candidate under this key.
+// Matches reports whether digest is the digest of candidate under the
+// current key or a previous one. Each comparison is constant-time, and every
+// key is tried whatever the outcome.
 func (d *Digester) Matches(digest, candidate string) bool {
-	return hmac.Equal([]byte(d.Digest(candidate)), []byte(digest))
+	ok := hmac.Equal([]byte(d.Digest(candidate)), []byte(digest))
+	for _, k := range d.previous {
+		ok = hmac.Equal([]byte(digestUnder(k, candidate)), []byte(digest)) || ok
+	}
+	return ok
 }
 
 // IsDigest reports whether s has the shape of a digest made by Digest.

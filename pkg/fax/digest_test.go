@@ -157,3 +157,44 @@ func TestIsDigest(t *testing.T) {
 		})
 	}
 }
+
+func TestDigesterWithPreviousKeys(t *testing.T) {
+	oldKey := []byte("an-old-pipeline-key-0123456789abcdef")
+	newKey := []byte("a-new-pipeline-key-0123456789abcdef!")
+	old, err := fax.NewDigester("k1", oldKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := fax.NewDigester("k2", newKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotated, err := cur.WithPrevious(oldKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		d      *fax.Digester
+		digest string
+		want   bool
+	}{
+		{name: "old digest, current key only", d: cur, digest: old.Digest("secret"), want: false},
+		{name: "old digest, previous key accepted", d: rotated, digest: old.Digest("secret"), want: true},
+		{name: "new digest, rotated", d: rotated, digest: cur.Digest("secret"), want: true},
+		{name: "wrong value, rotated", d: rotated, digest: old.Digest("other"), want: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.d.Matches(tc.digest, "secret"); got != tc.want {
+				t.Errorf("Matches = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	if got, want := rotated.Digest("secret"), cur.Digest("secret"); got != want {
+		t.Errorf("Digest uses %q, want the current key's %q", got, want)
+	}
+	if _, err := cur.WithPrevious([]byte("short")); err == nil {
+		t.Error("a short previous key was accepted")
+	}
+}
