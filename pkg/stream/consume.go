@@ -68,6 +68,10 @@ func ConsumeWorkers(ctx context.Context, cons jetstream.Consumer, workers int, a
 // handOver gives m to a worker, keeping it alive while all are busy, or
 // hands it back once ctx ends or the workers have stopped.
 func handOver(ctx context.Context, quit <-chan struct{}, work chan<- jetstream.Msg, m jetstream.Msg, keepAlive time.Duration) {
+	if ctx.Err() != nil { // stopping: do not start new work
+		_ = m.Nak()
+		return
+	}
 	t := time.NewTimer(keepAlive)
 	defer t.Stop()
 	for {
