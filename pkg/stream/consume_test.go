@@ -1,0 +1,59 @@
+package stream_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/stream"
+	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
+)
+
+// TestConsumeWorkersHandsBackOnStop: when the service stops, a message in
+// a worker's hands is finished and the rest are handed back at once, not
+// after AckWait.
+func TestConsumeWorkersHandsBackOnStop(t *testing.T) {
+	ns := streamtest.Start(t)
+	conn := streamtest.Connect(t, ns, config.Default().Streams)
+	ctx := context.Background()
+	for i := range 10 {
+		if _, err := conn.JS.Publish(ctx, "faxpipe.raw.efax.demo", []byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cons, err := conn.JS.CreateOrUpdateConsumer(ctx, stream.RawStream, stream.ProcessorConsumer(time.Minute, 100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	started := make(chan struct{})
+	var once sync.Once
+	done := make(chan error, 1)
+	go func() {
+		done <- stream.ConsumeWorkers(runCtx, cons, 1, time.Minute, func(m jetstream.Msg) {
+			once.Do(func() { close(started) }) // the worker takes a message, then the service stops
+			<-runCtx.Done()
+			_ = m.Ack()
+		}, func(error) {})
+	}()
+	<-started
+	stop()
+	if err := <-done; err != nil {
+		t.Fatalf("ConsumeWorkers: %v", err)
+	}
+	// Every message but the acked one is available again right away.
+	info, err := cons.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.NumAckPending != 0 {
+		t.Errorf("%d messages still held after stopping, want 0 (handed back)", info.NumAckPending)
+	}
+	if got := info.AckFloor.Stream; got < 1 {
+		t.Errorf("ack floor %d, want the finished message acked", got)
+	}
+}
