@@ -24,7 +24,8 @@ const pullExpiry = 5 * time.Second
 // worker is kept alive (InProgress every third of ackWait), and at most
 // about one message per worker is fetched ahead, so none is redelivered
 // for having waited. onErr receives the consumer's asynchronous errors.
-// It returns an error if consuming stops on its own (the consumer was
+// A delivery still on the wire when the subscription closes is redelivered
+// after ackWait. It returns an error if consuming stops on its own (the consumer was
 // deleted, say), so that the service fails instead of idling.
 func ConsumeWorkers(ctx context.Context, cons jetstream.Consumer, workers int, ackWait time.Duration, handle func(jetstream.Msg), onErr func(error)) error {
 	// work is never closed: nats.go may still be inside the callback when

@@ -14,8 +14,8 @@ import (
 )
 
 // TestConsumeWorkersHandsBackOnStop: when the service stops, a message in
-// a worker's hands is finished and the rest are handed back at once, not
-// after AckWait.
+// a worker's hands is finished and those fetched are handed back at once,
+// not after AckWait (a delivery still on the wire may wait for it).
 func TestConsumeWorkersHandsBackOnStop(t *testing.T) {
 	ns := streamtest.Start(t)
 	conn := streamtest.Connect(t, ns, config.Default().Streams)
@@ -45,13 +45,25 @@ func TestConsumeWorkersHandsBackOnStop(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("ConsumeWorkers: %v", err)
 	}
-	// Every message but the acked one is available again right away.
-	info, err := cons.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
+	// Every message but the acked one is available again at once (a Nak is
+	// sent without waiting, so allow the server a moment), not after the
+	// minute of AckWait.
+	var info *jetstream.ConsumerInfo
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		info, err = cons.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.NumAckPending <= 1 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	if info.NumAckPending != 0 {
-		t.Errorf("%d messages still held after stopping, want 0 (handed back)", info.NumAckPending)
+	// One delivery may be on the wire when the subscription closes; the
+	// server gets it back after AckWait. Everything fetched is handed back.
+	if info.NumAckPending > 1 {
+		t.Errorf("%d messages still held 3s after stopping, want at most the one in flight", info.NumAckPending)
 	}
 	if got := info.AckFloor.Stream; got < 1 {
 		t.Errorf("ack floor %d, want the finished message acked", got)
