@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/faxpipe/faxpipe/downloader"
+	"github.com/faxpipe/faxpipe/pkg/admin/admintest"
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
@@ -162,19 +163,7 @@ func (r *running) stop(t testing.TB) {
 // counter sums a counter of the downloader's metrics over labels.
 func (r *running) counter(t testing.TB, name string) float64 {
 	t.Helper()
-	mfs, err := r.reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sum float64
-	for _, mf := range mfs {
-		if mf.GetName() == name {
-			for _, m := range mf.GetMetric() {
-				sum += m.GetCounter().GetValue()
-			}
-		}
-	}
-	return sum
+	return admintest.CounterSum(t, r.reg, name)
 }
 
 // inbound is a received inbound fax event with a document.

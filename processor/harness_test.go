@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
+	"github.com/faxpipe/faxpipe/pkg/admin/admintest"
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider"
@@ -140,19 +141,7 @@ func (r *running) stop(t testing.TB) {
 // counter reads a counter of the processor's metrics, summed over labels.
 func (r *running) counter(t testing.TB, name string) float64 {
 	t.Helper()
-	mfs, err := r.reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sum float64
-	for _, mf := range mfs {
-		if mf.GetName() == name {
-			for _, m := range mf.GetMetric() {
-				sum += m.GetCounter().GetValue()
-			}
-		}
-	}
-	return sum
+	return admintest.CounterSum(t, r.reg, name)
 }
 
 // publishRaw stores env in FAXPIPE_RAW as the ingress would.
