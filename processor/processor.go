@@ -45,8 +45,11 @@ type Processor struct {
 	metrics *metrics
 	handle  handler
 	dedupe  jetstream.KeyValue
-	running sync.Mutex // held while Run runs
-	ready   *admin.Flag
+	// republishWithin is set at attach from the events stream's duplicate
+	// window (see emit).
+	republishWithin time.Duration
+	running         sync.Mutex // held while Run runs
+	ready           *admin.Flag
 }
 
 // New builds the processor.
@@ -85,13 +88,20 @@ func (p *Processor) Run(ctx context.Context) error {
 	return p.consume(ctx, cons)
 }
 
-// attach creates or updates the durable consumer and opens the dedupe
-// bucket, retrying until the topology exists or ctx ends.
+// attach creates or updates the durable consumer, opens the dedupe bucket
+// and reads the events stream's duplicate window, retrying until the topology exists or ctx ends.
 func (p *Processor) attach(ctx context.Context) (jetstream.Consumer, error) {
 	cc := stream.ProcessorConsumer(p.cfg.AckWait, 64*p.cfg.Concurrency)
 	return stream.Attach(ctx, p.deps.JS, stream.RawStream, cc, func(ctx context.Context) (err error) {
-		p.dedupe, err = p.deps.JS.KeyValue(ctx, stream.DedupeBucket)
-		return err
+		if p.dedupe, err = p.deps.JS.KeyValue(ctx, stream.DedupeBucket); err != nil {
+			return err
+		}
+		events, err := p.deps.JS.Stream(ctx, stream.EventsStream)
+		if err != nil {
+			return err
+		}
+		p.republishWithin = republishWindow(events.CachedInfo().Config.Duplicates)
+		return nil
 	}, func(err error) { p.deps.Log.Warn("waiting for the raw stream and dedupe bucket", zap.Error(err)) })
 }
 

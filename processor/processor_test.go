@@ -176,8 +176,10 @@ func TestTwoProcessorsShareTheWork(t *testing.T) {
 	}
 	sa := a.counter(t, "faxpipe_processor_messages_total")
 	sb := b.counter(t, "faxpipe_processor_messages_total")
-	if sa == 0 || sb == 0 || sa+sb != 2*n {
-		t.Errorf("processed %v and %v messages, want both > 0 and %d in all", sa, sb, 2*n)
+	// More than 2n when a slow machine let a message's 1 s AckWait pass:
+	// a redelivery, counted again (as a duplicate).
+	if sa == 0 || sb == 0 || sa+sb < 2*n {
+		t.Errorf("processed %v and %v messages, want both > 0 and at least %d in all", sa, sb, 2*n)
 	}
 }
 
