@@ -6,10 +6,14 @@ CONFIG ?= deploy/config/faxpipe.example.yaml
 GOLANGCI_LINT_VERSION := v2.15.0
 NATSCLI_VERSION := v0.5.1
 BENCHTIME ?= 5s
+# Images: the base of both (scratch needs no registry; where one is reachable,
+# IMAGE_BASE=gcr.io/distroless/static-debian12:nonroot) and their tag.
+IMAGE_BASE ?= scratch
+IMAGE_TAG ?= dev
 
 $(shell mkdir -p $(BIN))
 
-.PHONY: all build run test test-short bench lint nats-cli clean
+.PHONY: all build run test test-short bench lint nats-cli clean image cluster-up cluster-down
 
 all: build
 
@@ -46,6 +50,18 @@ $(BIN)/golangci-lint:
 nats-cli: $(BIN)/nats
 $(BIN)/nats:
 	GOBIN=$(BIN) $(GO) install github.com/nats-io/natscli/nats@$(NATSCLI_VERSION)
+
+## image: the faxpipe:$(IMAGE_TAG) and faxpipe-nats:$(IMAGE_TAG) images, from static binaries built here
+image:
+	IMAGE_BASE=$(IMAGE_BASE) IMAGE_TAG=$(IMAGE_TAG) GO=$(GO) deploy/docker/build-images.sh
+
+## cluster-up: a 3-node NATS JetStream cluster, the three services and the simulator in Docker
+cluster-up: image
+	IMAGE_TAG=$(IMAGE_TAG) deploy/compose/cluster.sh up
+
+## cluster-down: remove the local cluster's containers, network and volumes
+cluster-down:
+	deploy/compose/cluster.sh down
 
 clean:
 	rm -rf $(BIN) data
