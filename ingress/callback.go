@@ -45,6 +45,10 @@ func (s *Server) handleCallback() echo.HandlerFunc {
 		}
 		body, err := readBody(c.Request(), int64(s.cfg.BodyLimit))
 		if err != nil {
+			var he *echo.HTTPError
+			if errors.As(err, &he) && he.Code == http.StatusServiceUnavailable {
+				s.retryLater(c)
+			}
 			return err
 		}
 		env := capture(c, requestIDOf(c), provider, body, append(spec.SecretQueryParams, acct.SecretQueryParams...), s.deps.Digester)
@@ -55,7 +59,7 @@ func (s *Server) handleCallback() echo.HandlerFunc {
 		}
 		if err != nil {
 			s.deps.Log.Warn("publish failed; answering 503", zap.String("request_id", env.ID), zap.Error(err))
-			c.Response().Header().Set("Retry-After", seconds(s.cfg.RetryAfter))
+			s.retryLater(c)
 			return echo.NewHTTPError(http.StatusServiceUnavailable, "temporarily unable to store the callback; retry later")
 		}
 		return answer(c, spec.Answer)
@@ -76,6 +80,12 @@ func (s *Server) publish(ctx context.Context, env *fax.Envelope) error {
 	_, err = s.deps.Publisher.Publish(ctx, env.Subject(), env.ID, data)
 	s.metrics.publishSeconds.Observe(time.Since(start).Seconds())
 	return err
+}
+
+// retryLater sets the Retry-After of a 503: every 503 asks the provider to
+// retry, after the configured delay.
+func (s *Server) retryLater(c echo.Context) {
+	c.Response().Header().Set("Retry-After", seconds(s.cfg.RetryAfter))
 }
 
 func answer(c echo.Context, a fax.Answer) error {
