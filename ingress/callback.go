@@ -43,7 +43,7 @@ func (s *Server) handleCallback() echo.HandlerFunc {
 			c.Response().Header().Set("Retry-After", seconds(retry))
 			return echo.NewHTTPError(http.StatusTooManyRequests, "rate limit exceeded")
 		}
-		body, err := readBody(c.Request(), int64(s.cfg.BodyLimit))
+		body, err := readBody(c.Response().Writer, c.Request(), int64(s.cfg.BodyLimit))
 		if err != nil {
 			var he *echo.HTTPError
 			if errors.As(err, &he) && he.Code == http.StatusServiceUnavailable {

@@ -11,12 +11,15 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
-// readBody reads the whole body, refusing (413) more than limit bytes.
-func readBody(r *http.Request, limit int64) ([]byte, error) {
+// readBody reads the whole body, refusing (413) more than limit bytes. w is
+// net/http's own ResponseWriter: told that the limit was hit, the server
+// closes the connection after the 413 instead of first reading up to
+// 256 KiB more of the body until the read timeout.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	if r.ContentLength > limit {
 		return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "body too large")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
