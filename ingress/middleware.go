@@ -47,6 +47,23 @@ func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
 
 func requestIDOf(c echo.Context) string { return infoOf(c).id }
 
+// closeAfterChunked closes the connection after answering a request sent
+// with a transfer coding. A request carrying both Transfer-Encoding and
+// Content-Length is the means of request smuggling, and RFC 9112 §6.1
+// requires the connection be closed after it; net/http drops the
+// Content-Length before any handler runs and keeps the connection, so the
+// two cannot be told apart here and every chunked request (rare among
+// providers) closes its connection. Bytes that a proxy in front framed
+// differently are then never read as a further callback.
+func closeAfterChunked(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if len(c.Request().TransferEncoding) > 0 {
+			c.Response().Header().Set(echo.HeaderConnection, "close")
+		}
+		return next(c)
+	}
+}
+
 // setLabels records which known account a request is for; requests to
 // unknown ones are counted as "unknown" to keep metric cardinality bounded.
 func setLabels(c echo.Context, provider, account string) {

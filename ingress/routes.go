@@ -23,6 +23,7 @@ func (s *Server) newEcho() (*echo.Echo, error) {
 
 	e.Use(
 		s.requestID,
+		closeAfterChunked,
 		s.accessLog,
 		middleware.RecoverWithConfig(middleware.RecoverConfig{
 			DisableStackAll:   true,
