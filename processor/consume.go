@@ -31,7 +31,7 @@ func (p *Processor) consume(ctx context.Context, cons jetstream.Consumer) error 
 func (p *Processor) settle(ctx context.Context, m jetstream.Msg) {
 	ctx, cancel := context.WithTimeout(ctx, messageTimeout)
 	defer cancel()
-	err := p.handle(ctx, m)
+	_, err := p.handle(ctx, m)
 	if err == nil {
 		if ackErr := m.Ack(); ackErr != nil {
 			// Not acked: the message comes back and dedupe absorbs it.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/logging"
+	"github.com/faxpipe/faxpipe/pkg/reprocess"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
@@ -25,22 +26,26 @@ import (
 // the event is published again and JetStream drops it if the first publish
 // happened. A failed publish gives its claim back, so that a later attempt
 // (a redelivery, a replay, a re-drive) claims afresh.
-func (p *Processor) emit(ctx context.Context, ev fax.Event) error {
+func (p *Processor) emit(ctx context.Context, ev fax.Event) (reprocess.Outcome, error) {
 	id := ev.ID()
 	subject, data, err := ev.Encode()
 	if err != nil {
-		return &permanentError{fmt.Errorf("%w: %w", fax.ReasonMalformed, err)}
+		return reprocess.Outcome{}, &permanentError{fmt.Errorf("%w: %w", fax.ReasonMalformed, err)}
+	}
+	dup := reprocess.Outcome{Kind: reprocess.Duplicate, EventID: id, Subject: subject}
+	if p.dry != nil {
+		return p.dry.emit(ctx, p.dedupe, dup)
 	}
 	rev, err := p.dedupe.Create(ctx, id, []byte(subject))
 	if errors.Is(err, jetstream.ErrKeyExists) {
 		var fresh bool
 		if fresh, err = p.freshClaim(ctx, id); err == nil && !fresh {
 			p.metrics.outcome(ev.Provider, outcomeDuplicate, "")
-			return nil
+			return dup, nil
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("dedupe claim: %w", err)
+		return reprocess.Outcome{}, fmt.Errorf("dedupe claim: %w", err)
 	}
 	msg := nats.NewMsg(subject)
 	msg.Data = data
@@ -48,18 +53,18 @@ func (p *Processor) emit(ctx context.Context, ev fax.Event) error {
 	ack, err := p.deps.JS.PublishMsg(ctx, msg, jetstream.WithExpectStream(stream.EventsStream))
 	if err != nil {
 		p.releaseClaim(ctx, id, rev)
-		return fmt.Errorf("publish event: %w", err)
+		return reprocess.Outcome{}, fmt.Errorf("publish event: %w", err)
 	}
 	if ack.Duplicate {
 		p.metrics.outcome(ev.Provider, outcomeDuplicate, "")
-		return nil
+		return dup, nil
 	}
 	p.metrics.outcome(ev.Provider, outcomeEvent, "")
 	p.deps.Log.Info("event published",
 		zap.String("id", id), zap.String("type", ev.Type()), zap.String("provider", string(ev.Provider)),
 		zap.String("account", ev.Account), zap.String("fax_id", ev.FaxID), zap.Uint64("seq", ack.Sequence),
 		logging.Phone(p.deps.Log, "from", partyRaw(ev.From)), logging.Phone(p.deps.Log, "to", partyRaw(ev.To)))
-	return nil
+	return reprocess.Outcome{Kind: reprocess.Event, EventID: id, Subject: subject}, nil
 }
 
 func partyRaw(p *fax.Party) string {

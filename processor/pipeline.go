@@ -10,12 +10,22 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/reprocess"
 )
 
 // handler processes one raw message. nil means the message is done (an
-// event, a duplicate or a recorded rejection) and may be acked; an error
-// means a transient fault: try again later.
-type handler func(ctx context.Context, m jetstream.Msg) error
+// event, a duplicate or a recorded rejection, as the outcome says) and may
+// be acked; an error means a transient fault: try again later.
+type handler func(ctx context.Context, m rawMsg) (reprocess.Outcome, error)
+
+// rawMsg is what processing reads of a raw message: a delivery of the
+// processor's consumer (jetstream.Msg), or a message read back from the
+// stream for a replay or a re-drive (reprocess.Raw).
+type rawMsg interface {
+	Subject() string
+	Data() []byte
+	Metadata() (*jetstream.MsgMetadata, error)
+}
 
 // pipeline is the processing of one raw message with its wrappers: a panic
 // is a failure, and a message that fails on its last delivery is rejected.
@@ -25,7 +35,7 @@ func (p *Processor) pipeline() handler {
 
 // process verifies and normalizes m and publishes the outcome: the event
 // (once per id) or the rejection.
-func (p *Processor) process(ctx context.Context, m jetstream.Msg) error {
+func (p *Processor) process(ctx context.Context, m rawMsg) (reprocess.Outcome, error) {
 	raw, err := decode(m)
 	if err != nil {
 		return p.reject(ctx, m, raw, err)
@@ -35,19 +45,19 @@ func (p *Processor) process(ctx context.Context, m jetstream.Msg) error {
 		if _, permanent := fax.ReasonOf(err); permanent {
 			return p.reject(ctx, m, raw, err)
 		}
-		return err
+		return reprocess.Outcome{}, err
 	}
-	err = p.emit(ctx, ev)
+	out, err := p.emit(ctx, ev)
 	var perm *permanentError
 	if errors.As(err, &perm) {
 		return p.reject(ctx, m, raw, perm.err)
 	}
-	return err
+	return out, err
 }
 
 // decode reads the envelope of m. A message that is not one is malformed;
 // raw then carries only the stream sequence.
-func decode(m jetstream.Msg) (fax.RawMessage, error) {
+func decode(m rawMsg) (fax.RawMessage, error) {
 	var raw fax.RawMessage
 	if meta, err := m.Metadata(); err == nil {
 		raw.StreamSeq = meta.Sequence.Stream

@@ -4,24 +4,24 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/reprocess"
 )
 
 // rejectPoison rejects a message that still fails on its last allowed
 // delivery (processing_failed), so it neither blocks those behind it nor
 // disappears when JetStream stops redelivering it.
 func (p *Processor) rejectPoison(next handler) handler {
-	return func(ctx context.Context, m jetstream.Msg) error {
-		err := next(ctx, m)
+	return func(ctx context.Context, m rawMsg) (reprocess.Outcome, error) {
+		out, err := next(ctx, m)
 		if err == nil {
-			return nil
+			return out, nil
 		}
 		meta, metaErr := m.Metadata()
 		if metaErr != nil || meta.NumDelivered < uint64(max(p.cfg.MaxDeliver, 0)) {
-			return err
+			return out, err
 		}
 		p.deps.Log.Error("message keeps failing; rejecting it", zap.Uint64("deliveries", meta.NumDelivered), zap.Error(err))
 		raw, _ := decode(m)

@@ -48,6 +48,7 @@ type Processor struct {
 	// republishWithin is set at attach from the events stream's duplicate
 	// window (see emit).
 	republishWithin time.Duration
+	dry             *dryRun // non-nil: a dry run, which publishes nothing (replay_dryrun.go)
 	running         sync.Mutex // held while Run runs
 	ready           *admin.Flag
 }
@@ -92,17 +93,22 @@ func (p *Processor) Run(ctx context.Context) error {
 // and reads the events stream's duplicate window, retrying until the topology exists or ctx ends.
 func (p *Processor) attach(ctx context.Context) (jetstream.Consumer, error) {
 	cc := stream.ProcessorConsumer(p.cfg.AckWait, 64*p.cfg.Concurrency)
-	return stream.Attach(ctx, p.deps.JS, stream.RawStream, cc, func(ctx context.Context) (err error) {
-		if p.dedupe, err = p.deps.JS.KeyValue(ctx, stream.DedupeBucket); err != nil {
-			return err
-		}
-		events, err := p.deps.JS.Stream(ctx, stream.EventsStream)
-		if err != nil {
-			return err
-		}
-		p.republishWithin = republishWindow(events.CachedInfo().Config.Duplicates)
-		return nil
-	}, func(err error) { p.deps.Log.Warn("waiting for the raw stream and dedupe bucket", zap.Error(err)) })
+	return stream.Attach(ctx, p.deps.JS, stream.RawStream, cc, p.open,
+		func(err error) { p.deps.Log.Warn("waiting for the raw stream and dedupe bucket", zap.Error(err)) })
+}
+
+// open opens the dedupe bucket and reads the events stream's duplicate
+// window.
+func (p *Processor) open(ctx context.Context) (err error) {
+	if p.dedupe, err = p.deps.JS.KeyValue(ctx, stream.DedupeBucket); err != nil {
+		return err
+	}
+	events, err := p.deps.JS.Stream(ctx, stream.EventsStream)
+	if err != nil {
+		return err
+	}
+	p.republishWithin = republishWindow(events.CachedInfo().Config.Duplicates)
+	return nil
 }
 
 // watchLag publishes the consumer's backlog as a metric until ctx ends.
