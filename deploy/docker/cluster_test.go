@@ -1,0 +1,88 @@
+package docker
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/testcontainers/testcontainers-go"
+	tcnetwork "github.com/testcontainers/testcontainers-go/network"
+	"github.com/testcontainers/testcontainers-go/wait"
+)
+
+// The suite's containers use the local cluster's own configuration files:
+// the same NATS node configuration and the same faxpipe configuration (R3
+// streams on nats-1..3, the accounts' document API at http://sim:9601).
+const (
+	natsConfig    = "deploy/nats/cluster.conf"
+	faxpipeConfig = "deploy/compose/faxpipe.yaml"
+	// inContainer is where faxpipeConfig is mounted.
+	inContainer = "/etc/faxpipe/faxpipe.yaml"
+	// jsUser is the images' user, owner of the NATS nodes' JetStream store.
+	jsUser = "uid=65532,gid=65532,mode=0700"
+)
+
+// cluster is a running faxpipe on a 3-node NATS cluster, as containers.
+type cluster struct {
+	images  images
+	network string
+	natsURL string // nats-1's client port, published on loopback
+	ingress string // the public callback base URL, published on loopback
+	admin   map[string]string
+	config  string // faxpipeConfig's absolute path
+}
+
+// startCluster starts the NATS cluster, the simulator's document API, and
+// the three services, each waited for until ready.
+func startCluster(ctx context.Context, t *testing.T, img images) *cluster {
+	t.Helper()
+	net, err := tcnetwork.New(ctx)
+	testcontainers.CleanupNetwork(t, net)
+	if err != nil {
+		t.Fatalf("network: %v", err)
+	}
+	c := &cluster{images: img, network: net.Name, admin: map[string]string{}, config: repoFile(t, faxpipeConfig)}
+	nodes := []string{"nats-1", "nats-2", "nats-3"}
+	for _, name := range nodes {
+		node := c.natsNode(t, name).start(ctx, t, c.network)
+		if name == nodes[0] {
+			c.natsURL = "nats://" + endpoint(ctx, t, node, "4222/tcp")
+		}
+	}
+	c.service("sim", "sim", "-serve-only", "-api-listen", ":9601").start(ctx, t, c.network)
+	for _, name := range []string{"ingress", "processor", "downloader"} {
+		s := c.service(name, name)
+		s.wait = wait.ForHTTP("/readyz").WithPort("9090/tcp").WithStartupTimeout(90 * time.Second)
+		ctr := s.start(ctx, t, c.network)
+		c.admin[name] = "http://" + endpoint(ctx, t, ctr, "9090/tcp")
+		if name == "ingress" {
+			c.ingress = "http://" + endpoint(ctx, t, ctr, "8080/tcp")
+		}
+	}
+	return c
+}
+
+// natsNode is one node of the NATS cluster, its JetStream store in memory.
+func (c *cluster) natsNode(t *testing.T, name string) spec {
+	return spec{
+		alias: name,
+		image: c.images.nats,
+		cmd:   []string{"-c", "/etc/nats/cluster.conf"},
+		env:   map[string]string{"NATS_SERVER_NAME": name},
+		ports: []string{"4222/tcp", "8222/tcp"},
+		binds: []string{repoFile(t, natsConfig) + ":/etc/nats/cluster.conf:ro"},
+		tmpfs: map[string]string{"/data": jsUser},
+		wait:  wait.ForHTTP("/healthz?js-enabled-only=true").WithPort("8222/tcp").WithStartupTimeout(30 * time.Second),
+	}
+}
+
+// service is `faxpipe -config faxpipeConfig ARGS...` named alias.
+func (c *cluster) service(alias string, args ...string) spec {
+	return spec{
+		alias: alias,
+		image: c.images.faxpipe,
+		cmd:   append([]string{"-config", inContainer}, args...),
+		ports: []string{"8080/tcp", "9090/tcp"},
+		binds: []string{c.config + ":" + inContainer + ":ro"},
+	}
+}

@@ -1,0 +1,178 @@
+package docker
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+	"github.com/testcontainers/testcontainers-go"
+	tclog "github.com/testcontainers/testcontainers-go/log"
+	"github.com/testcontainers/testcontainers-go/wait"
+)
+
+// requireDocker skips the test, loudly, when no Docker engine answers, and
+// fails it instead when CI is set: CI must run the container suite.
+func requireDocker(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput()
+	if err == nil {
+		t.Logf("Docker engine %s", strings.TrimSpace(string(out)))
+		return
+	}
+	banner := "\n" + strings.Repeat("#", 72) + "\n" +
+		"#  CONTAINER SUITE NOT RUN: `docker info` failed (" + err.Error() + ")\n" +
+		"#  " + strings.TrimSpace(string(out)) + "\n" +
+		"#  Images, the NATS cluster and the services in containers are UNTESTED.\n" +
+		strings.Repeat("#", 72)
+	if os.Getenv("CI") != "" {
+		t.Fatal(banner)
+	}
+	t.Skip(banner)
+}
+
+// images are the suite's own builds of faxpipe and faxpipe-nats.
+type images struct{ faxpipe, nats string }
+
+// buildImages builds both images with build-images.sh (what `make image`
+// runs) under a tag of this run, on scratch, and removes them at the end.
+func buildImages(ctx context.Context, t *testing.T) images {
+	t.Helper()
+	tag := "suite-" + randomHex(t, 6)
+	img := images{faxpipe: "faxpipe:" + tag, nats: "faxpipe-nats:" + tag}
+	t.Cleanup(func() {
+		out, err := exec.Command("docker", "rmi", "--force", img.faxpipe, img.nats).CombinedOutput()
+		if err != nil {
+			t.Logf("removing the images: %v\n%s", err, out)
+		}
+	})
+	cmd := exec.CommandContext(ctx, "./build-images.sh")
+	cmd.Env = append(os.Environ(), "IMAGE_BASE=scratch", "IMAGE_TAG="+tag, "CONTEXT_DIR="+t.TempDir())
+	start := time.Now()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build-images.sh: %v\n%s", err, out)
+	}
+	t.Logf("images %s and %s built in %s", img.faxpipe, img.nats, time.Since(start).Round(time.Millisecond))
+	return img
+}
+
+// spec is one container of the suite, hardened as in production: read-only
+// root filesystem, no capabilities, no privilege escalation, the image's
+// non-root user. Ports are published on 127.0.0.1 only.
+type spec struct {
+	alias string // host name on the suite's network
+	image string
+	cmd   []string
+	env   map[string]string
+	ports []string          // container ports to publish, e.g. "9090/tcp"
+	binds []string          // host:container[:ro]
+	tmpfs map[string]string // writable directories
+	wait  wait.Strategy
+}
+
+// start starts s on netName; the container is terminated in t.Cleanup,
+// after its log tail is shown if the test failed.
+func (s spec) start(ctx context.Context, t *testing.T, netName string) testcontainers.Container {
+	t.Helper()
+	c, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{
+		ContainerRequest: testcontainers.ContainerRequest{
+			Image:              s.image,
+			Cmd:                s.cmd,
+			Env:                s.env,
+			ExposedPorts:       s.ports,
+			Networks:           []string{netName},
+			NetworkAliases:     map[string][]string{netName: {s.alias}},
+			WaitingFor:         s.wait,
+			HostConfigModifier: s.hostConfig,
+		},
+		Started: true,
+		Logger:  tclog.TestLogger(t), // shown with -v or on failure only
+	})
+	testcontainers.CleanupContainer(t, c)
+	t.Cleanup(func() {
+		if t.Failed() && c != nil {
+			t.Logf("---- %s (last lines) ----\n%s", s.alias, logTail(c, 30))
+		}
+	})
+	if err != nil {
+		t.Fatalf("start %s: %v", s.alias, err)
+	}
+	return c
+}
+
+func (s spec) hostConfig(hc *container.HostConfig) {
+	hc.ReadonlyRootfs = true
+	hc.CapDrop = []string{"ALL"}
+	hc.SecurityOpt = []string{"no-new-privileges:true"}
+	hc.Binds = s.binds
+	hc.Tmpfs = s.tmpfs
+	hc.PortBindings = network.PortMap{}
+	for _, p := range s.ports {
+		port, err := network.ParsePort(p)
+		if err != nil {
+			panic(err) // a typo in the suite's own table
+		}
+		hc.PortBindings[port] = []network.PortBinding{{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: "0"}}
+	}
+}
+
+// logTail is the last n lines of c's output.
+func logTail(c testcontainers.Container, n int) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r, err := c.Logs(ctx)
+	if err != nil {
+		return err.Error()
+	}
+	defer func() { _ = r.Close() }()
+	b, _ := io.ReadAll(r)
+	lines := bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n"))
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return string(bytes.Join(lines, []byte("\n")))
+}
+
+// endpoint is host:port of c's published port, on loopback.
+func endpoint(ctx context.Context, t *testing.T, c testcontainers.Container, port string) string {
+	t.Helper()
+	hp, err := c.PortEndpoint(ctx, port, "")
+	if err != nil {
+		t.Fatalf("published port %s: %v", port, err)
+	}
+	return hp
+}
+
+// repoFile is the absolute path of a file of the repository, for bind mounts.
+func repoFile(t *testing.T, rel string) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join("..", "..", rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func randomHex(t *testing.T, n int) string {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}

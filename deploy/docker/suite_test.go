@@ -1,0 +1,86 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/faxpipe/faxpipe/pkg/fax"
+)
+
+// suiteTimeout bounds the whole suite, image builds included.
+const suiteTimeout = 170 * time.Second
+
+// TestContainers builds the images, starts faxpipe as containers on a
+// 3-node NATS JetStream cluster, and checks the flow through the published
+// ports.
+func TestContainers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("container suite: not in -short mode")
+	}
+	requireDocker(t)
+	// The reaper's image cannot be pulled; every container and the network
+	// are removed in t.Cleanup instead. The daemon publishes ports on this
+	// machine: reach them on loopback, not on a guessed gateway address.
+	t.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	t.Setenv("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1")
+	ctx, cancel := context.WithTimeout(context.Background(), suiteTimeout)
+	defer cancel()
+
+	c := startCluster(ctx, t, buildImages(ctx, t))
+	t.Run("signed callback becomes one event", func(t *testing.T) {
+		signedCallbackBecomesEvent(ctx, t, c)
+	})
+}
+
+// signedCallbackBecomesEvent sends a GoFax callback with Basic auth to the
+// published ingress port and finds its event on the cluster.
+func signedCallbackBecomesEvent(ctx context.Context, t *testing.T, c *cluster) {
+	faxID := fmt.Sprint(rand.IntN(900_000_000) + 100_000_000)
+	form := url.Values{
+		"FaxID": {faxID}, "Number": {"61712344321"}, "Message": {"COMPLETE"}, "SenderFaxID": {"0311223344"},
+		"SenderISDNID": {"0311223344"}, "TransmissionTime": {"24"}, "NumberOfPages": {"1"}, "TransmissionSpeed": {"33600"},
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.ingress+"/callbacks/gofax/demo", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("gofax", "demo-gofax-password")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("callback: %d, want 200", resp.StatusCode)
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	r := newReader(t, c.natsURL)
+	events := waitFor(waitCtx, t, "the callback's event", r.events, func(es []event) bool { return len(byFax(es, faxID)) > 0 })
+	got := byFax(events, faxID)
+	if len(got) != 1 {
+		t.Fatalf("%d events for fax %s, want 1", len(got), faxID)
+	}
+	e := got[0].Data
+	if e.Provider != fax.GoFax || e.Account != "demo" || e.Direction != fax.Inbound || e.Outcome != fax.OutcomeReceived || !e.Document {
+		t.Errorf("event %+v: want a gofax/demo inbound received fax with a document", e)
+	}
+}
+
+// byFax is the events of one fax id.
+func byFax(es []event, faxID string) []event {
+	var out []event
+	for _, e := range es {
+		if e.Data.FaxID == faxID {
+			out = append(out, e)
+		}
+	}
+	return out
+}
