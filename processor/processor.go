@@ -48,7 +48,7 @@ type Processor struct {
 	// republishWithin is set at attach from the events stream's duplicate
 	// window (see emit).
 	republishWithin time.Duration
-	dry             *dryRun // non-nil: a dry run, which publishes nothing (replay_dryrun.go)
+	dry             *dryRun    // non-nil: a dry run, which publishes nothing (replay_dryrun.go)
 	running         sync.Mutex // held while Run runs
 	ready           *admin.Flag
 }
