@@ -43,7 +43,7 @@ func (f RejectionFilter) Validate() error {
 		}
 		names = append(names, string(r))
 	}
-	return fmt.Errorf("reason %q is not one faxpipe records (%s)", f.Reason, strings.Join(names, ", "))
+	return fmt.Errorf("reason %q is not one faxpipe records (%s)", string(f.Reason), strings.Join(names, ", "))
 }
 
 func (f RejectionFilter) subject() string {
