@@ -1,0 +1,90 @@
+package processor_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/faxpipe/faxpipe/pkg/opscmd"
+	"github.com/faxpipe/faxpipe/pkg/reprocess"
+)
+
+// TestReplayCommand: `faxpipe replay` after the key fix — a dry run reports
+// the would-be events and publishes nothing, a replay publishes them, a
+// second finds only duplicates.
+func TestReplayCommand(t *testing.T) {
+	p, _ := wrongKeyed(t)
+	rp := p.replayer()
+	cases := []struct {
+		name string
+		args []string
+		want reprocess.Summary
+	}{
+		{"dry run", []string{"--dry-run", "--json"}, reprocess.Summary{DryRun: true, Processed: 5, Events: 3, Duplicates: 2}},
+		{"efax only", []string{"--provider", "efax", "--json", "--from", "1h"}, reprocess.Summary{Processed: 3, Events: 3}},
+		{"again, everything", []string{"--json"}, reprocess.Summary{Processed: 5, Duplicates: 5}},
+	}
+	for _, c := range cases {
+		var stdout, stderr bytes.Buffer
+		if err := opscmd.Replay(t.Context(), p.conn.JS, rp, c.args, &stdout, &stderr); err != nil {
+			t.Fatalf("%s: %v\n%s", c.name, err, stderr.String())
+		}
+		var got reprocess.Summary
+		if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+			t.Fatalf("%s: summary %q: %v", c.name, stdout.String(), err)
+		}
+		if fmt.Sprint(got.Events, got.Duplicates, got.Rejections(), got.Processed, got.DryRun) !=
+			fmt.Sprint(c.want.Events, c.want.Duplicates, c.want.Rejections(), c.want.Processed, c.want.DryRun) {
+			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestRejectedCommands: `faxpipe rejected list` shows the rejections, `show`
+// one with its raw callback (the eFax body as text), `redrive` by reason
+// turns them into events once, and by sequence again finds a duplicate.
+func TestRejectedCommands(t *testing.T) {
+	p, efaxIDs := wrongKeyed(t)
+	rp := p.replayer()
+	out := run(t, "list", func(stdout, stderr *bytes.Buffer) error {
+		return opscmd.Rejected(t.Context(), p.conn.JS, rp, []string{"list", "--reason", "signature_invalid"}, stdout, stderr)
+	})
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], "efax/demo signature_invalid") || !strings.Contains(lines[0], "raw #2") {
+		t.Fatalf("list:\n%s", out)
+	}
+	out = run(t, "show", func(stdout, stderr *bytes.Buffer) error {
+		return opscmd.Rejected(t.Context(), p.conn.JS, rp, []string{"show", "2"}, stdout, stderr)
+	})
+	for _, want := range []string{"rejection #2", "signature_invalid", "FAXPIPE_RAW #3", `"X-Hmac-Signature"`, `"fax_id":"` + efaxIDs[1] + `"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show lacks %s:\n%s", want, out)
+		}
+	}
+	out = run(t, "redrive", func(stdout, stderr *bytes.Buffer) error {
+		return opscmd.Rejected(t.Context(), p.conn.JS, rp, []string{"redrive", "--reason", "signature_invalid", "-v"}, stdout, stderr)
+	})
+	if !strings.Contains(out, "new events           3") || strings.Count(out, " event ") != 3 {
+		t.Errorf("redrive by reason:\n%s", out)
+	}
+	out = run(t, "redrive again", func(stdout, stderr *bytes.Buffer) error {
+		return opscmd.Rejected(t.Context(), p.conn.JS, rp, []string{"redrive", "1"}, stdout, stderr)
+	})
+	if !strings.Contains(out, "new events           0") || !strings.Contains(out, "duplicates           1") {
+		t.Errorf("redrive by sequence:\n%s", out)
+	}
+	if got := len(p.events()); got != 5 {
+		t.Errorf("%d events, want 5", got)
+	}
+}
+
+func run(t *testing.T, what string, cmd func(stdout, stderr *bytes.Buffer) error) string {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if err := cmd(&stdout, &stderr); err != nil {
+		t.Fatalf("%s: %v\n%s", what, err, stderr.String())
+	}
+	return stdout.String()
+}
