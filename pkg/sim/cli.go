@@ -1,0 +1,206 @@
+package sim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/logging"
+	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
+)
+
+// ErrGivenUp is returned by Main when a callback never got its 200 (given
+// up or suspended) and -allow-give-up is not set.
+var ErrGivenUp = errors.New("callbacks given up")
+
+// cliFlags are the flags of Main that are not Options.
+type cliFlags struct {
+	providers, kinds, format, report string
+	serveOnly, allowGiveUp           bool
+	linger                           time.Duration
+}
+
+// Main is `faxpipe [-config FILE] sim [flags]`: it sends callbacks to
+// faxpipe signed with cfg's accounts, serves the document API meanwhile
+// and for -linger after, prints a summary to stdout and, with -report
+// FILE, writes the JSON Report. With -serve-only it only serves the API,
+// until ctx ends. It returns ErrGivenUp (so the process exits non-zero)
+// when a callback never got its 200, unless -allow-give-up.
+func Main(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("faxpipe sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	opts, cli := bindFlags(fs, cfg)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("sim: unexpected arguments %q", fs.Args())
+	}
+	if err := cli.apply(opts, fs); err != nil {
+		return err
+	}
+	if cli.serveOnly {
+		opts.Count, opts.Rate = 0, 0
+	}
+	log, err := logging.New(stderr, cfg.Log.Level, cfg.Log.Format)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+	s, err := New(cfg.Accounts, *opts, log.Named("sim"))
+	if err != nil {
+		return err
+	}
+	rep, runErr := run(ctx, s, cli)
+	if err := cli.output(rep, stdout); err != nil {
+		return err
+	}
+	switch {
+	case runErr != nil && !errors.Is(runErr, context.Canceled):
+		return runErr
+	case !cli.allowGiveUp && len(rep.GivenUp()) > 0:
+		return fmt.Errorf("sim: %d %w", len(rep.GivenUp()), ErrGivenUp)
+	}
+	return nil
+}
+
+// run serves the API (when it has an address) while sending, then for the
+// linger time, and returns the final report.
+func run(ctx context.Context, s *Simulator, cli *cliFlags) (*Report, error) {
+	serveCtx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
+	served := make(chan error, 1)
+	if s.opts.APIListen != "" {
+		if err := s.ListenAPI(); err != nil {
+			return nil, err
+		}
+		go func() { served <- s.ServeAPI(serveCtx) }()
+	} else {
+		served <- nil
+	}
+	var runErr error
+	if cli.serveOnly {
+		<-ctx.Done()
+	} else {
+		_, runErr = s.Run(ctx)
+		if s.opts.APIListen != "" {
+			sleep(ctx, cli.linger)
+		}
+	}
+	stopServing()
+	return s.Report(), errors.Join(runErr, <-served)
+}
+
+// output prints the summary and writes the JSON report.
+func (c *cliFlags) output(rep *Report, stdout io.Writer) error {
+	if rep == nil {
+		return nil
+	}
+	if err := rep.WriteSummary(stdout); err != nil {
+		return err
+	}
+	if c.report == "" {
+		return nil
+	}
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return fmt.Errorf("sim: report: %w", err)
+	}
+	if err := os.WriteFile(c.report, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("sim: report: %w", err)
+	}
+	return nil
+}
+
+// bindFlags defines Main's flags on fs, defaults from cfg.
+func bindFlags(fs *flag.FlagSet, cfg *config.Config) (*Options, *cliFlags) {
+	o, c := &Options{}, &cliFlags{}
+	fs.StringVar(&o.Target, "target", defaultTarget(cfg.Ingress.Listen), "faxpipe's public base URL (callbacks go to TARGET/callbacks/…)")
+	fs.StringVar(&o.APIListen, "api-listen", "127.0.0.1:9601", "address of the simulated document API; empty for none")
+	fs.StringVar(&c.providers, "providers", "sfax,gofax,efax", "providers to send as, comma-separated")
+	fs.StringVar(&c.kinds, "kinds", strings.Join(AllKinds, ","), "kinds to send, comma-separated: fax-in, fax-out, sms (GoFax), ping (eFax)")
+	fs.IntVar(&o.Count, "count", 10, "faxes to send (with -rate: at most this many; 0 for no limit)")
+	fs.Float64Var(&o.Rate, "rate", 0, "faxes per second (with -duration)")
+	fs.DurationVar(&o.Duration, "duration", 0, "how long to send at -rate")
+	fs.IntVar(&o.Concurrency, "concurrency", 8, "callback requests in flight at most")
+	fs.IntVar(&o.MaxPending, "max-pending", 10000, "faxes being delivered (retry waits included) at most")
+	fs.Float64Var(&o.DuplicateRate, "duplicates", 0, "share of callbacks sent again after their 200")
+	fs.Float64Var(&o.OutOfOrderRate, "out-of-order", 0, "share of callbacks held back behind later ones")
+	fs.Float64Var(&o.FailRate, "fail-rate", 0.1, "share of faxes that fail (outbound) or arrive partial (GoFax INCOMPLETE, Sfax faxsuccess=0); negative for none")
+	fs.Float64Var(&o.RetryScale, "retry-scale", 1, "multiplier of the providers' retry delays (0.01: Sfax's 2 min become 1.2 s)")
+	fs.DurationVar(&o.CallbackTimeout, "callback-timeout", 0, "timeout of one callback request (default: the provider's, 15 s Sfax, 30 s GoFax and eFax)")
+	fs.IntVar(&o.SfaxSuspendAfter, "sfax-suspend-after", 20, "consecutive failed attempts that suspend an Sfax account's callbacks; negative: never")
+	fs.Float64Var(&o.SfaxRawTokenRate, "sfax-raw-tokens", 0, "share of Sfax tokens sent not percent-encoded ('+' arrives as a space)")
+	fs.BoolVar(&o.GoFaxQueryFields, "gofax-query-fields", false, "GoFax: append the fields to the callback URL's query too")
+	fs.StringVar(&c.format, "format", orString(cfg.Downloader.Format, "pdf"), "document format the downloader asks for (pdf, tiff), for the report")
+	fs.Float64Var(&o.Faults.ErrorRate, "fault-error-rate", 0, "share of document requests answered 5xx")
+	fs.Float64Var(&o.Faults.TooManyRate, "fault-429-rate", 0, "share of document requests answered 429 with Retry-After")
+	fs.DurationVar(&o.Faults.RetryAfter, "fault-retry-after", time.Second, "Retry-After of a 429 (whole seconds)")
+	fs.DurationVar(&o.Faults.Latency, "fault-latency", 0, "latency added to every document answer")
+	fs.Float64Var(&o.Faults.StallRate, "fault-stall-rate", 0, "share of document answers that send half the body, then stall")
+	fs.IntVar(&o.Faults.NotYetAvailable, "fault-not-yet", 0, "first fetches of each document answered as not available yet")
+	fs.Uint64Var(&o.Seed, "seed", 0, "seed of a reproducible run (0: random)")
+	fs.DurationVar(&c.linger, "linger", 30*time.Second, "keep serving documents this long after sending")
+	fs.BoolVar(&c.serveOnly, "serve-only", false, "only serve the document API, until stopped")
+	fs.StringVar(&c.report, "report", "", "write the JSON report to this file")
+	fs.BoolVar(&c.allowGiveUp, "allow-give-up", false, "exit 0 even if callbacks were given up")
+	return o, c
+}
+
+// apply sets the options that flags give as text, and drops the default
+// count when only a rate and duration were given.
+func (c *cliFlags) apply(o *Options, fs *flag.FlagSet) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if o.Rate > 0 && o.Duration > 0 && !set["count"] {
+		o.Count = 0
+	}
+	o.Providers = nil
+	for _, p := range splitList(c.providers) {
+		o.Providers = append(o.Providers, fax.Provider(p))
+	}
+	o.Kinds = splitList(c.kinds)
+	o.Format = docfetch.Format(strings.ToLower(c.format))
+	if o.FailRate == 0 {
+		o.FailRate = -1 // an explicit 0 means none; Options' zero means the default
+	}
+	return nil
+}
+
+// defaultTarget is the ingress's listen address as a loopback URL.
+func defaultTarget(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "http://127.0.0.1:8080"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(strings.ToLower(p)); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func orString(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,61 @@
+package sim
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// maxListed bounds the given-up callbacks a summary names.
+const maxListed = 10
+
+// WriteSummary writes r for a person: one line of what was sent where,
+// a table of callbacks and one of document answers per provider, and the
+// first callbacks given up.
+func (r *Report) WriteSummary(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "faxpipe sim: %d faxes to %s in %s (seed %d)", len(r.Faxes), r.Target,
+		time.Duration(r.Elapsed).Round(time.Millisecond), r.Seed)
+	if r.APIURL != "" {
+		fmt.Fprintf(&b, "; document API on %s", r.APIURL)
+	}
+	b.WriteString("\n\n")
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	rows := []string{"callbacks\tfax in\tfax out\tsms\tpings\tsent\tattempts\tretries\tacked\tduplicates\tout of order\tgiven up\tsuspended\tinterrupted\t"}
+	r.eachRow(func(name string, t Totals) {
+		rows = append(rows, fmt.Sprintf("%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t", name, t.FaxesIn, t.FaxesOut, t.SMS, t.Pings,
+			t.Callbacks, t.Attempts, t.Retries, t.Acked, t.Duplicates, t.OutOfOrder, t.GivenUp, t.Suspended, t.Interrupted))
+	})
+	rows = append(rows, "\t", "documents\tserved\tbytes\ttokens\tunauthorized\tbad requests\tfault 5xx\tfault 429\tstalls\tnot yet\tdelayed\t")
+	r.eachRow(func(name string, t Totals) {
+		d := t.Documents
+		rows = append(rows, fmt.Sprintf("%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t", name, d.Served, d.Bytes, d.Tokens, d.Unauthorized,
+			d.BadRequests, d.Faults.Errors, d.Faults.TooMany, d.Faults.Stalls, d.Faults.NotYet, d.Faults.Delayed))
+	})
+	if _, err := io.WriteString(tw, strings.Join(rows, "\n")+"\n"); err != nil {
+		return err
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if lost := r.GivenUp(); len(lost) > 0 {
+		fmt.Fprintf(&b, "\n%d callbacks never got their 200 (given up or suspended):\n", len(lost))
+		for _, l := range lost[:min(len(lost), maxListed)] {
+			fmt.Fprintf(&b, "  %s\n", l)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// eachRow calls row for each provider, then for the total.
+func (r *Report) eachRow(row func(name string, t Totals)) {
+	for _, p := range AllProviders {
+		if t, ok := r.Providers[string(p)]; ok {
+			row(string(p), *t)
+		}
+	}
+	row("total", r.Total)
+}
