@@ -127,6 +127,9 @@ func (c *Consumer[T]) Run(ctx context.Context, h Handler[T]) error {
 	}
 	cons, err := c.attach(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped before it started
+		}
 		return err
 	}
 	if c.cfg.Durable == "" {

@@ -162,8 +162,8 @@ func settled(t *testing.T, js jetstream.JetStream, streamName, durable string) {
 	}
 }
 
-// isSettled reports whether the durable consumer exists with nothing
-// pending or unacknowledged.
+// isSettled reports whether the durable consumer exists, delivered
+// something, and has nothing pending or unacknowledged.
 func isSettled(t *testing.T, js jetstream.JetStream, streamName, durable string) bool {
 	t.Helper()
 	cons, err := js.Consumer(t.Context(), streamName, durable)
@@ -177,7 +177,7 @@ func isSettled(t *testing.T, js jetstream.JetStream, streamName, durable string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return info.NumPending == 0 && info.NumAckPending == 0
+	return info.Delivered.Stream > 0 && info.NumPending == 0 && info.NumAckPending == 0 && info.NumRedelivered == 0
 }
 
 // drain runs c until its durable consumer has nothing left and returns

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,21 +43,23 @@ func TestHandlerErrorIsRetried(t *testing.T) {
 			publishEvent(t, js, event(fax.EFax, "demo", "fax.inbound.received", "r1"))
 			durable := "retry-" + string(rune('a'+i))
 			cfg := consumer.Config{Durable: durable, MaxDeliver: 5, RetryInitial: 20 * time.Millisecond}
-			var succeeded uint64
+			var succeeded atomic.Uint64
 			col := run(t, consumer.Events(js, cfg), func(_ context.Context, m consumer.Message[fax.Event]) error {
 				err := c.fail(m.Deliveries)
 				if err == nil {
-					succeeded = m.Deliveries
+					succeeded.Store(m.Deliveries)
 				}
 				return err
-			}, func([]consumer.Message[fax.Event]) bool { return isSettled(t, js, stream.EventsStream, durable) })
+			}, func([]consumer.Message[fax.Event]) bool {
+				return succeeded.Load() > 0 && isSettled(t, js, stream.EventsStream, durable)
+			})
 			var deliveries []uint64
 			for _, m := range col.all() {
 				deliveries = append(deliveries, m.Deliveries)
 			}
-			want := []uint64{1, 2, 3}[:succeeded]
-			if succeeded == 0 || !slices.Equal(deliveries, want) {
-				t.Errorf("deliveries %v (succeeded on %d), want %v", deliveries, succeeded, want)
+			want := []uint64{1, 2, 3}[:succeeded.Load()]
+			if !slices.Equal(deliveries, want) {
+				t.Errorf("deliveries %v (succeeded on %d), want %v", deliveries, succeeded.Load(), want)
 			}
 		})
 	}
@@ -92,7 +95,12 @@ func TestPoisonDoesNotBlock(t *testing.T) {
 			handledBeforeGivingUp = append(handledBeforeGivingUp, m.Data.FaxID)
 		}
 		return nil
-	}, func([]consumer.Message[fax.Event]) bool { return isSettled(t, js, stream.EventsStream, "poison") })
+	}, func([]consumer.Message[fax.Event]) bool {
+		mu.Lock()
+		given := len(poisons)
+		mu.Unlock()
+		return given == 2 && isSettled(t, js, stream.EventsStream, "poison")
+	})
 
 	mu.Lock()
 	defer mu.Unlock()
