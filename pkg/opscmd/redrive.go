@@ -29,13 +29,9 @@ func redrive(ctx context.Context, js jetstream.JetStream, rp reprocess.Reprocess
 	if err != nil {
 		return err
 	}
-	opts, bar := rf.options(stdout, stderr)
-	sum, err := reprocess.Redrive(ctx, js, rp, rejections, opts)
-	bar.finish()
-	if perr := printSummary(stdout, *rf.json, "re-drive", sum); perr != nil && err == nil {
-		err = perr
-	}
-	return runResult(sum, err)
+	return rf.run(stdout, stderr, "re-drive", func(opts reprocess.Options) (reprocess.Summary, error) {
+		return reprocess.Redrive(ctx, js, rp, rejections, opts)
+	})
 }
 
 // selectRejections reads the rejections of seqs, or, with none, those f

@@ -41,11 +41,7 @@ func Replay(ctx context.Context, js jetstream.JetStream, rp reprocess.Reprocesso
 	if r.To, err = parseTime(*to, now); err != nil {
 		return err
 	}
-	opts, bar := rf.options(stdout, stderr)
-	sum, err := reprocess.Replay(ctx, js, rp, r, opts)
-	bar.finish()
-	if perr := printSummary(stdout, *rf.json, "replay", sum); perr != nil && err == nil {
-		err = perr
-	}
-	return runResult(sum, err)
+	return rf.run(stdout, stderr, "replay", func(opts reprocess.Options) (reprocess.Summary, error) {
+		return reprocess.Replay(ctx, js, rp, r, opts)
+	})
 }

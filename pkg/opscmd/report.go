@@ -140,9 +140,16 @@ func printSummary(w io.Writer, asJSON bool, what string, s reprocess.Summary) er
 	return err
 }
 
-// runResult is the error of a finished run: the run's own, or one saying
-// that some callbacks failed (they may simply be run again).
-func runResult(s reprocess.Summary, err error) error {
+// run runs do with the options of the flags, then prints the summary. Its
+// error is the run's own, or one saying that some callbacks failed (they
+// may simply be run again).
+func (f runFlags) run(stdout, stderr io.Writer, what string, do func(reprocess.Options) (reprocess.Summary, error)) error {
+	opts, bar := f.options(stdout, stderr)
+	s, err := do(opts)
+	bar.finish()
+	if perr := printSummary(stdout, *f.json, what, s); perr != nil && err == nil {
+		err = perr
+	}
 	if err != nil {
 		return err
 	}
