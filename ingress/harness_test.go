@@ -1,12 +1,16 @@
 package ingress_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -187,4 +191,79 @@ func (h *harness) rawStreamBytes() string {
 		}
 	}
 	return b.String()
+}
+
+// addr is the harness's host:port.
+func (h *harness) addr() string { return strings.TrimPrefix(h.base, "http://") }
+
+// dial opens a raw connection to the ingress that the test closes.
+func (h *harness) dial() net.Conn {
+	h.t.Helper()
+	conn, err := net.DialTimeout("tcp", h.addr(), 5*time.Second)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
+// exchange writes payload on a new connection and reads one answer: its
+// status, or 0 when the server closed the connection without one. The
+// reader is left after the answer.
+func (h *harness) exchange(payload string) (int, *bufio.Reader) {
+	h.t.Helper()
+	conn := h.dial()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, payload); err != nil && !isClosed(err) {
+		h.t.Fatalf("writing: %v", err)
+	}
+	br := bufio.NewReader(conn)
+	status, err := readAnswer(br)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return status, br
+}
+
+// closedAfter reports whether the server closed the connection after its
+// answer rather than read another request from it; it fails t if the
+// server did neither before the connection's deadline.
+func closedAfter(t testing.TB, br *bufio.Reader) bool {
+	t.Helper()
+	_, err := br.Peek(1)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("connection neither closed nor answering again: %v", err)
+	}
+	return err != nil
+}
+
+// readAnswer reads one answer from r: its status, or 0 when the server
+// closed the connection; an error when neither happened before the
+// connection's deadline.
+func readAnswer(r *bufio.Reader) (int, error) {
+	resp, err := http.ReadResponse(r, nil)
+	var ne net.Error
+	switch {
+	case errors.As(err, &ne) && ne.Timeout():
+		return 0, fmt.Errorf("no answer and no close before the deadline: %w", err)
+	case err != nil:
+		return 0, nil
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// isClosed reports whether err is the peer closing or resetting the
+// connection.
+func isClosed(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// post is a raw HTTP/1.1 POST of path with the given header lines (each
+// ending in CRLF) and body, framed only as those headers say.
+func post(path string, header string, body string) string {
+	return fmt.Sprintf("POST %s HTTP/1.1\r\nHost: ingress.test\r\n%s\r\n%s", path, header, body)
 }
