@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -60,6 +61,12 @@ type emulator struct {
 }
 
 func newEmulator(t *testing.T, tlsServer bool, h http.HandlerFunc) *emulator {
+	return newEmulatorOn(t, nil, tlsServer, h)
+}
+
+// newEmulatorOn is newEmulator serving on ln; nil means a loopback IPv4
+// port.
+func newEmulatorOn(t *testing.T, ln net.Listener, tlsServer bool, h http.HandlerFunc) *emulator {
 	e := &emulator{hits: map[string]int{}}
 	wrapped := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.mu.Lock()
@@ -68,10 +75,15 @@ func newEmulator(t *testing.T, tlsServer bool, h http.HandlerFunc) *emulator {
 		e.all.Add(1)
 		h(w, r)
 	})
+	e.Server = httptest.NewUnstartedServer(wrapped)
+	if ln != nil {
+		_ = e.Listener.Close()
+		e.Listener = ln
+	}
 	if tlsServer {
-		e.Server = httptest.NewTLSServer(wrapped)
+		e.StartTLS()
 	} else {
-		e.Server = httptest.NewServer(wrapped)
+		e.Start()
 	}
 	t.Cleanup(e.Close)
 	return e
