@@ -74,6 +74,14 @@ func CheckRejected(t testing.TB, raw fax.RawMessage, ev fax.Event, err error, wa
 	ValidateJSON(t, "rejected.v1.json", data)
 }
 
+// Rejects fails t unless a normalizes raw into a rejection with the reason
+// want and no event (see CheckRejected).
+func Rejects(t testing.TB, a fax.Adapter, raw fax.RawMessage, want fax.Reason) {
+	t.Helper()
+	ev, err := a.Normalize(raw)
+	CheckRejected(t, raw, ev, err, want)
+}
+
 // CheckOutcome is for fuzzing: whatever Normalize returned must be either
 // an event that encodes and validates, or a rejection with a reason and no
 // event.
