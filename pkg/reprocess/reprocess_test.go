@@ -60,17 +60,18 @@ func TestTransientFaultsAreRetried(t *testing.T) {
 	cases := []struct {
 		name           string
 		failures       int
+		retryFor       time.Duration
 		events, failed int
 	}{
-		{"recovers", 2, 3, 0},
-		{"never recovers", -1, 0, 3},
+		{"recovers", 2, 20 * time.Second, 3, 0},
+		{"never recovers", -1, 300 * time.Millisecond, 0, 3},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			js := broker(t)
 			publishRaw(t, js, 3)
 			rp := &flaky{failures: c.failures, tries: map[uint64]int{}}
-			s, err := reprocess.Replay(t.Context(), js, rp, reprocess.Range{}, reprocess.Options{RetryFor: 500 * time.Millisecond})
+			s, err := reprocess.Replay(t.Context(), js, rp, reprocess.Range{}, reprocess.Options{RetryFor: c.retryFor})
 			if err != nil {
 				t.Fatal(err)
 			}
