@@ -45,9 +45,7 @@ func Main(ctx context.Context, cfg *config.Config, args []string, stdout, stderr
 	if fs.NArg() > 0 {
 		return fmt.Errorf("sim: unexpected arguments %q", fs.Args())
 	}
-	if err := cli.apply(opts, fs); err != nil {
-		return err
-	}
+	cli.apply(opts, fs)
 	if cli.serveOnly {
 		opts.Count, opts.Rate = 0, 0
 	}
@@ -76,16 +74,12 @@ func Main(ctx context.Context, cfg *config.Config, args []string, stdout, stderr
 // run serves the API (when it has an address) while sending, then for the
 // linger time, and returns the final report.
 func run(ctx context.Context, s *Simulator, cli *cliFlags) (*Report, error) {
-	serveCtx, stopServing := context.WithCancel(ctx)
-	defer stopServing()
-	served := make(chan error, 1)
+	stopAPI := func() error { return nil }
 	if s.opts.APIListen != "" {
-		if err := s.ListenAPI(); err != nil {
+		var err error
+		if stopAPI, err = s.StartAPI(); err != nil {
 			return nil, err
 		}
-		go func() { served <- s.ServeAPI(serveCtx) }()
-	} else {
-		served <- nil
 	}
 	var runErr error
 	if cli.serveOnly {
@@ -96,8 +90,8 @@ func run(ctx context.Context, s *Simulator, cli *cliFlags) (*Report, error) {
 			sleep(ctx, cli.linger)
 		}
 	}
-	stopServing()
-	return s.Report(), errors.Join(runErr, <-served)
+	serveErr := stopAPI()
+	return s.Report(), errors.Join(runErr, serveErr)
 }
 
 // output prints the summary and writes the JSON report.
@@ -158,7 +152,7 @@ func bindFlags(fs *flag.FlagSet, cfg *config.Config) (*Options, *cliFlags) {
 
 // apply sets the options that flags give as text, and drops the default
 // count when only a rate and duration were given.
-func (c *cliFlags) apply(o *Options, fs *flag.FlagSet) error {
+func (c *cliFlags) apply(o *Options, fs *flag.FlagSet) {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if o.Rate > 0 && o.Duration > 0 && !set["count"] {
@@ -173,7 +167,6 @@ func (c *cliFlags) apply(o *Options, fs *flag.FlagSet) error {
 	if o.FailRate == 0 {
 		o.FailRate = -1 // an explicit 0 means none; Options' zero means the default
 	}
-	return nil
 }
 
 // defaultTarget is the ingress's listen address as a loopback URL.

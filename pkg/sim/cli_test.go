@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -125,5 +126,46 @@ func TestMainRejectsBadFlags(t *testing.T) {
 				t.Errorf("error %v, want one saying %s", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestMainServeOnly: -serve-only serves the document API until the
+// context ends, then reports what it served.
+func TestMainServeOnly(t *testing.T) {
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- sim.Main(ctx, mainConfig(), []string{"-serve-only", "-api-listen", addr}, &stdout, &lockedWriter{w: io.Discard})
+	}()
+	url := "http://" + addr + "/v1.0/ReceiveFax/4851543/Document?token=gofax-api-token-1"
+	var resp *http.Response
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if resp, err = http.DefaultClient.Do(req); err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("API not served: %v", err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("document answer %d, want 200", resp.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Main: %v", err)
+	}
+	if !regexp.MustCompile(`(?m)^\s*gofax\s+1\s`).MatchString(stdout.String()) {
+		t.Errorf("summary does not count the document served:\n%s", stdout.String())
 	}
 }

@@ -172,15 +172,12 @@ func run(t *testing.T, s *sim.Simulator) *sim.Report {
 // serveAPI starts s's document API until the test ends.
 func serveAPI(t *testing.T, s *sim.Simulator) {
 	t.Helper()
-	if err := s.ListenAPI(); err != nil {
+	stop, err := s.StartAPI()
+	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.ServeAPI(ctx) }()
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Errorf("ServeAPI: %v", err)
 		}
 	})

@@ -40,6 +40,9 @@ func (s *Simulator) Run(ctx context.Context) (*Report, error) {
 		dispatch(g)
 	}
 	wg.Wait()
+	if err == nil {
+		err = ctx.Err() // deliveries were cut short
+	}
 	rep := s.Report()
 	s.log.Info("faxes sent", zap.Int("faxes", len(rep.Faxes)), zap.Int("acked", rep.Total.Acked), zap.Int("given_up", rep.Total.GivenUp))
 	return rep, err

@@ -224,3 +224,18 @@ func (s *Simulator) ServeAPI(ctx context.Context) error {
 	}
 	return nil
 }
+
+// StartAPI is ListenAPI, then ServeAPI in a goroutine that the returned
+// stop owns: stop ends serving, waits for it and returns ServeAPI's error.
+func (s *Simulator) StartAPI() (stop func() error, err error) {
+	if err := s.ListenAPI(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.ServeAPI(ctx) }()
+	return func() error {
+		cancel()
+		return <-done
+	}, nil
+}
