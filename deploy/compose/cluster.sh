@@ -12,6 +12,10 @@ cd "$(dirname "$0")"
 
 project=faxpipe
 ready_timeout=${READY_TIMEOUT:-120}
+# The published ports (docker-compose.yaml has the same defaults).
+export CALLBACK_PORT=${CALLBACK_PORT:-28080} NATS_PORT=${NATS_PORT:-24222} NATS_MONITOR_PORT=${NATS_MONITOR_PORT:-28222} \
+  INGRESS_ADMIN_PORT=${INGRESS_ADMIN_PORT:-29090} PROCESSOR_ADMIN_PORT=${PROCESSOR_ADMIN_PORT:-29091} \
+  DOWNLOADER_ADMIN_PORT=${DOWNLOADER_ADMIN_PORT:-29092} SIM_PORT=${SIM_PORT:-29601}
 
 compose() {
   if docker compose version >/dev/null 2>&1; then
@@ -37,18 +41,18 @@ wait_ready() {
 
 up() {
   compose up -d --remove-orphans
-  wait_ready nats-1 'http://127.0.0.1:18222/healthz?js-enabled-only=true'
-  wait_ready ingress http://127.0.0.1:19090/readyz
-  wait_ready processor http://127.0.0.1:19091/readyz
-  wait_ready downloader http://127.0.0.1:19092/readyz
-  cat <<'MSG'
+  wait_ready nats-1 "http://127.0.0.1:$NATS_MONITOR_PORT/healthz?js-enabled-only=true"
+  wait_ready ingress "http://127.0.0.1:$INGRESS_ADMIN_PORT/readyz"
+  wait_ready processor "http://127.0.0.1:$PROCESSOR_ADMIN_PORT/readyz"
+  wait_ready downloader "http://127.0.0.1:$DOWNLOADER_ADMIN_PORT/readyz"
+  cat <<MSG
 
 faxpipe is up on a 3-node NATS JetStream cluster.
-  callbacks:   http://127.0.0.1:18080/callbacks/{sfax|gofax|efax}/demo
-  NATS:        nats://127.0.0.1:14222
-  admin:       http://127.0.0.1:19090 (ingress), :19091 (processor), :19092 (downloader)
-  documents:   served by the sim service (http://sim:9601 inside, 127.0.0.1:19601 outside)
-Send faxes:    bin/faxpipe -config deploy/compose/faxpipe.yaml sim -target http://127.0.0.1:18080 -count 20
+  callbacks:   http://127.0.0.1:$CALLBACK_PORT/callbacks/{sfax|gofax|efax}/demo
+  NATS:        nats://127.0.0.1:$NATS_PORT
+  admin:       http://127.0.0.1:$INGRESS_ADMIN_PORT (ingress), :$PROCESSOR_ADMIN_PORT (processor), :$DOWNLOADER_ADMIN_PORT (downloader)
+  documents:   the sim service (http://sim:9601 on the cluster's network, 127.0.0.1:$SIM_PORT here)
+Send faxes:    bin/faxpipe -config deploy/compose/faxpipe.yaml sim -target http://127.0.0.1:$CALLBACK_PORT -api-listen 127.0.0.1:0 -count 20
 Stop:          make cluster-down
 MSG
 }
