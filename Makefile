@@ -13,7 +13,7 @@ IMAGE_TAG ?= dev
 
 $(shell mkdir -p $(BIN))
 
-.PHONY: all build run test test-short bench lint nats-cli clean image cluster-up cluster-down
+.PHONY: all build run demo test test-short soak bench lint nats-cli clean image cluster-up cluster-down
 
 all: build
 
@@ -25,6 +25,10 @@ build:
 run: build
 	$(BIN)/faxpipe -config $(CONFIG) all
 
+## demo: faxpipe all and the provider simulator together; events and documents shown as they land
+demo: build
+	$(BIN)/faxpipe -config $(CONFIG) demo
+
 ## test: the whole test suite, with the race detector
 test:
 	$(GO) test -race -count=1 -timeout 15m ./...
@@ -33,10 +37,15 @@ test:
 test-short:
 	$(GO) test -count=1 -timeout 15m ./...
 
-## bench: ingress and processor beside their limits, side by side in one run
+## soak: the reliability suites (crashes, broker loss, overload) for minutes each, with their figures
+soak:
+	FAXPIPE_SOAK=1 $(GO) test -count=1 -timeout 30m -v -run 'TestCrashes|TestBrokerLoss|TestClusterFailover|TestOverload' ./pkg/e2e/ | tee $(BIN)/soak.txt | grep -E '^(=== RUN|--- |\s+\S+_test.go:[0-9]+: FIGURE|PASS|FAIL|ok)'
+
+## bench: ingress and processor beside their limits, side by side in one run, then the pipeline end to end
 bench:
 	@echo "machine: $$(nproc) cores, $$(awk '/MemTotal/ {printf "%.0f GiB", $$2/1048576}' /proc/meminfo), $$(go version | cut -d' ' -f3-)"
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./ingress/ ./processor/ | tee $(BIN)/bench.txt
+	$(GO) test -run '^$$' -bench EndToEnd -benchtime 1x ./pkg/e2e/ | grep -v '^\s*\[' | tee -a $(BIN)/bench.txt
 
 ## lint: go vet and golangci-lint (installed into bin/ on first use)
 lint: $(BIN)/golangci-lint

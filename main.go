@@ -2,10 +2,14 @@
 // durable, verified, deduplicated event stream on NATS JetStream.
 //
 //	faxpipe [-config FILE] ingress|processor|downloader|all
+//	faxpipe [-config FILE] sim|demo|tail|replay|rejected [ARGS]
 //
 // One binary runs any one service (one Kubernetes Deployment each) or all of
 // them in one process (`all`), around an embedded nats-server when no NATS
-// URL is configured.
+// URL is configured. The same binary simulates the providers (`sim`), shows
+// the whole pipeline at work (`demo`), and serves operators: a live view of
+// events (`tail`), replays of raw callbacks (`replay`) and rejections
+// (`rejected`).
 package main
 
 import (
@@ -14,8 +18,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"net/http"
+	neturl "net/url"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
@@ -31,7 +39,10 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/logging"
+	"github.com/faxpipe/faxpipe/pkg/opscmd"
 	"github.com/faxpipe/faxpipe/pkg/provider"
+	"github.com/faxpipe/faxpipe/pkg/reprocess"
+	"github.com/faxpipe/faxpipe/pkg/sim"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/processor"
 )
@@ -43,14 +54,21 @@ func main() {
 	}
 }
 
-const usage = `usage: faxpipe [-config FILE] COMMAND
+const usage = `usage: faxpipe [-config FILE] COMMAND [ARGS]
 
-Commands:
+Services:
   ingress      the public callback server
   processor    verify, dedupe and normalize raw callbacks
   downloader   fetch and store received fax documents
   all          every service in one process; with no nats.url, on an
                embedded NATS server (127.0.0.1:4222, data in ./data)
+
+Tools (each takes -h):
+  sim          simulate Sfax, GoFax and eFax: send callbacks, serve documents
+  demo         faxpipe all and the simulator together, events shown live
+  tail         live view of fax events and document announcements
+  replay       process raw callbacks of a time range again
+  rejected     list, show and re-drive rejected callbacks
 
 The configuration file may also be given by FAXPIPE_CONFIG; every scalar
 setting can be overridden by FAXPIPE_<SECTION>_<FIELD>, e.g. FAXPIPE_NATS_URL.
@@ -69,28 +87,40 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if fs.NArg() == 0 {
 		fs.Usage()
-		return errors.New("expected one command")
+		return errors.New("expected a command")
 	}
-	cmd := fs.Arg(0)
+	cmd, rest := fs.Arg(0), fs.Args()[1:]
 	if cmd == "help" {
 		_, err := fmt.Fprint(stdout, usage)
 		return err
 	}
-	if cmd != "ingress" && cmd != "processor" && cmd != "downloader" && cmd != "all" {
+	service := cmd == "ingress" || cmd == "processor" || cmd == "downloader" || cmd == "all"
+	tool, isTool := tools[cmd]
+	switch {
+	case !service && !isTool:
 		fs.Usage()
 		return fmt.Errorf("unknown command %q", cmd)
+	case service && len(rest) > 0:
+		return fmt.Errorf("faxpipe %s takes no arguments, got %q", cmd, rest)
 	}
 	cfg, err := config.Load(*configPath, getenv)
 	if err != nil {
 		return err
 	}
-	log, err := logging.New(stderr, cfg.Log.Level, cfg.Log.Format)
+	level := cfg.Log.Level
+	if isTool && level == "info" {
+		level = "warn" // a tool's output is its own; the log only says what went wrong
+	}
+	log, err := logging.New(stderr, level, cfg.Log.Format)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
+	if isTool {
+		return tool(ctx, toolEnv{cfg: cfg, log: log, args: rest, stdout: stdout, stderr: stderr})
+	}
 	return serve(ctx, cmd, cfg, log)
 }
 
@@ -304,4 +334,232 @@ func newDigester(p config.Pipeline) (*fax.Digester, error) {
 		return nil, &config.FieldError{Field: "pipeline.previous_keys", Msg: err.Error()}
 	}
 	return d, nil
+}
+
+// toolEnv is what a tool command runs with.
+type toolEnv struct {
+	cfg            *config.Config
+	log            *zap.Logger
+	args           []string
+	stdout, stderr io.Writer
+}
+
+// tools are the commands that are not services, by name.
+var tools = map[string]func(context.Context, toolEnv) error{
+	"sim": func(ctx context.Context, e toolEnv) error {
+		return sim.Main(ctx, e.cfg, e.args, e.stdout, e.stderr)
+	},
+	"demo": demo,
+	"tail": withBroker(func(ctx context.Context, e toolEnv, conn *stream.Conn) error {
+		return opscmd.Tail(ctx, conn.JS, e.args, e.stdout, e.stderr)
+	}),
+	"replay":   withReprocessor(opscmd.Replay),
+	"rejected": withReprocessor(opscmd.Rejected),
+}
+
+// withBroker connects a tool to the configured NATS, or with no nats.url
+// to where `faxpipe all` embeds its server.
+func withBroker(f func(context.Context, toolEnv, *stream.Conn) error) func(context.Context, toolEnv) error {
+	return func(ctx context.Context, e toolEnv) error {
+		url := e.cfg.NATS.URL
+		if url == "" {
+			emb := e.cfg.NATS.Embedded
+			url = fmt.Sprintf("nats://%s:%d", emb.Host, emb.Port)
+		}
+		conn, err := stream.Connect(url, e.cfg.NATS, "tool", e.log.Named("nats"))
+		if err != nil {
+			return fmt.Errorf("connect to %s (is faxpipe running?): %w", url, err)
+		}
+		defer conn.Close(5 * time.Second)
+		return f(ctx, e, conn)
+	}
+}
+
+// reprocessCommand is a tool that runs raw callbacks through the processor.
+type reprocessCommand func(ctx context.Context, js jetstream.JetStream, rp reprocess.Reprocessor, args []string, stdout, stderr io.Writer) error
+
+// withReprocessor gives cmd the processor's own processing, built from the
+// configured accounts and pipeline key.
+func withReprocessor(cmd reprocessCommand) func(context.Context, toolEnv) error {
+	return withBroker(func(ctx context.Context, e toolEnv, conn *stream.Conn) error {
+		digester, err := newDigester(e.cfg.Pipeline)
+		if err != nil {
+			return err
+		}
+		adapters, err := provider.NewAdapters(e.cfg.Accounts, digester)
+		if err != nil {
+			return err
+		}
+		rp, err := processor.NewReplayer(ctx, e.cfg.Processor, processor.Deps{JS: conn.JS, Normalizer: adapters, Log: e.log.Named("processor")})
+		if err != nil {
+			return err
+		}
+		return cmd(ctx, conn.JS, rp, e.args, e.stdout, e.stderr)
+	})
+}
+
+// demo runs `faxpipe all` on a fresh embedded broker in a temporary
+// directory, the simulator sending faxes of every provider to it and
+// serving their documents, and `faxpipe tail` showing events and documents
+// as they land; it ends when every document is announced, or on timeout.
+func demo(ctx context.Context, e toolEnv) error {
+	fs := flag.NewFlagSet("faxpipe demo", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	count := fs.Int("count", 9, "faxes to send, spread over the three providers")
+	timeout := fs.Duration("timeout", 90*time.Second, "give up after this long")
+	seed := fs.Uint64("seed", demoSeed, "the simulator's seed: the same faxes every time")
+	if err := fs.Parse(e.args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	cfg, cleanup, err := demoConfig(e.cfg)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	g, ctx := errgroup.WithContext(ctx)
+	stop, done := context.WithCancel(ctx)
+	g.Go(func() error { return serve(stop, "all", cfg, e.log) })
+	if err := awaitReady(ctx, cfg.Admin.Listen); err != nil {
+		done()
+		return errors.Join(err, g.Wait())
+	}
+	_, _ = fmt.Fprintf(e.stdout, "faxpipe all is up (embedded NATS, data in %s); the simulator sends %d faxes…\n\n", cfg.NATS.Embedded.DataDir, *count)
+	g.Go(func() error {
+		return withBroker(func(ctx context.Context, e toolEnv, conn *stream.Conn) error {
+			return opscmd.Tail(ctx, conn.JS, []string{"--since", "1h"}, e.stdout, e.stderr)
+		})(stop, e)
+	})
+	g.Go(func() error {
+		defer done()
+		return demoSend(ctx, cfg, sim.Options{Count: *count, Seed: *seed}, e)
+	})
+	return g.Wait()
+}
+
+// demoSeed makes the demo's nine faxes include a received fax, with its
+// document, of every provider.
+const demoSeed = 7
+
+// demoConfig is cfg on a fresh embedded broker in a temporary directory.
+func demoConfig(cfg *config.Config) (*config.Config, func(), error) {
+	dir, err := os.MkdirTemp("", "faxpipe-demo-")
+	if err != nil {
+		return nil, nil, err
+	}
+	c := *cfg
+	c.NATS.URL = ""
+	c.NATS.Embedded.DataDir = dir
+	return &c, func() { _ = os.RemoveAll(dir) }, nil
+}
+
+// demoSend runs the simulator against the demo's ingress until every
+// document it announced is stored or failed, then prints its summary.
+func demoSend(ctx context.Context, cfg *config.Config, opts sim.Options, e toolEnv) error {
+	target, err := config.LocalURL(cfg.Ingress.Listen)
+	if err != nil {
+		return err
+	}
+	api, err := demoAPIAddr(cfg.Accounts)
+	if err != nil {
+		return err
+	}
+	opts.Target, opts.APIListen, opts.Concurrency = target, api, 4
+	s, err := sim.New(cfg.Accounts, opts, e.log.Named("sim"))
+	if err != nil {
+		return err
+	}
+	if err := s.ListenAPI(); err != nil {
+		return err
+	}
+	serveCtx, stopServing := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- s.ServeAPI(serveCtx) }()
+	rep, err := s.Run(ctx)
+	if err == nil {
+		err = awaitDocuments(ctx, cfg, rep)
+	}
+	stopServing()
+	err = errors.Join(err, <-served)
+	time.Sleep(500 * time.Millisecond) // let tail print the last announcements
+	_, _ = fmt.Fprintln(e.stdout)
+	return errors.Join(err, s.Report().WriteSummary(e.stdout))
+}
+
+// demoAPIAddr is the one host:port of every account's api_base_url, where
+// the simulator serves the providers' APIs.
+func demoAPIAddr(a config.Accounts) (string, error) {
+	hosts := map[string]bool{}
+	for _, u := range a.APIBaseURLs() {
+		pu, err := neturl.Parse(u)
+		if err != nil {
+			return "", err
+		}
+		hosts[pu.Host] = true
+	}
+	if len(hosts) != 1 {
+		return "", fmt.Errorf("demo: every account's api_base_url must name the simulator's one address, got %v", slices.Sorted(maps.Keys(hosts)))
+	}
+	for h := range hosts {
+		return h, nil
+	}
+	return "", nil
+}
+
+// awaitDocuments waits until FAXPIPE_DOCUMENTS holds an announcement for
+// every document rep expects.
+func awaitDocuments(ctx context.Context, cfg *config.Config, rep *sim.Report) error {
+	var want uint64
+	for _, f := range rep.Faxes {
+		if f.Acked && f.Document != nil {
+			want++
+		}
+	}
+	emb := cfg.NATS.Embedded
+	conn, err := stream.Connect(fmt.Sprintf("nats://%s:%d", emb.Host, emb.Port), cfg.NATS, "demo", zap.NewNop())
+	if err != nil {
+		return err
+	}
+	defer conn.Close(time.Second)
+	return poll(ctx, func(ctx context.Context) bool {
+		s, err := conn.JS.Stream(ctx, stream.DocumentsStream)
+		if err != nil {
+			return false
+		}
+		info, err := s.Info(ctx)
+		return err == nil && info.State.Msgs >= want
+	})
+}
+
+// awaitReady waits until the admin server on listen answers /readyz.
+func awaitReady(ctx context.Context, listen string) error {
+	base, err := config.LocalURL(listen)
+	if err != nil {
+		return err
+	}
+	return poll(ctx, func(ctx context.Context) bool {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/readyz", nil)
+		if err != nil {
+			return false
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return false
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
+// poll calls ok every 200 ms until it is true, or returns ctx's error.
+func poll(ctx context.Context, ok func(context.Context) bool) error {
+	for !ok(ctx) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return nil
 }

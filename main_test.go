@@ -340,7 +340,9 @@ func TestRunRejectsBadInvocations(t *testing.T) {
 		env     map[string]string
 		wantErr string
 	}{
-		{name: "no command", args: nil, wantErr: "expected one command"},
+		{name: "no command", args: nil, wantErr: "expected a command"},
+		{name: "a service takes no arguments", args: []string{"-config", exampleConfig, "all", "now"}, wantErr: `faxpipe all takes no arguments, got ["now"]`},
+		{name: "a tool's bad flag", args: []string{"-config", exampleConfig, "demo", "-count", "many"}, wantErr: `invalid value "many"`},
 		{name: "unknown command", args: []string{"fax"}, wantErr: `unknown command "fax"`},
 		{name: "single service needs a NATS URL", args: []string{"-config", exampleConfig, "ingress"}, wantErr: "nats.url: must be set"},
 		{name: "missing file", args: []string{"-config", "nope.yaml", "all"}, wantErr: "nope.yaml"},
@@ -423,4 +425,42 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestDemo: `faxpipe demo` brings the pipeline up, the simulator sends
+// faxes of all three providers, and the events and stored documents of
+// each provider are shown before it ends by itself.
+func TestDemo(t *testing.T) {
+	ports := freePorts(t, 4)
+	example, err := os.ReadFile(exampleConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	configPath := filepath.Join(t.TempDir(), "demo.yaml")
+	moved := bytes.ReplaceAll(example, []byte("127.0.0.1:9601"), []byte("127.0.0.1:"+ports[3]))
+	if err := os.WriteFile(configPath, moved, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{
+		"FAXPIPE_INGRESS_LISTEN":     "127.0.0.1:" + ports[0],
+		"FAXPIPE_ADMIN_LISTEN":       "127.0.0.1:" + ports[1],
+		"FAXPIPE_NATS_EMBEDDED_PORT": ports[2],
+	}
+	var stdout, stderr syncBuffer
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	err = run(ctx, []string{"-config", configPath, "demo"}, func(k string) string { return vars[k] }, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("demo: %v\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	for _, p := range []string{"sfax", "gofax", "efax"} {
+		for _, line := range []string{`fax\.inbound\.received\s+` + p + `/demo`, `document\.stored\s+` + p + `/demo .* sha256 `} {
+			if !regexp.MustCompile(line).MatchString(stdout.String()) {
+				t.Errorf("no line matching %q in the demo's output:\n%s", line, stdout.String())
+			}
+		}
+	}
+	if !strings.Contains(stdout.String(), "faxpipe sim: 9 faxes") {
+		t.Errorf("no simulator summary in the demo's output:\n%s", stdout.String())
+	}
 }

@@ -103,20 +103,30 @@ func (a Accounts) All() []Account {
 // off, for the start-up warning.
 func (a Accounts) Unverified() []string {
 	var out []string
-	for _, s := range a.Sfax {
-		if !s.Verifies() {
-			out = append(out, "sfax/"+s.ID)
+	a.each(func(p fax.Provider, b AccountBase) {
+		if !b.Verifies() {
+			out = append(out, string(p)+"/"+b.ID)
 		}
+	})
+	return out
+}
+
+// APIBaseURLs lists the api_base_url of every account.
+func (a Accounts) APIBaseURLs() []string {
+	var out []string
+	a.each(func(_ fax.Provider, b AccountBase) { out = append(out, b.APIBaseURL) })
+	return out
+}
+
+// each calls f with the common part of every account.
+func (a Accounts) each(f func(fax.Provider, AccountBase)) {
+	for _, s := range a.Sfax {
+		f(fax.Sfax, s.AccountBase)
 	}
 	for _, g := range a.GoFax {
-		if !g.Verifies() {
-			out = append(out, "gofax/"+g.ID)
-		}
+		f(fax.GoFax, g.AccountBase)
 	}
 	for _, e := range a.EFax {
-		if !e.Verifies() {
-			out = append(out, "efax/"+e.ID)
-		}
+		f(fax.EFax, e.AccountBase)
 	}
-	return out
 }

@@ -5,7 +5,11 @@
 // `accounts.sfax[0].encryption_key: must be 32 bytes, got 12`.
 package config
 
-import "time"
+import (
+	"fmt"
+	"net"
+	"time"
+)
 
 // Config is the whole configuration of one faxpipe process.
 type Config struct {
@@ -138,4 +142,18 @@ type Admin struct {
 type Log struct {
 	Level  string `yaml:"level"`  // debug, info, warn, error
 	Format string `yaml:"format"` // json or console
+}
+
+// LocalURL is the http URL at which a client on this machine reaches a
+// server listening on listen (":8080", "0.0.0.0:8080", "[::]:8080" and
+// "127.0.0.1:8080" all give http://127.0.0.1:8080).
+func LocalURL(listen string) (string, error) {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "", fmt.Errorf("listen address %q: %w", listen, err)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port), nil
 }

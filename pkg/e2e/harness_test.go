@@ -136,7 +136,7 @@ func (p *proc) Restart() {
 	done := p.done
 	p.mu.Unlock()
 	<-done
-	fmt.Fprintf(p.out, "\n---- restarted at %s ----\n", time.Now().Format(time.RFC3339Nano))
+	_, _ = fmt.Fprintf(p.out, "\n---- restarted at %s ----\n", time.Now().Format(time.RFC3339Nano))
 	p.start()
 }
 
@@ -150,6 +150,13 @@ func (p *proc) Exited() bool {
 	default:
 		return false
 	}
+}
+
+// PID is the process id of the current run.
+func (p *proc) PID() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cmd.Process.Pid
 }
 
 // Output is everything the process wrote so far.

@@ -16,6 +16,7 @@ type pipeline struct {
 	dir     string
 	config  string // the faxpipe configuration file
 	natsURL string
+	natsMon string // nats-server's monitoring base URL
 	simAPI  string // host:port where the accounts' provider APIs are (the simulator)
 
 	nats       *proc
@@ -37,12 +38,14 @@ type pipelineOptions struct {
 func startPipeline(t testing.TB, o pipelineOptions) *pipeline {
 	t.Helper()
 	p := &pipeline{t: t, dir: t.TempDir(), admin: map[string]string{}}
-	natsPort := freePort(t)
+	natsPort, monPort := freePort(t), freePort(t)
 	p.natsURL = "nats://" + addr(natsPort)
+	p.natsMon = "http://" + addr(monPort)
 	p.simAPI = addr(freePort(t))
 	p.nats = startProc(t, "nats-server", bins.natsServer, nil,
-		"-a", "127.0.0.1", "-p", strconv.Itoa(natsPort), "-js", "-sd", filepath.Join(p.dir, "nats"),
+		"-a", "127.0.0.1", "-p", strconv.Itoa(natsPort), "-m", strconv.Itoa(monPort), "-js", "-sd", filepath.Join(p.dir, "nats"),
 		"--server_name", "e2e")
+	p.waitNATS()
 	p.config = filepath.Join(p.dir, "faxpipe.yaml")
 	if err := os.WriteFile(p.config, []byte(pipelineConfig(p.natsURL, "http://"+p.simAPI)), 0o600); err != nil {
 		t.Fatal(err)
@@ -65,6 +68,19 @@ func (p *pipeline) startService(name string, env []string) *proc {
 	pr := startProc(p.t, name, bins.faxpipe, env, "-config", p.config, name)
 	waitHTTP(p.t, p.admin[name]+"/readyz", 30*time.Second, pr)
 	return pr
+}
+
+// waitNATS waits until nats-server is up with JetStream.
+func (p *pipeline) waitNATS() {
+	p.t.Helper()
+	waitHTTP(p.t, p.natsMon+"/healthz?js-enabled-only=true", 30*time.Second, p.nats)
+}
+
+// restartNATS starts the stopped nats-server again and waits for it.
+func (p *pipeline) restartNATS() {
+	p.t.Helper()
+	p.nats.Restart()
+	p.waitNATS()
 }
 
 // waitReady waits until service answers /readyz with 200.

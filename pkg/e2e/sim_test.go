@@ -1,0 +1,47 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"go.uber.org/zap"
+
+	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/sim"
+)
+
+// startSim builds a simulator for p's accounts, sending to p's ingress and
+// serving the document API where p's accounts expect it, until the test
+// ends. opts' Target and APIListen are set here.
+func startSim(t testing.TB, p *pipeline, opts sim.Options) *sim.Simulator {
+	t.Helper()
+	opts.Target, opts.APIListen = p.ingressURL, p.simAPI
+	s, err := sim.New(accountsOf(t, p), opts, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ListenAPI(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.ServeAPI(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("simulator API: %v", err)
+		}
+	})
+	return s
+}
+
+// accountsOf are the accounts of p's configuration.
+func accountsOf(t testing.TB, p *pipeline) config.Accounts {
+	t.Helper()
+	cfg, err := config.Load(p.config, os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg.Accounts
+}
