@@ -39,7 +39,21 @@ wait_ready() {
   echo "cluster: $name ready"
 }
 
+# check_ports fails, naming the variable to change, when a published port
+# is taken already (by another local run, say).
+check_ports() {
+  local var busy=0
+  for var in CALLBACK_PORT NATS_PORT NATS_MONITOR_PORT INGRESS_ADMIN_PORT PROCESSOR_ADMIN_PORT DOWNLOADER_ADMIN_PORT SIM_PORT; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/${!var}") 2>/dev/null; then
+      echo "cluster: port ${!var} ($var) is in use; choose another, e.g. $var=$((${!var} + 10000)) make cluster-up" >&2
+      busy=1
+    fi
+  done
+  return "$busy"
+}
+
 up() {
+  check_ports
   compose up -d --remove-orphans
   wait_ready nats-1 "http://127.0.0.1:$NATS_MONITOR_PORT/healthz?js-enabled-only=true"
   wait_ready ingress "http://127.0.0.1:$INGRESS_ADMIN_PORT/readyz"
