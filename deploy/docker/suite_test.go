@@ -40,12 +40,18 @@ func TestContainers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
 	defer cancel()
 
+	t.Run("images run as a numeric non-root user", func(t *testing.T) {
+		imagesRunAsNonRoot(ctx, t, img)
+	})
 	c := startCluster(ctx, t, img)
 	t.Run("signed callback becomes one event", func(t *testing.T) {
 		signedCallbackBecomesEvent(ctx, t, c)
 	})
 	t.Run("simulated faxes of every provider land once, with their documents", func(t *testing.T) {
 		simulatedFaxesLand(ctx, t, c)
+	})
+	t.Run("streams and buckets have 3 current replicas", func(t *testing.T) {
+		streamsReplicated(ctx, t, c)
 	})
 }
 
