@@ -64,27 +64,14 @@ type docAnswer struct {
 // credentials already checked: after the latency fault, the fetch's fault
 // or the document.
 func (a *api) serveDocument(w http.ResponseWriter, r *http.Request, k docKey, f docfetch.Format, ans docAnswer) {
-	ff := a.faults.f
-	if ff.Latency > 0 {
+	if l := a.faults.f.Latency; l > 0 {
 		a.stats.update(k.provider, func(t *DocumentTotals) { t.Faults.Delayed++ })
-		if !a.wait(r, ff.Latency) {
+		if !a.wait(r, l) {
 			return
 		}
 	}
 	kind, status := a.faults.decide(k)
-	switch kind {
-	case faultNotYet:
-		a.stats.update(k.provider, func(t *DocumentTotals) { t.Faults.NotYet++ })
-		ans.notFound(w)
-		return
-	case faultError:
-		a.stats.update(k.provider, func(t *DocumentTotals) { t.Faults.Errors++ })
-		writeJSON(w, status, map[string]string{"message": "simulated server error"})
-		return
-	case faultTooMany:
-		a.stats.update(k.provider, func(t *DocumentTotals) { t.Faults.TooMany++ })
-		w.Header().Set("Retry-After", ff.retryAfter())
-		writeJSON(w, status, map[string]string{"message": "simulated rate limit"})
+	if a.refuse(w, k, kind, status, ans) {
 		return
 	}
 	doc := documents.get(k, k.formatFor(f))
@@ -101,6 +88,27 @@ func (a *api) serveDocument(w http.ResponseWriter, r *http.Request, k docKey, f 
 		return
 	}
 	a.stats.update(k.provider, func(t *DocumentTotals) { t.Served++; t.Bytes += int64(doc.doc.Size) })
+	a.stats.served(k)
+}
+
+// refuse answers the faults that replace the document — not yet
+// available, 5xx, 429 — and reports whether it did.
+func (a *api) refuse(w http.ResponseWriter, k docKey, kind fault, status int, ans docAnswer) bool {
+	switch kind {
+	case faultNotYet:
+		a.stats.update(k.provider, func(t *DocumentTotals) { t.Faults.NotYet++ })
+		ans.notFound(w)
+	case faultError:
+		a.stats.update(k.provider, func(t *DocumentTotals) { t.Faults.Errors++ })
+		writeJSON(w, status, map[string]string{"message": "simulated server error"})
+	case faultTooMany:
+		a.stats.update(k.provider, func(t *DocumentTotals) { t.Faults.TooMany++ })
+		w.Header().Set("Retry-After", a.faults.f.retryAfter())
+		writeJSON(w, status, map[string]string{"message": "simulated rate limit"})
+	default:
+		return false
+	}
+	return true
 }
 
 // stall sends the first half of body, then nothing until the client gives
@@ -135,10 +143,29 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// apiStats counts the API's answers per provider.
+// apiStats counts the API's answers per provider, and the documents
+// served per fax (the last maxTracked faxes).
 type apiStats struct {
-	mu sync.Mutex
-	m  map[fax.Provider]*DocumentTotals
+	mu     sync.Mutex
+	m      map[fax.Provider]*DocumentTotals
+	perFax map[docKey]int
+}
+
+// served counts a document of k served in full.
+func (s *apiStats) served(k docKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.perFax == nil || len(s.perFax) >= maxTracked {
+		s.perFax = map[docKey]int{}
+	}
+	s.perFax[k]++
+}
+
+// servedOf is how many times k's document was served in full.
+func (s *apiStats) servedOf(k docKey) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.perFax[k]
 }
 
 func (s *apiStats) update(p fax.Provider, f func(*DocumentTotals)) {

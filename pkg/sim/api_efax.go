@@ -126,7 +126,7 @@ func (a *api) efaxImage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := docfetch.PDF
-	if strings.EqualFold(r.URL.Query().Get("desired_format"), "TIFF") {
+	if want := strings.ToUpper(r.URL.Query().Get("desired_format")); want == "TIFF" || want == "TIF" {
 		f = docfetch.TIFF
 	}
 	a.serveDocument(w, r, docKey{fax.EFax, id, r.PathValue("faxId")}, f, efaxAnswer)

@@ -8,13 +8,17 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/logging"
+	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 )
 
@@ -36,18 +40,9 @@ type cliFlags struct {
 // until ctx ends. It returns ErrGivenUp (so the process exits non-zero)
 // when a callback never got its 200, unless -allow-give-up.
 func Main(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("faxpipe sim", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	opts, cli := bindFlags(fs, cfg)
-	if err := fs.Parse(args); err != nil {
+	opts, cli, err := parseArgs(cfg, args, stderr)
+	if err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("sim: unexpected arguments %q", fs.Args())
-	}
-	cli.apply(opts, fs)
-	if cli.serveOnly {
-		opts.Count, opts.Rate = 0, 0
 	}
 	log, err := logging.New(stderr, cfg.Log.Level, cfg.Log.Format)
 	if err != nil {
@@ -58,6 +53,7 @@ func Main(ctx context.Context, cfg *config.Config, args []string, stdout, stderr
 	if err != nil {
 		return err
 	}
+	warnElsewhere(s.log, s.Accounts(), opts.APIListen)
 	rep, runErr := run(ctx, s, cli)
 	if err := cli.output(rep, stdout); err != nil {
 		return err
@@ -69,6 +65,43 @@ func Main(ctx context.Context, cfg *config.Config, args []string, stdout, stderr
 		return fmt.Errorf("sim: %d %w", len(rep.GivenUp()), ErrGivenUp)
 	}
 	return nil
+}
+
+// parseArgs reads Main's flags into options.
+func parseArgs(cfg *config.Config, args []string, stderr io.Writer) (*Options, *cliFlags, error) {
+	fs := flag.NewFlagSet("faxpipe sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	opts, cli := bindFlags(fs, cfg)
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, nil, fmt.Errorf("sim: unexpected arguments %q", fs.Args())
+	}
+	cli.apply(opts, fs)
+	if cli.serveOnly {
+		if opts.APIListen == "" {
+			return nil, nil, errors.New("sim: -serve-only needs an -api-listen address")
+		}
+		opts.Count, opts.Rate = 0, 0
+	}
+	return opts, cli, nil
+}
+
+// warnElsewhere warns about accounts whose api_base_url is not on the
+// port the API listens on: faxpipe would fetch their documents elsewhere.
+func warnElsewhere(log *zap.Logger, accounts config.Accounts, listen string) {
+	_, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return
+	}
+	for _, base := range provider.APIBaseURLs(accounts) {
+		u, err := url.Parse(base)
+		if err == nil && u.Port() != port {
+			log.Warn("an account's api_base_url is not this simulator's API: faxpipe will fetch its documents there",
+				zap.String("api_base_url", base), zap.String("api_listen", listen))
+		}
+	}
 }
 
 // run serves the API (when it has an address) while sending, then for the

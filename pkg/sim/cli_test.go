@@ -118,6 +118,7 @@ func TestMainRejectsBadFlags(t *testing.T) {
 		{"rate above one", []string{"-duplicates", "1.5"}, `duplicates 1.5`},
 		{"fault rates over one", []string{"-fault-error-rate", "0.6", "-fault-stall-rate", "0.6"}, `add up to`},
 		{"bad format", []string{"-format", "gif"}, `format "gif"`},
+		{"serve-only without an API", []string{"-serve-only"}, `-serve-only needs an -api-listen`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -165,7 +166,7 @@ func TestMainServeOnly(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Main: %v", err)
 	}
-	if !regexp.MustCompile(`(?m)^\s*gofax\s+1\s`).MatchString(stdout.String()) {
+	if !regexp.MustCompile(`(?m)^\s*gofax\s+0\s+0\s+1\s`).MatchString(stdout.String()) {
 		t.Errorf("summary does not count the document served:\n%s", stdout.String())
 	}
 }

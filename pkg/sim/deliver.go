@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 )
 
 // maxAnswer bounds how much of faxpipe's answer is read.
@@ -23,7 +24,8 @@ const maxAnswer = 64 << 10
 // deliverer sends callbacks to faxpipe as the providers do, with their
 // retry policies, at most Concurrency requests at a time.
 type deliverer struct {
-	target   string // base URL, without a trailing slash
+	target   string          // base URL, without a trailing slash
+	format   docfetch.Format // asked of providers with a choice, for Fax.Document
 	client   *http.Client
 	requests *semaphore.Weighted
 	suspend  *suspensions
@@ -35,6 +37,10 @@ type deliverer struct {
 // delivery got its 200, sends it again. It returns f's report.
 func (d *deliverer) deliver(ctx context.Context, f *simFax) Fax {
 	r := f.report
+	if f.document {
+		doc := ExpectedDocument(fax.Provider(r.Provider), r.Account, r.FaxID, d.format)
+		r.Document = &doc
+	}
 	first := d.send(ctx, f, false)
 	r.Callbacks = append(r.Callbacks, first)
 	if first.Acked && f.duplicate {

@@ -93,10 +93,18 @@ func TestDocumentsServedToFaxpipesClients(t *testing.T) {
 			checkDocument(t, body, want, f.Pages)
 		}
 	}
-	docs := rep.Total.Documents
-	if rep := s.Report(); rep.Total.Documents.Served != 2*len(events) || rep.Providers["efax"].Documents.Tokens != 1 {
-		t.Errorf("served %d documents with %d eFax tokens, want %d with 1 (report before fetching: %+v)",
-			rep.Total.Documents.Served, rep.Providers["efax"].Documents.Tokens, 2*len(events), docs)
+	if d := rep.Total.Documents; d.Expected != len(events) || d.Missing != len(events) {
+		t.Errorf("before fetching: %d documents expected, %d missing; want %d and all", d.Expected, d.Missing, len(events))
+	}
+	after := s.Report()
+	if d := after.Total.Documents; d.Served != 2*len(events) || d.Missing != 0 || after.Providers["efax"].Documents.Tokens != 1 {
+		t.Errorf("served %d documents, %d missing, with %d eFax tokens; want %d, none missing, 1 token",
+			d.Served, d.Missing, after.Providers["efax"].Documents.Tokens, 2*len(events))
+	}
+	for _, f := range after.Faxes {
+		if f.DocumentServed != 2 {
+			t.Errorf("fax %s: document served %d times, want 2", f.FaxID, f.DocumentServed)
+		}
 	}
 }
 

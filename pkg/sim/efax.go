@@ -52,26 +52,32 @@ func (g *generator) efaxFax(a account, kind string, failed bool, r Fax) *simFax 
 	n.UserID = users[g.values.IntN(len(users))]
 	r.FaxID = g.uniqueID(&r, func() string { return randomUUID(g.values) })
 	r.Pages = pagesOf(&r)
-	local, remote := a.lines[g.values.IntN(len(a.lines))], usPhone(g.values)
 	n.FaxID, n.Pages, n.CompletedTimestamp = r.FaxID, r.Pages, r.CompletedAt.Format(time.RFC3339)
 	n.Duration = r.Pages * (15 + g.values.IntN(30))
-	if kind == KindFaxIn {
-		// eFax notifies received faxes only once they are complete.
-		r.Outcome, r.Success = string(fax.OutcomeReceived), true
-		r.From, r.To = remote.E164(), local.E164()
-		n.SendingFaxNumber, n.ReceivingFaxNumber, n.OriginatingFaxTSID = remote.intl(), local.intl(), remote.intl()
-		n.ResourceURL = docfetch.JoinURL(a.efax.APIBaseURL, "/faxes/"+url.PathEscape(r.FaxID)+"/image")
-		g.withDocument(&r)
-	} else {
-		r.Direction, r.Success, r.Outcome = string(fax.Outbound), !failed, outcomeOf(!failed)
-		r.From, r.To = local.E164(), remote.E164()
-		n.Direction, n.SendingFaxNumber, n.ReceivingFaxNumber = "OUTBOUND", local.intl(), remote.intl()
-		n.Status = "SUCCESS"
-		if failed {
-			n.Status, n.ErrorCode = "FAILED", []string{"BUSY", "NO_ANSWER", "FAX_ERROR"}[g.values.IntN(3)]
-		}
+	local, remote := a.lines[g.values.IntN(len(a.lines))], usPhone(g.values)
+	if kind != KindFaxIn {
+		g.efaxSent(&n, &r, failed, local, remote)
+		return g.efaxSim(a, n, r)
 	}
-	return g.efaxSim(a, n, r)
+	// eFax notifies received faxes only once they are complete.
+	r.Outcome, r.Success = string(fax.OutcomeReceived), true
+	r.From, r.To = remote.E164(), local.E164()
+	n.SendingFaxNumber, n.ReceivingFaxNumber, n.OriginatingFaxTSID = remote.intl(), local.intl(), remote.intl()
+	n.ResourceURL = docfetch.JoinURL(a.efax.APIBaseURL, "/faxes/"+url.PathEscape(r.FaxID)+"/image")
+	f := g.efaxSim(a, n, r)
+	f.document = true
+	return f
+}
+
+// efaxSent fills an outbound notification from local to remote.
+func (g *generator) efaxSent(n *efaxNotification, r *Fax, failed bool, local, remote phone) {
+	r.Direction, r.Success, r.Outcome = string(fax.Outbound), !failed, outcomeOf(!failed)
+	r.From, r.To = local.E164(), remote.E164()
+	n.Direction, n.SendingFaxNumber, n.ReceivingFaxNumber = "OUTBOUND", local.intl(), remote.intl()
+	n.Status = "SUCCESS"
+	if failed {
+		n.Status, n.ErrorCode = "FAILED", []string{"BUSY", "NO_ANSWER", "FAX_ERROR"}[g.values.IntN(3)]
+	}
 }
 
 // efaxSim signs n once: a retry or duplicate sends the same bytes.

@@ -40,6 +40,10 @@ type simFax struct {
 	policy     Policy
 	duplicate  bool // send its callback again after the first 200
 	outOfOrder bool
+	// document is set for a received fax whose event leads the downloader
+	// to fetch a document; the deliverer draws it for the report, off the
+	// generator's single goroutine.
+	document bool
 	// build makes the callback's request for an attempt sent at now; Sfax
 	// makes a new token for each.
 	build func(now time.Time) (request, error)
@@ -157,14 +161,6 @@ func (g *generator) expect(f *simFax) {
 		Direction: fax.Direction(r.Direction), FaxID: r.FaxID, Outcome: fax.Outcome(r.Outcome),
 	}
 	r.EventID, r.EventType, r.Subject = ev.ID(), ev.Type(), ev.Subject()
-}
-
-// withDocument attaches the document a received fax's event leads the
-// downloader to fetch.
-func (g *generator) withDocument(r *Fax) {
-	k := docKey{fax.Provider(r.Provider), r.Account, r.FaxID}
-	d := ExpectedDocument(k.provider, k.account, k.faxID, g.opts.Format)
-	r.Document = &d
 }
 
 // uniqueID draws ids with draw until one not issued before in this run

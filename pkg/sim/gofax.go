@@ -40,7 +40,8 @@ func (g *generator) gofaxFax(a account, kind string, failed bool, r Fax) *simFax
 	// account with both credentials use the URL secret half of the time.
 	useSecret := a.gofax.URLSecret.Param != "" &&
 		(a.gofax.BasicAuth.Username == "" || (kind == KindFaxOut && g.values.IntN(2) == 0))
-	return &simFax{report: r, build: gofaxBuild(a, event, fields, useSecret, g.opts.GoFaxQueryFields), acked: okStatus}
+	return &simFax{report: r, build: gofaxBuild(a, event, fields, useSecret, g.opts.GoFaxQueryFields), acked: okStatus,
+		document: kind == KindFaxIn}
 }
 
 // gofaxReceived fills a received fax: COMPLETE, or INCOMPLETE when failed
@@ -62,7 +63,6 @@ func (g *generator) gofaxReceived(a account, failed bool, r *Fax) []field {
 	if failed {
 		message = "INCOMPLETE"
 	}
-	g.withDocument(r)
 	return []field{
 		{"FaxID", r.FaxID}, {"Number", local.intl()}, {"Message", message}, {"SenderFaxID", station},
 		{"SenderISDNID", isdn}, {"TransmissionTime", strconv.Itoa(r.Pages * (15 + g.values.IntN(20)))},

@@ -51,8 +51,11 @@ type Fax struct {
 	// Document is what the API serves for a received fax whose event
 	// expects a document (data.document true), in Options.Format where the
 	// provider offers a choice; nil otherwise.
-	Document  *Document  `json:"document,omitempty"`
-	Callbacks []Callback `json:"callbacks"`
+	Document *Document `json:"document,omitempty"`
+	// DocumentServed counts the times this simulator's API served that
+	// document in full (faxpipe's downloader fetched it).
+	DocumentServed int        `json:"document_served,omitempty"`
+	Callbacks      []Callback `json:"callbacks"`
 	// Acked is true when at least one callback of the fax got its 200:
 	// faxpipe then owes exactly one event.
 	Acked bool `json:"acked"`
@@ -102,6 +105,10 @@ type Totals struct {
 
 // DocumentTotals count the document API's answers for one provider.
 type DocumentTotals struct {
+	// Expected counts the acknowledged received faxes with a document to
+	// fetch; Missing those of them whose document was never served.
+	Expected     int         `json:"expected"`
+	Missing      int         `json:"missing"`
 	Served       int         `json:"served"` // complete documents sent
 	Bytes        int64       `json:"bytes"`  // of the documents served, as decoded
 	Tokens       int         `json:"tokens"` // eFax API tokens issued
@@ -161,6 +168,10 @@ func (t *Totals) add(f Fax) {
 	default:
 		t.FaxesOut++
 	}
+	if f.Document != nil && f.Acked {
+		t.Documents.Expected++
+		t.Documents.Missing += b2i(f.DocumentServed == 0)
+	}
 	for _, c := range f.Callbacks {
 		t.Callbacks++
 		t.Attempts += c.Attempts
@@ -190,6 +201,8 @@ func (t *Totals) sum(o Totals) {
 	t.Suspended += o.Suspended
 	t.Interrupted += o.Interrupted
 	d, od := &t.Documents, o.Documents
+	d.Expected += od.Expected
+	d.Missing += od.Missing
 	d.Served += od.Served
 	d.Bytes += od.Bytes
 	d.Tokens += od.Tokens

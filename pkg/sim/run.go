@@ -9,6 +9,8 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/sync/semaphore"
 	"golang.org/x/time/rate"
+
+	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
 // Run sends the faxes the options ask for — Count of them, or Rate per
@@ -102,8 +104,12 @@ func (s *Simulator) Report() *Report {
 	for _, p := range AllProviders {
 		rep.Providers[string(p)] = &Totals{Documents: s.api.stats.of(p)}
 	}
-	for _, f := range faxes {
-		rep.Providers[f.Provider].add(f)
+	for i := range faxes {
+		f := &faxes[i]
+		if f.Document != nil {
+			f.DocumentServed = s.api.stats.servedOf(docKey{fax.Provider(f.Provider), f.Account, f.FaxID})
+		}
+		rep.Providers[f.Provider].add(*f)
 	}
 	for _, p := range AllProviders {
 		rep.Total.sum(*rep.Providers[string(p)])

@@ -46,9 +46,6 @@ func (g *generator) sfaxFax(a account, kind string, failed bool, r Fax) *simFax 
 		r.From, r.To = remote.E164(), local.E164()
 		v["faxtype"] = "1"
 		v["intofaxnumber"], v["infromfaxnumber"], v["infromcpn"], v["infromcsid"] = local.sfax(), remote.sfax(), remote.national, csid
-		if r.Success {
-			g.withDocument(&r)
-		}
 	} else {
 		r.Direction, r.Outcome = string(fax.Outbound), outcomeOf(r.Success)
 		r.From, r.To = local.E164(), remote.E164()
@@ -56,7 +53,8 @@ func (g *generator) sfaxFax(a account, kind string, failed bool, r Fax) *simFax 
 		v["outtofaxnumber"], v["outfromfaxnumber"], v["outfromcpn"], v["outfromcsid"] = remote.sfax(), local.sfax(), local.national, "FAXPIPE"
 		g.sfaxResult(v, r.Success)
 	}
-	return &simFax{report: r, build: sfaxBuild(a, v, g.values.Float64() < g.opts.SfaxRawTokenRate), acked: okStatus}
+	return &simFax{report: r, build: sfaxBuild(a, v, g.values.Float64() < g.opts.SfaxRawTokenRate), acked: okStatus,
+		document: kind == KindFaxIn && r.Success}
 }
 
 // sfaxResult fills the outbound result fields.

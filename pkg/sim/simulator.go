@@ -78,6 +78,7 @@ func New(accounts config.Accounts, opts Options, log *zap.Logger) (*Simulator, e
 	s.gen = gen
 	s.del = &deliverer{
 		target:   trimTarget(opts.Target),
+		format:   opts.Format,
 		client:   callbackClient(opts.Concurrency),
 		requests: semaphore.NewWeighted(int64(opts.Concurrency)),
 		suspend:  &suspensions{after: opts.SfaxSuspendAfter},

@@ -28,10 +28,10 @@ func (r *Report) WriteSummary(w io.Writer) error {
 		rows = append(rows, fmt.Sprintf("%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t", name, t.FaxesIn, t.FaxesOut, t.SMS, t.Pings,
 			t.Callbacks, t.Attempts, t.Retries, t.Acked, t.Duplicates, t.OutOfOrder, t.GivenUp, t.Suspended, t.Interrupted))
 	})
-	rows = append(rows, "\t", "documents\tserved\tbytes\ttokens\tunauthorized\tbad requests\tfault 5xx\tfault 429\tstalls\tnot yet\tdelayed\t")
+	rows = append(rows, "\t", "documents\texpected\tmissing\tserved\tbytes\ttokens\tunauthorized\tbad requests\tfault 5xx\tfault 429\tstalls\tnot yet\tdelayed\t")
 	r.eachRow(func(name string, t Totals) {
 		d := t.Documents
-		rows = append(rows, fmt.Sprintf("%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t", name, d.Served, d.Bytes, d.Tokens, d.Unauthorized,
+		rows = append(rows, fmt.Sprintf("%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t", name, d.Expected, d.Missing, d.Served, d.Bytes, d.Tokens, d.Unauthorized,
 			d.BadRequests, d.Faults.Errors, d.Faults.TooMany, d.Faults.Stalls, d.Faults.NotYet, d.Faults.Delayed))
 	})
 	if _, err := io.WriteString(tw, strings.Join(rows, "\n")+"\n"); err != nil {
