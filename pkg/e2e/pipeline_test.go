@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -15,11 +16,11 @@ type pipeline struct {
 	t       testing.TB
 	dir     string
 	config  string // the faxpipe configuration file
-	natsURL string
-	natsMon string // nats-server's monitoring base URL
+	natsURL string      // every server's client URL, comma-separated
+	servers []natsNode  // one, or three in a cluster
 	simAPI  string // host:port where the accounts' provider APIs are (the simulator)
 
-	nats       *proc
+	nats       *proc // servers[0]
 	ingress    *proc
 	processor  *proc
 	downloader *proc
@@ -30,7 +31,14 @@ type pipeline struct {
 
 // pipelineOptions shape a pipeline.
 type pipelineOptions struct {
-	env []string // FAXPIPE_* overrides for every service
+	env     []string // FAXPIPE_* overrides for every service
+	cluster bool     // three clustered nats-servers and R3 streams, instead of one server
+}
+
+// natsNode is one nats-server of a pipeline.
+type natsNode struct {
+	*proc
+	name, url, mon string
 }
 
 // startPipeline starts nats-server, then the ingress, processor and
@@ -38,14 +46,11 @@ type pipelineOptions struct {
 func startPipeline(t testing.TB, o pipelineOptions) *pipeline {
 	t.Helper()
 	p := &pipeline{t: t, dir: t.TempDir(), admin: map[string]string{}}
-	natsPort, monPort := freePort(t), freePort(t)
-	p.natsURL = "nats://" + addr(natsPort)
-	p.natsMon = "http://" + addr(monPort)
 	p.simAPI = addr(freePort(t))
-	p.nats = startProc(t, "nats-server", bins.natsServer, nil,
-		"-a", "127.0.0.1", "-p", strconv.Itoa(natsPort), "-m", strconv.Itoa(monPort), "-js", "-sd", filepath.Join(p.dir, "nats"),
-		"--server_name", "e2e")
-	p.waitNATS()
+	p.startNATS(o.cluster)
+	if o.cluster {
+		o.env = append(o.env, "FAXPIPE_STREAMS_REPLICAS=3")
+	}
 	p.config = filepath.Join(p.dir, "faxpipe.yaml")
 	if err := os.WriteFile(p.config, []byte(pipelineConfig(p.natsURL, "http://"+p.simAPI)), 0o600); err != nil {
 		t.Fatal(err)
@@ -70,17 +75,64 @@ func (p *pipeline) startService(name string, env []string) *proc {
 	return pr
 }
 
-// waitNATS waits until nats-server is up with JetStream.
-func (p *pipeline) waitNATS() {
+// startNATS starts one nats-server, or three routed into one JetStream
+// cluster, and waits until they are healthy.
+func (p *pipeline) startNATS(cluster bool) {
 	p.t.Helper()
-	waitHTTP(p.t, p.natsMon+"/healthz?js-enabled-only=true", 30*time.Second, p.nats)
+	n := 1
+	if cluster {
+		n = 3
+	}
+	routes := make([]string, n)
+	clusterPorts := make([]int, n)
+	for i := range n {
+		clusterPorts[i] = freePort(p.t)
+		routes[i] = "nats://" + addr(clusterPorts[i])
+	}
+	urls := make([]string, n)
+	for i := range n {
+		port, mon := freePort(p.t), freePort(p.t)
+		name := fmt.Sprintf("n%d", i+1)
+		args := []string{"-a", "127.0.0.1", "-p", strconv.Itoa(port), "-m", strconv.Itoa(mon),
+			"-js", "-sd", filepath.Join(p.dir, "nats-"+name), "--server_name", name}
+		if cluster {
+			args = append(args, "--cluster_name", "faxpipe", "-cluster", routes[i], "-routes", strings.Join(routes, ","))
+		}
+		node := natsNode{proc: startProc(p.t, "nats-server "+name, bins.natsServer, nil, args...),
+			name: name, url: "nats://" + addr(port), mon: "http://" + addr(mon)}
+		p.servers = append(p.servers, node)
+		urls[i] = node.url
+	}
+	for _, s := range p.servers {
+		p.waitNATS(s)
+	}
+	p.nats, p.natsURL = p.servers[0].proc, strings.Join(urls, ",")
 }
 
-// restartNATS starts the stopped nats-server again and waits for it.
+// waitNATS waits until s is healthy: up with JetStream, and in a cluster
+// current with its peers.
+func (p *pipeline) waitNATS(s natsNode) {
+	p.t.Helper()
+	waitHTTP(p.t, s.mon+"/healthz", 60*time.Second, s.proc)
+}
+
+// restartNATS starts the stopped single nats-server again and waits for it.
 func (p *pipeline) restartNATS() {
 	p.t.Helper()
 	p.nats.Restart()
-	p.waitNATS()
+	p.waitNATS(p.servers[0])
+}
+
+// server is the node named name.
+func (p *pipeline) server(name string) natsNode {
+	p.t.Helper()
+	for _, s := range p.servers {
+		if s.name == name {
+			return s
+		}
+	}
+	p.t.Fatalf("no nats-server %q", name)
+	return natsNode{}
 }
 
 // waitReady waits until service answers /readyz with 200.
