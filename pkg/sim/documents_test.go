@@ -96,7 +96,9 @@ func TestDocumentsServedToFaxpipesClients(t *testing.T) {
 	if d := rep.Total.Documents; d.Expected != len(events) || d.Missing != len(events) {
 		t.Errorf("before fetching: %d documents expected, %d missing; want %d and all", d.Expected, d.Missing, len(events))
 	}
-	after := s.Report()
+	// The API counts a document once its handler has written it, which
+	// may be just after the client has read it.
+	after := eventually(t, s, func(r *sim.Report) bool { return r.Total.Documents.Served == 2*len(events) })
 	if d := after.Total.Documents; d.Served != 2*len(events) || d.Missing != 0 || after.Providers["efax"].Documents.Tokens != 1 {
 		t.Errorf("served %d documents, %d missing, with %d eFax tokens; want %d, none missing, 1 token",
 			d.Served, d.Missing, after.Providers["efax"].Documents.Tokens, 2*len(events))

@@ -58,8 +58,8 @@ func TestFaxpipesDownloaderStoresWhatTheReportSays(t *testing.T) {
 					t.Errorf("%s %s: announced %+v, report says %+v with %d pages", f.Provider, f.FaxID, a, f.Document, f.Pages)
 				}
 			}
-			docs := s.Report().Total.Documents
-			if docs.Faults.NotYet < len(events) || docs.Served < len(events) {
+			docs := eventually(t, s, func(r *sim.Report) bool { return r.Total.Documents.Missing == 0 }).Total.Documents
+			if docs.Faults.NotYet < len(events) || docs.Served < len(events) || docs.Missing != 0 {
 				t.Errorf("API answers %+v: want a not-yet per fax and a document per fax", docs)
 			}
 		})

@@ -182,3 +182,17 @@ func serveAPI(t *testing.T, s *sim.Simulator) {
 		}
 	})
 }
+
+// eventually polls s's report until ok holds (5 s at most) and returns the
+// last report.
+func eventually(t *testing.T, s *sim.Simulator, ok func(*sim.Report) bool) *sim.Report {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		rep := s.Report()
+		if ok(rep) || time.Now().After(deadline) {
+			return rep
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
