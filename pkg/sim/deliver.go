@@ -3,9 +3,11 @@ package sim
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -130,7 +132,7 @@ func (d *deliverer) do(ctx context.Context, f *simFax, now time.Time) (int, stri
 	hr.Header = req.header.Clone()
 	resp, err := d.client.Do(hr)
 	if err != nil {
-		return 0, "", nil, fmt.Errorf("callback: %w", err)
+		return 0, "", nil, fmt.Errorf("callback: %w", withoutQuery(err))
 	}
 	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
@@ -138,6 +140,17 @@ func (d *deliverer) do(ctx context.Context, f *simFax, now time.Time) (int, stri
 		return resp.StatusCode, "", nil, fmt.Errorf("callback answer: %w", err)
 	}
 	return resp.StatusCode, resp.Header.Get("Content-Type"), body, nil
+}
+
+// withoutQuery drops the query from the URL of a client error: it carries
+// credentials (Sfax's apikey and token, a GoFax URL secret), and the error
+// goes to logs and the report.
+func withoutQuery(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL, _, _ = strings.Cut(ue.URL, "?")
+	}
+	return err
 }
 
 // sleep waits d or until ctx ends, reporting whether it waited d.

@@ -89,17 +89,30 @@ func startDownloader(t *testing.T, conn *stream.Conn, accounts config.Accounts, 
 	})
 }
 
+// announcement is what the test reads of a FAXPIPE_DOCUMENTS message's
+// data (schemas/fax-document.v1.json).
+type announcement struct {
+	EventID     string `json:"event_id"`
+	Outcome     string `json:"outcome"`
+	Size        *int64 `json:"size"`
+	SHA256      string `json:"sha256"`
+	ContentType string `json:"content_type"`
+	Pages       *int   `json:"pages"`
+	Reason      string `json:"reason"`
+	Detail      string `json:"detail"`
+}
+
 // waitAnnouncements waits for n document announcements and returns them
 // by fax event id.
-func waitAnnouncements(t *testing.T, js jetstream.JetStream, n int) map[string]downloader.Announcement {
+func waitAnnouncements(t *testing.T, js jetstream.JetStream, n int) map[string]announcement {
 	t.Helper()
 	deadline := time.Now().Add(45 * time.Second)
 	for {
 		msgs := streamtest.Messages(t, js, stream.DocumentsStream)
 		if len(msgs) >= n {
-			out := map[string]downloader.Announcement{}
+			out := map[string]announcement{}
 			for _, m := range msgs {
-				var ce struct{ Data downloader.Announcement }
+				var ce struct{ Data announcement }
 				if err := json.Unmarshal(m.Data, &ce); err != nil {
 					t.Fatal(err)
 				}

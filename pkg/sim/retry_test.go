@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,5 +120,26 @@ func TestSfaxSuspendsAfterConsecutiveFailures(t *testing.T) {
 	tot := rep.Total
 	if tot.GivenUp != 1 || tot.Suspended != 3 || tot.Attempts != 7 || len(rep.GivenUp()) != 4 {
 		t.Errorf("totals %+v, want 1 given up after 5 attempts, then 3 suspended", tot)
+	}
+}
+
+// TestNoCredentialInErrors: a callback that gets no answer is reported
+// with its error, without the query string that carries credentials.
+func TestNoCredentialInErrors(t *testing.T) {
+	accounts := testAccounts("https://api.example.test")
+	rep := run(t, newSim(t, accounts, sim.Options{
+		Target: "http://127.0.0.1:1", Count: 6, Seed: 13, RetryScale: 0.00001, CallbackTimeout: time.Second,
+		Providers: []fax.Provider{fax.Sfax, fax.GoFax},
+	}))
+	for _, f := range rep.Faxes {
+		cb := f.Callbacks[0]
+		if !cb.GaveUp || cb.Error == "" || cb.Status != 0 {
+			t.Errorf("%s callback %+v, want given up with a connection error", f.Provider, cb)
+		}
+		for _, secret := range []string{"apikey", "token=", "5787A4ED", "url-secret", "?"} {
+			if strings.Contains(cb.Error, secret) {
+				t.Errorf("%s callback error %q shows %q", f.Provider, cb.Error, secret)
+			}
+		}
 	}
 }
