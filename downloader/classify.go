@@ -10,32 +10,15 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 )
 
-// Reason says why a document will not be stored; it is the reason of a
-// failed announcement (schemas/fax-document.v1.json).
-type Reason string
-
-// The reasons.
-const (
-	ReasonNotFound             Reason = "not_found"
-	ReasonUnauthorized         Reason = "unauthorized"
-	ReasonProviderRefused      Reason = "provider_refused"
-	ReasonTooLarge             Reason = "too_large"
-	ReasonMalformedDocument    Reason = "malformed_document"
-	ReasonUnsupportedContent   Reason = "unsupported_content"
-	ReasonUntrustedDestination Reason = "untrusted_destination"
-	ReasonUnknownAccount       Reason = "unknown_account"
-	ReasonRetriesExhausted     Reason = "retries_exhausted"
-)
-
 // failure is what a failed attempt means for the document.
 type failure struct {
 	err        error
-	reason     Reason        // the reason if it ends here
-	transient  bool          // trying again may help
-	retryAfter time.Duration // the provider's Retry-After
-	status     int           // the HTTP status, when there was one
-	attempts   int           // requests made by this delivery
-	next       time.Duration // wait before trying again (transient)
+	reason     fax.DocumentReason // the reason if it ends here
+	transient  bool               // trying again may help
+	retryAfter time.Duration      // the provider's Retry-After
+	status     int                // the HTTP status, when there was one
+	attempts   int                // requests made by this delivery
+	next       time.Duration      // wait before trying again (transient)
 }
 
 func (f failure) detail() string {
@@ -57,19 +40,19 @@ func (d *Downloader) classify(err error, ev fax.Event) failure {
 	case errors.As(err, &se):
 		f = d.classifyStatus(f, se, ev)
 	case errors.Is(err, errUntrustedDestination), errors.Is(err, fax.ReasonUntrustedResourceURL):
-		f.reason = ReasonUntrustedDestination
+		f.reason = fax.DocumentReasonUntrustedDestination
 	case errors.Is(err, errTooLarge):
-		f.reason = ReasonTooLarge
+		f.reason = fax.DocumentReasonTooLarge
 	case errors.Is(err, errUnsupportedContent):
-		f.reason = ReasonUnsupportedContent
+		f.reason = fax.DocumentReasonUnsupportedContent
 	case errors.Is(err, docfetch.ErrUnknownAccount):
-		f.reason = ReasonUnknownAccount
+		f.reason = fax.DocumentReasonUnknownAccount
 	case errors.Is(err, docfetch.ErrMalformed):
-		f.reason = ReasonMalformedDocument
+		f.reason = fax.DocumentReasonMalformedDocument
 	case errors.Is(err, docfetch.ErrRefused):
-		f.reason, f.transient = ReasonProviderRefused, d.withinGrace(ev)
+		f.reason, f.transient = fax.DocumentReasonProviderRefused, d.withinGrace(ev)
 	default:
-		f.reason, f.transient = ReasonRetriesExhausted, true
+		f.reason, f.transient = fax.DocumentReasonRetriesExhausted, true
 	}
 	return f
 }
@@ -78,13 +61,13 @@ func (d *Downloader) classifyStatus(f failure, se *docfetch.StatusError, ev fax.
 	f.status, f.retryAfter = se.Code, se.RetryAfter
 	switch c := se.Code; {
 	case c == http.StatusNotFound:
-		f.reason, f.transient = ReasonNotFound, d.withinGrace(ev)
+		f.reason, f.transient = fax.DocumentReasonNotFound, d.withinGrace(ev)
 	case c == http.StatusRequestTimeout, c == http.StatusTooEarly, c == http.StatusTooManyRequests, c >= 500:
-		f.reason, f.transient = ReasonRetriesExhausted, true
+		f.reason, f.transient = fax.DocumentReasonRetriesExhausted, true
 	case c == http.StatusUnauthorized, c == http.StatusForbidden:
-		f.reason = ReasonUnauthorized
+		f.reason = fax.DocumentReasonUnauthorized
 	default:
-		f.reason = ReasonProviderRefused
+		f.reason = fax.DocumentReasonProviderRefused
 	}
 	return f
 }
@@ -101,7 +84,7 @@ var errTooLarge = errors.New("document exceeds downloader.max_document_size")
 // exhausted is the failure announced when transient faults outlasted every
 // delivery.
 func exhausted(last failure) failure {
-	last.reason, last.transient = ReasonRetriesExhausted, false
+	last.reason, last.transient = fax.DocumentReasonRetriesExhausted, false
 	last.err = fmt.Errorf("still failing after the last delivery: %w", last.err)
 	return last
 }

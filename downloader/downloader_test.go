@@ -40,13 +40,13 @@ func (a *apis) accounts() config.Accounts { return accounts(a.sfax.URL, a.gofax.
 
 // stored checks that anns is exactly one stored announcement of ev whose
 // object holds want, and returns it.
-func checkStored(t *testing.T, e *env, anns []announcement, ev fax.Event, want []byte, contentType string, pages int) downloader.Announcement {
+func checkStored(t *testing.T, e *env, anns []announcement, ev fax.Event, want []byte, contentType string, pages int) fax.Document {
 	t.Helper()
 	if len(anns) != 1 {
 		t.Fatalf("%d announcements, want 1: %+v", len(anns), anns)
 	}
 	a := anns[0].Data
-	if a.Outcome != downloader.OutcomeStored || anns[0].Type != "faxpipe.document.stored" {
+	if a.Outcome != fax.DocumentStored || anns[0].Type != "faxpipe.document.stored" {
 		t.Fatalf("announcement %+v, want stored", a)
 	}
 	if got, want := anns[0].natsSubject, "faxpipe.documents."+string(ev.Provider)+".demo.stored"; got != want {
@@ -260,21 +260,21 @@ func TestPermanentFailuresAnnounced(t *testing.T) {
 		serve      reply
 		receivedAt time.Time
 		cfg        func(*config.Downloader)
-		reason     downloader.Reason
+		reason     fax.DocumentReason
 		lastStatus int
 		requests   int
 		deliveries int
 	}{
-		{"404 past the grace period", status(404), old, nil, downloader.ReasonNotFound, 404, 1, 1},
-		{"oversized", raw(big), time.Now(), func(c *config.Downloader) { c.MaxDocumentSize = 1024 }, downloader.ReasonTooLarge, 0, 1, 1},
-		{"403", status(403), time.Now(), nil, downloader.ReasonUnauthorized, 403, 1, 1},
-		{"400", status(400), time.Now(), nil, downloader.ReasonProviderRefused, 400, 1, 1},
-		{"Sfax isSuccess false past the grace period", jsonBody(map[string]any{"isSuccess": false, "message": "no such fax"}), old, nil, downloader.ReasonProviderRefused, 0, 1, 1},
-		{"HTML with a 200", raw([]byte("<html>maintenance</html>")), time.Now(), nil, downloader.ReasonUnsupportedContent, 0, 1, 1},
+		{"404 past the grace period", status(404), old, nil, fax.DocumentReasonNotFound, 404, 1, 1},
+		{"oversized", raw(big), time.Now(), func(c *config.Downloader) { c.MaxDocumentSize = 1024 }, fax.DocumentReasonTooLarge, 0, 1, 1},
+		{"403", status(403), time.Now(), nil, fax.DocumentReasonUnauthorized, 403, 1, 1},
+		{"400", status(400), time.Now(), nil, fax.DocumentReasonProviderRefused, 400, 1, 1},
+		{"Sfax isSuccess false past the grace period", jsonBody(map[string]any{"isSuccess": false, "message": "no such fax"}), old, nil, fax.DocumentReasonProviderRefused, 0, 1, 1},
+		{"HTML with a 200", raw([]byte("<html>maintenance</html>")), time.Now(), nil, fax.DocumentReasonUnsupportedContent, 0, 1, 1},
 		{"503 through every delivery", status(503), time.Now(), func(c *config.Downloader) {
 			// One attempt per delivery: every backoff (30-90ms) outlasts the budget.
 			c.RetryBudget, c.InitialBackoff, c.MaxBackoff, c.MaxDeliver = 10*time.Millisecond, 60*time.Millisecond, 60*time.Millisecond, 2
-		}, downloader.ReasonRetriesExhausted, 503, 2, 2},
+		}, fax.DocumentReasonRetriesExhausted, 503, 2, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -292,7 +292,7 @@ func TestPermanentFailuresAnnounced(t *testing.T) {
 				t.Fatalf("%d announcements, want 1", len(anns))
 			}
 			f := anns[0].Data
-			if f.Outcome != downloader.OutcomeFailed || anns[0].natsSubject != "faxpipe.documents.sfax.demo.failed" {
+			if f.Outcome != fax.DocumentFailed || anns[0].natsSubject != "faxpipe.documents.sfax.demo.failed" {
 				t.Fatalf("announcement %+v on %s, want failed", f, anns[0].natsSubject)
 			}
 			if f.Reason != tt.reason || f.LastStatus != tt.lastStatus || f.EventID != ev.ID() || f.Detail == "" {
@@ -336,7 +336,7 @@ func TestNoRequestForgery(t *testing.T) {
 		e.start(testConfig(), a.accounts(), nil)
 		e.publish(inbound(fax.Sfax, "3003", time.Now(), nil), "")
 		anns := e.waitAnnouncements(1, 10*time.Second)
-		if len(anns) != 1 || anns[0].Data.Reason != downloader.ReasonUntrustedDestination {
+		if len(anns) != 1 || anns[0].Data.Reason != fax.DocumentReasonUntrustedDestination {
 			t.Fatalf("announcements %+v, want one failed untrusted_destination", anns)
 		}
 	})
@@ -348,7 +348,7 @@ func TestNoRequestForgery(t *testing.T) {
 		e.start(cfg, accounts(local, local, "https://api.securedocex.com"), nil)
 		e.publish(inbound(fax.GoFax, "4004", time.Now(), nil), "")
 		anns := e.waitAnnouncements(1, 10*time.Second)
-		if len(anns) != 1 || anns[0].Data.Reason != downloader.ReasonUntrustedDestination {
+		if len(anns) != 1 || anns[0].Data.Reason != fax.DocumentReasonUntrustedDestination {
 			t.Fatalf("announcements %+v, want one failed untrusted_destination", anns)
 		}
 	})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/docstore"
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // handle takes one fax event to its end: events without a document are
@@ -23,7 +24,7 @@ import (
 // when transient faults outlast RetryBudget. A message keeps being
 // reported in progress while handled.
 func (d *Downloader) handle(ctx context.Context, m jetstream.Msg) {
-	stop := d.keepAlive(m)
+	stop := stream.KeepAlive(m, d.cfg.AckWait/3)
 	defer stop()
 	id, ev, err := decodeEvent(m)
 	if err != nil {
@@ -75,7 +76,7 @@ func (d *Downloader) settle(ctx context.Context, m jetstream.Msg, id string, ev 
 	if meta, err := m.Metadata(); err == nil {
 		deliveries = int(min(meta.NumDelivered, math.MaxInt32))
 	}
-	var a Announcement
+	var a fax.Document
 	switch {
 	case f == nil:
 		a = storedAnnouncement(id, ev, st)
@@ -91,7 +92,7 @@ func (d *Downloader) settle(ctx context.Context, m jetstream.Msg, id string, ev 
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 	defer cancel()
-	if err := d.announce(sctx, a, a.Outcome); err != nil {
+	if err := d.announce(sctx, a, string(a.Outcome)); err != nil {
 		d.deps.Log.Warn("announcement not published; retrying", zap.Error(err))
 		_ = m.NakWithDelay(d.cfg.InitialBackoff)
 		return
@@ -100,10 +101,10 @@ func (d *Downloader) settle(ctx context.Context, m jetstream.Msg, id string, ev 
 	d.ack(m)
 }
 
-func (d *Downloader) logOutcome(a Announcement) {
+func (d *Downloader) logOutcome(a fax.Document) {
 	log := d.deps.Log.With(zap.String("event_id", a.EventID), zap.String("provider", string(a.Provider)),
 		zap.String("account", a.Account), zap.String("fax_id", a.FaxID))
-	if a.Outcome == OutcomeStored {
+	if a.Outcome == fax.DocumentStored {
 		log.Info("document stored", zap.String("object", a.Object), zap.Int64p("size", a.Size))
 		return
 	}

@@ -210,10 +210,10 @@ func (e *env) publish(ev fax.Event, msgID string) {
 }
 
 type announcement struct {
-	ID          string                  `json:"id"`
-	Type        string                  `json:"type"`
-	Subject     string                  `json:"subject"`
-	Data        downloader.Announcement `json:"data"`
+	ID          string       `json:"id"`
+	Type        string       `json:"type"`
+	Subject     string       `json:"subject"`
+	Data        fax.Document `json:"data"`
 	natsSubject string
 }
 

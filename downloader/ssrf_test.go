@@ -149,13 +149,13 @@ func TestForgedResourceURLNeverFetched(t *testing.T) {
 
 // checkForgedOutcome: stored from the API's own path, once, with private
 // networks allowed; failed as untrusted_destination without.
-func checkForgedOutcome(t *testing.T, name string, ann downloader.Announcement, allowPrivate bool, api *emulator) {
+func checkForgedOutcome(t *testing.T, name string, ann fax.Document, allowPrivate bool, api *emulator) {
 	t.Helper()
 	if !allowPrivate {
 		checkUntrusted(t, name, ann)
 		return
 	}
-	if ann.Outcome != downloader.OutcomeStored {
+	if ann.Outcome != fax.DocumentStored {
 		t.Errorf("%s: %s %s (%s), want stored from the API", name, ann.Outcome, ann.Reason, ann.Detail)
 	}
 	if got := api.count("/faxes/" + ann.FaxID + "/image"); got != 1 {
@@ -234,9 +234,9 @@ func TestRedirectsOffTheAPINeverFollowed(t *testing.T) {
 
 // checkUntrusted fails t unless ann is a failed announcement with the
 // reason untrusted_destination and a detail.
-func checkUntrusted(t *testing.T, name string, ann downloader.Announcement) {
+func checkUntrusted(t *testing.T, name string, ann fax.Document) {
 	t.Helper()
-	if ann.Outcome != downloader.OutcomeFailed || ann.Reason != downloader.ReasonUntrustedDestination || ann.Detail == "" {
+	if ann.Outcome != fax.DocumentFailed || ann.Reason != fax.DocumentReasonUntrustedDestination || ann.Detail == "" {
 		t.Errorf("%s: %s %s (%s), want failed untrusted_destination with a detail", name, ann.Outcome, ann.Reason, ann.Detail)
 	}
 }
@@ -290,9 +290,9 @@ func TestPrivateAPIAddressesRefused(t *testing.T) {
 // byFaxID returns anns, at least n of them (waitAnnouncements), which must
 // be exactly one for each fax id fmt.Sprintf(pattern, i), i < n, indexed
 // by i.
-func byFaxID(t *testing.T, anns []announcement, pattern string, n int) []downloader.Announcement {
+func byFaxID(t *testing.T, anns []announcement, pattern string, n int) []fax.Document {
 	t.Helper()
-	out := make([]downloader.Announcement, n)
+	out := make([]fax.Document, n)
 	for _, a := range anns {
 		var i int
 		if _, err := fmt.Sscanf(a.Data.FaxID, pattern, &i); err != nil || i >= n || out[i].FaxID != "" {

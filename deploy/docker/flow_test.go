@@ -45,7 +45,7 @@ func simulatedFaxesLand(ctx context.Context, t *testing.T, c *cluster) {
 		return len(es) >= len(before)+len(want)
 	})
 	checkEvents(t, events[len(before):], want)
-	docs := waitFor(waitCtx, t, "a document per received fax", r.documents, func(ds []consumer.Message[consumer.Document]) bool {
+	docs := waitFor(waitCtx, t, "a document per received fax", r.documents, func(ds []consumer.Message[fax.Document]) bool {
 		return len(announced(ds, want)) == len(withDocument(want))
 	})
 	checkDocuments(waitCtx, t, r, docs, want)
@@ -109,12 +109,12 @@ func checkEvents(t *testing.T, events []consumer.Message[fax.Event], want map[st
 
 // checkDocuments: each received fax's document is announced stored once,
 // with the simulator's SHA-256, and the stored bytes have that SHA-256.
-func checkDocuments(ctx context.Context, t *testing.T, r reader, docs []consumer.Message[consumer.Document], want map[string]sim.Fax) {
+func checkDocuments(ctx context.Context, t *testing.T, r reader, docs []consumer.Message[fax.Document], want map[string]sim.Fax) {
 	t.Helper()
 	byEvent := announced(docs, want)
 	for id, f := range withDocument(want) {
 		ds := byEvent[id]
-		if len(ds) != 1 || ds[0].Outcome != consumer.DocumentStored {
+		if len(ds) != 1 || ds[0].Outcome != fax.DocumentStored {
 			t.Errorf("%s fax %s: announcements %+v, want one stored", f.Provider, f.FaxID, ds)
 			continue
 		}
@@ -140,8 +140,8 @@ func withDocument(want map[string]sim.Fax) map[string]sim.Fax {
 }
 
 // announced groups the announcements of want's faxes by their event id.
-func announced(docs []consumer.Message[consumer.Document], want map[string]sim.Fax) map[string][]consumer.Document {
-	out := map[string][]consumer.Document{}
+func announced(docs []consumer.Message[fax.Document], want map[string]sim.Fax) map[string][]fax.Document {
+	out := map[string][]fax.Document{}
 	for _, d := range docs {
 		if _, ok := want[d.Data.EventID]; ok {
 			out[d.Data.EventID] = append(out[d.Data.EventID], d.Data)

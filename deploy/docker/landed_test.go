@@ -38,8 +38,8 @@ func (r reader) events(ctx context.Context) ([]consumer.Message[fax.Event], erro
 }
 
 // documents reads every announcement of FAXPIPE_DOCUMENTS.
-func (r reader) documents(ctx context.Context) ([]consumer.Message[consumer.Document], error) {
-	return readAll[consumer.Document](ctx, r.js, stream.DocumentsStream)
+func (r reader) documents(ctx context.Context) ([]consumer.Message[fax.Document], error) {
+	return readAll[fax.Document](ctx, r.js, stream.DocumentsStream)
 }
 
 func readAll[T any](ctx context.Context, js jetstream.JetStream, name string) ([]consumer.Message[T], error) {
@@ -54,7 +54,7 @@ func readAll[T any](ctx context.Context, js jetstream.JetStream, name string) ([
 
 // storedSHA256 is the SHA-256 of the bytes stored for d, read back from the
 // object store (which checks them against their digest as they are read).
-func (r reader) storedSHA256(ctx context.Context, d consumer.Document) (string, error) {
+func (r reader) storedSHA256(ctx context.Context, d fax.Document) (string, error) {
 	rc, err := consumer.OpenDocument(ctx, r.js, d)
 	if err != nil {
 		return "", err

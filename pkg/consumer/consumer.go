@@ -74,12 +74,14 @@ func Events(js jetstream.JetStream, cfg Config) *Consumer[fax.Event] {
 		filter: cfg.Filter.EventSubject(), keep: func(fax.Event) bool { return cfg.Filter.MatchesEvents() }}
 }
 
-// Documents reads document announcements (FAXPIPE_DOCUMENTS). It does no
-// I/O until Run.
-func Documents(js jetstream.JetStream, cfg Config) *Consumer[Document] {
+// Documents reads document announcements (FAXPIPE_DOCUMENTS) as
+// fax.Document. It does no I/O until Run.
+func Documents(js jetstream.JetStream, cfg Config) *Consumer[fax.Document] {
 	f := cfg.Filter
-	return &Consumer[Document]{js: js, cfg: cfg.withDefaults(), stream: stream.DocumentsStream,
-		filter: f.DocumentSubject(), keep: func(d Document) bool { return f.MatchesDocuments() && (f.Outcome == "" || f.Outcome == d.Outcome) }}
+	return &Consumer[fax.Document]{js: js, cfg: cfg.withDefaults(), stream: stream.DocumentsStream,
+		filter: f.DocumentSubject(), keep: func(d fax.Document) bool {
+			return f.MatchesDocuments() && (f.Outcome == "" || f.Outcome == string(d.Outcome))
+		}}
 }
 
 // Where adds a condition a message must meet to reach the handler; the

@@ -13,31 +13,6 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
-// Document is the data of a document announcement on
-// faxpipe.documents.{provider}.{account}.{stored|failed}
-// (schemas/fax-document.v1.json, $defs/data): where a received fax's
-// document is stored, or why it will not be.
-type Document struct {
-	EventID  string       `json:"event_id"` // the id of the fax event
-	Provider fax.Provider `json:"provider"`
-	Account  string       `json:"account"`
-	FaxID    string       `json:"fax_id"`
-	Outcome  string       `json:"outcome"` // DocumentStored or DocumentFailed
-	// Stored.
-	Bucket      string `json:"bucket,omitempty"` // the object store bucket, faxpipe-documents
-	Object      string `json:"object,omitempty"` // {provider}/{account}/{fax_id}.{ext}
-	Size        *int64 `json:"size,omitempty"`
-	SHA256      string `json:"sha256,omitempty"` // hex
-	ContentType string `json:"content_type,omitempty"`
-	Pages       *int   `json:"pages,omitempty"`
-	// Failed.
-	Reason     string `json:"reason,omitempty"`
-	Detail     string `json:"detail,omitempty"`
-	Attempts   *int   `json:"attempts,omitempty"`
-	Deliveries *int   `json:"deliveries,omitempty"`
-	LastStatus int    `json:"last_status,omitempty"`
-}
-
 // ErrNoDocument means an announcement stores no document (it is failed).
 var ErrNoDocument = errors.New("the announcement stores no document")
 
@@ -50,8 +25,8 @@ var ErrDocumentChanged = errors.New("stored document differs from the announced 
 // their digest as they are read, and a read that ends early or differs
 // fails. It returns ErrNoDocument for a failed announcement and
 // ErrDocumentChanged when the stored object is not the announced one.
-func OpenDocument(ctx context.Context, js jetstream.JetStream, d Document) (io.ReadCloser, error) {
-	if d.Outcome != DocumentStored || d.Object == "" {
+func OpenDocument(ctx context.Context, js jetstream.JetStream, d fax.Document) (io.ReadCloser, error) {
+	if d.Outcome != fax.DocumentStored || d.Object == "" {
 		return nil, fmt.Errorf("%s/%s fax %s: %w", d.Provider, d.Account, d.FaxID, ErrNoDocument)
 	}
 	bucket := d.Bucket

@@ -48,8 +48,8 @@ func ExampleOpenDocument() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 
-	_ = consumer.Documents(js, consumer.Config{Durable: "router", Filter: consumer.Filter{Outcome: consumer.DocumentStored}}).
-		Run(ctx, func(ctx context.Context, m consumer.Message[consumer.Document]) error {
+	_ = consumer.Documents(js, consumer.Config{Durable: "router", Filter: consumer.Filter{Outcome: string(fax.DocumentStored)}}).
+		Run(ctx, func(ctx context.Context, m consumer.Message[fax.Document]) error {
 			defer cancel()
 			r, err := consumer.OpenDocument(ctx, js, m.Data)
 			if err != nil {

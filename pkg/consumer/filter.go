@@ -10,13 +10,6 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
-// DocumentStored and DocumentFailed are the outcomes of a document
-// announcement (the last token of faxpipe.documents.{provider}.{account}.{outcome}).
-const (
-	DocumentStored = "stored"
-	DocumentFailed = "failed"
-)
-
 // Filter selects messages by what their subjects say. An empty field
 // matches anything. Fields carried by the subject are filtered by the
 // broker; the others are filtered here, and the messages that do not match
@@ -35,7 +28,7 @@ var providerToken = regexp.MustCompile(`^[a-z0-9]+$`)
 
 var (
 	eventOutcomes    = []string{string(fax.OutcomeReceived), string(fax.OutcomeDelivered), string(fax.OutcomeFailed), string(fax.OutcomePing)}
-	documentOutcomes = []string{DocumentStored, DocumentFailed}
+	documentOutcomes = []string{string(fax.DocumentStored), string(fax.DocumentFailed)}
 )
 
 // Validate reports every field that is not a value faxpipe publishes.

@@ -11,7 +11,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/faxpipe/faxpipe/downloader"
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/consumer"
 	"github.com/faxpipe/faxpipe/pkg/fax"
@@ -49,7 +48,7 @@ func publishEvent(t *testing.T, js jetstream.JetStream, ev fax.Event) (uint64, t
 }
 
 // publishDocument announces a document of ev as the downloader does.
-func publishDocument(t *testing.T, js jetstream.JetStream, a downloader.Announcement) uint64 {
+func publishDocument(t *testing.T, js jetstream.JetStream, a fax.Document) uint64 {
 	t.Helper()
 	data, err := a.Encode(time.Now())
 	if err != nil {
@@ -59,16 +58,16 @@ func publishDocument(t *testing.T, js jetstream.JetStream, a downloader.Announce
 	return seq
 }
 
-func stored(ev fax.Event, object string, size int64, sum string) downloader.Announcement {
-	return downloader.Announcement{EventID: ev.ID(), Provider: ev.Provider, Account: ev.Account, FaxID: ev.FaxID,
-		Outcome: downloader.OutcomeStored, Bucket: stream.DocumentBucket, Object: object, Size: &size,
+func stored(ev fax.Event, object string, size int64, sum string) fax.Document {
+	return fax.Document{EventID: ev.ID(), Provider: ev.Provider, Account: ev.Account, FaxID: ev.FaxID,
+		Outcome: fax.DocumentStored, Bucket: stream.DocumentBucket, Object: object, Size: &size,
 		SHA256: sum, ContentType: "application/pdf"}
 }
 
-func failed(ev fax.Event) downloader.Announcement {
+func failed(ev fax.Event) fax.Document {
 	one := 1
-	return downloader.Announcement{EventID: ev.ID(), Provider: ev.Provider, Account: ev.Account, FaxID: ev.FaxID,
-		Outcome: downloader.OutcomeFailed, Reason: "not_found", Detail: "404", Attempts: &one, Deliveries: &one}
+	return fax.Document{EventID: ev.ID(), Provider: ev.Provider, Account: ev.Account, FaxID: ev.FaxID,
+		Outcome: fax.DocumentFailed, Reason: "not_found", Detail: "404", Attempts: &one, Deliveries: &one}
 }
 
 func publish(t *testing.T, js jetstream.JetStream, subject string, data []byte, id string) (uint64, time.Time) {

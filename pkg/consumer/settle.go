@@ -9,6 +9,8 @@ import (
 	"github.com/cenkalti/backoff/v4"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
+
+	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // ErrHandlerPanic is the error of a handler that panicked: the message is
@@ -62,7 +64,7 @@ func (c *Consumer[T]) wanted(msg Message[T]) bool {
 // call runs h, keeping the delivery alive meanwhile and turning a panic
 // into an error.
 func (c *Consumer[T]) call(ctx context.Context, m jetstream.Msg, msg Message[T], h Handler[T]) (err error) {
-	stop := keepAlive(m, c.cfg.AckWait/3)
+	stop := stream.KeepAlive(m, c.cfg.AckWait/3)
 	defer stop()
 	defer func() {
 		if r := recover(); r != nil {
@@ -70,26 +72,6 @@ func (c *Consumer[T]) call(ctx context.Context, m jetstream.Msg, msg Message[T],
 		}
 	}()
 	return h(ctx, msg)
-}
-
-// keepAlive tells the server every interval that m is still being worked
-// on, until the returned stop is called (which waits for it to end).
-func keepAlive(m jetstream.Msg, interval time.Duration) (stop func()) {
-	done, ended := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(ended)
-		t := time.NewTicker(max(interval, 10*time.Millisecond))
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				_ = m.InProgress()
-			}
-		}
-	}()
-	return func() { close(done); <-ended }
 }
 
 // retryDelay is the delay before delivery n+1 of a message that failed n

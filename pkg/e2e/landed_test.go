@@ -13,7 +13,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/faxpipe/faxpipe/downloader"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 )
@@ -39,7 +38,7 @@ type landedEvent struct {
 // the stored object's bytes as read back (empty unless stored).
 type landedDocument struct {
 	Subject    string
-	Data       downloader.Announcement `json:"data"`
+	Data       fax.Document `json:"data"`
 	ReadSHA256 string
 	Published  time.Time
 }
@@ -83,7 +82,7 @@ func readLanded(t testing.TB, js jetstream.JetStream) landed {
 			t.Fatalf("document %s: %v", m.Subject(), err)
 		}
 		d.Subject, d.Published = m.Subject(), metaTime(m)
-		if d.Data.Outcome == downloader.OutcomeStored {
+		if d.Data.Outcome == fax.DocumentStored {
 			d.ReadSHA256 = objectSHA256(ctx, t, obs, d.Data.Object)
 		}
 		l.documents = append(l.documents, d)

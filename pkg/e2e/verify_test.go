@@ -9,7 +9,6 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/faxpipe/faxpipe/downloader"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/sim"
 )
@@ -76,7 +75,7 @@ func verify(t testing.TB, r *sim.Report, l landed) tally {
 func checkDocument(tl *tally, f sim.Fax, ds []landedDocument) int {
 	var stored []landedDocument
 	for _, d := range ds {
-		if d.Data.Outcome == downloader.OutcomeStored {
+		if d.Data.Outcome == fax.DocumentStored {
 			stored = append(stored, d)
 		}
 	}
@@ -104,7 +103,7 @@ func outcomes(ds []landedDocument) string {
 	}
 	var out []string
 	for _, d := range ds {
-		out = append(out, d.Data.Outcome+" "+string(d.Data.Reason)+" "+d.Data.Detail)
+		out = append(out, string(d.Data.Outcome)+" "+string(d.Data.Reason)+" "+d.Data.Detail)
 	}
 	return strings.Join(out, "; ")
 }

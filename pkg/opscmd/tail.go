@@ -64,7 +64,7 @@ func tail(ctx context.Context, js jetstream.JetStream, cfg consumer.Config, p *p
 	}
 	if cfg.Filter.MatchesDocuments() {
 		g.Go(func() error {
-			return consumer.Documents(js, cfg).Run(ctx, func(_ context.Context, m consumer.Message[consumer.Document]) error {
+			return consumer.Documents(js, cfg).Run(ctx, func(_ context.Context, m consumer.Message[fax.Document]) error {
 				return p.print(m.Raw, documentLine(m))
 			})
 		})
@@ -126,17 +126,17 @@ func eventLine(m consumer.Message[fax.Event]) string {
 }
 
 // documentLine is one human-readable line of a document announcement.
-func documentLine(m consumer.Message[consumer.Document]) string {
+func documentLine(m consumer.Message[fax.Document]) string {
 	d := m.Data
 	parts := []string{lineHead(m.Stored, m.Seq, m.Type, d.Provider, d.Account, d.FaxID)}
-	if d.Outcome == consumer.DocumentStored {
+	if d.Outcome == fax.DocumentStored {
 		size := int64(0)
 		if d.Size != nil {
 			size = *d.Size
 		}
 		parts = append(parts, d.Object, fmt.Sprintf("%d bytes", size), d.ContentType, "sha256 "+short(d.SHA256))
 	} else {
-		parts = append(parts, "reason "+d.Reason, fmt.Sprintf("%q", d.Detail))
+		parts = append(parts, "reason "+string(d.Reason), fmt.Sprintf("%q", d.Detail))
 	}
 	return joinNonEmpty(parts)
 }

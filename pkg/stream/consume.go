@@ -47,7 +47,7 @@ func ConsumeWorkers(ctx context.Context, cons jetstream.Consumer, workers int, a
 	}
 	defer wg.Wait()
 	defer close(quit)
-	keepAlive := max(ackWait/3, 10*time.Millisecond)
+	keepAlive := max(ackWait/3, minKeepAlive)
 	cc, err := cons.Consume(func(m jetstream.Msg) { handOver(ctx, quit, work, m, keepAlive) },
 		jetstream.PullMaxMessages(workers),
 		jetstream.PullExpiry(pullExpiry),
