@@ -1,5 +1,7 @@
 package sim
 
+import "bytes"
+
 // packBits appends row to dst compressed with PackBits (TIFF 6.0, section
 // 9): a header byte n then n+1 literal bytes (n in 0..127), or 257-n then
 // one byte repeated n times (n in 2..128). PDF's RunLengthDecode filter
@@ -34,10 +36,17 @@ func tripleAt(row []byte, j int) bool {
 }
 
 // packBitmap is every row of b packed with packBits, one after another.
+// Most rows of a fax page are white: their packing is made once.
 func packBitmap(b *bitmap) []byte {
-	var out []byte
+	white := make([]byte, b.stride)
+	whitePacked := packBits(nil, white)
+	out := make([]byte, 0, b.h*len(whitePacked))
 	for y := range b.h {
-		out = packBits(out, b.row(y))
+		if row := b.row(y); bytes.Equal(row, white) {
+			out = append(out, whitePacked...)
+		} else {
+			out = packBits(out, row)
+		}
 	}
 	return out
 }

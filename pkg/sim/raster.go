@@ -78,8 +78,8 @@ func (b *bitmap) text(x, y int, s string, sx, sy int) int {
 }
 
 // widenedRows caches widen for the scales pages use.
-var widenedRows = sync.OnceValue(func() [5][128]uint64 {
-	var t [5][128]uint64
+var widenedRows = sync.OnceValue(func() *[5][128]uint64 {
+	t := new([5][128]uint64)
 	for sx := range t {
 		for bits := range t[sx] {
 			t[sx][bits] = widen(uint8(bits), sx) //nolint:gosec // G115: bits < 128
@@ -130,8 +130,8 @@ const (
 
 // glyphTable is the rows of each printable ASCII glyph of the font, drawn
 // once with golang.org/x/image/font.
-var glyphTable = sync.OnceValue(func() [95][glyphHeight]uint8 {
-	var t [95][glyphHeight]uint8
+var glyphTable = sync.OnceValue(func() *[95][glyphHeight]uint8 {
+	t := new([95][glyphHeight]uint8)
 	face := basicfont.Face7x13
 	for r := ' '; r <= '~'; r++ {
 		img := image.NewAlpha(image.Rect(0, 0, glyphWidth, glyphHeight))
