@@ -39,7 +39,7 @@ test-short:
 
 ## soak: the reliability suites (crashes, broker loss, overload) for minutes each, with their figures
 soak:
-	FAXPIPE_SOAK=1 $(GO) test -count=1 -timeout 30m -v -run 'TestCrashes|TestBrokerLoss|TestClusterFailover|TestOverload' ./pkg/e2e/ | tee $(BIN)/soak.txt | grep -E '^(=== RUN|--- |\s+\S+_test.go:[0-9]+: FIGURE|PASS|FAIL|ok)'
+	FAXPIPE_SOAK=1 $(GO) test -count=1 -timeout 30m -v -run 'TestCrashes|TestBrokerLoss|TestClusterFailover|TestOverload' ./pkg/e2e/ | tee $(BIN)/soak.txt | grep --line-buffered -E '^(=== RUN|--- |\s+\S+_test.go:[0-9]+: FIGURE|PASS|FAIL|ok)'
 
 ## bench: ingress and processor beside their limits, side by side in one run, then the pipeline end to end
 bench:

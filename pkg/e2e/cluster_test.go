@@ -25,7 +25,8 @@ func TestClusterFailover(t *testing.T) {
 	js := connect(t, p.natsURL)
 	run := length(15*time.Second, 60*time.Second)
 	const rate = 15
-	s := startSim(t, p, sim.Options{Rate: rate, Duration: run, Concurrency: 16, Seed: 19, RetryScale: 0.01})
+	s := startSim(t, p, sim.Options{Rate: rate, Duration: run, Concurrency: 16, Seed: 19, RetryScale: 0.01,
+		SfaxSuspendAfter: -1}) // as in TestBrokerLoss
 	var faults []string
 	killed := p.servers[0]
 	chaos := every(run/4, func(i int) {
