@@ -48,7 +48,8 @@ import (
 )
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "faxpipe:", err)
 		os.Exit(1)
 	}
@@ -351,7 +352,7 @@ var tools = map[string]func(context.Context, toolEnv) error{
 	},
 	"demo": demo,
 	"tail": withBroker(func(ctx context.Context, e toolEnv, conn *stream.Conn) error {
-		return opscmd.Tail(ctx, conn.JS, e.args, e.stdout, e.stderr)
+		return opscmd.Tail(ctx, jetStreamOf(conn), e.args, e.stdout, e.stderr)
 	}),
 	"replay":   withReprocessor(opscmd.Replay),
 	"rejected": withReprocessor(opscmd.Rejected),
@@ -366,13 +367,36 @@ func withBroker(f func(context.Context, toolEnv, *stream.Conn) error) func(conte
 			emb := e.cfg.NATS.Embedded
 			url = fmt.Sprintf("nats://%s:%d", emb.Host, emb.Port)
 		}
+		if wantsHelp(e.args) {
+			return f(ctx, e, nil) // the command prints its usage before it needs a broker
+		}
 		conn, err := stream.Connect(url, e.cfg.NATS, "tool", e.log.Named("nats"))
 		if err != nil {
-			return fmt.Errorf("connect to %s (is faxpipe running?): %w", url, err)
+			return fmt.Errorf("connect to %s: %w", url, err)
 		}
 		defer conn.Close(5 * time.Second)
+		// A tool has no use for a broker that is not there (yet): say so
+		// rather than fail on its first request.
+		wait, cancel := context.WithTimeout(ctx, e.cfg.NATS.ConnectWait)
+		defer cancel()
+		if err := poll(wait, func(context.Context) bool { return conn.NC.IsConnected() }); err != nil {
+			return fmt.Errorf("no NATS server at %s (is faxpipe running?)", url)
+		}
 		return f(ctx, e, conn)
 	}
+}
+
+// jetStreamOf is conn's JetStream, nil for none (a command asked for help).
+func jetStreamOf(conn *stream.Conn) jetstream.JetStream {
+	if conn == nil {
+		return nil
+	}
+	return conn.JS
+}
+
+// wantsHelp reports whether args ask for a command's usage.
+func wantsHelp(args []string) bool {
+	return slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "-help" || a == "--help" })
 }
 
 // reprocessCommand is a tool that runs raw callbacks through the processor.
@@ -382,6 +406,9 @@ type reprocessCommand func(ctx context.Context, js jetstream.JetStream, rp repro
 // configured accounts and pipeline key.
 func withReprocessor(cmd reprocessCommand) func(context.Context, toolEnv) error {
 	return withBroker(func(ctx context.Context, e toolEnv, conn *stream.Conn) error {
+		if conn == nil { // help only
+			return cmd(ctx, nil, nil, e.args, e.stdout, e.stderr)
+		}
 		digester, err := newDigester(e.cfg.Pipeline)
 		if err != nil {
 			return err

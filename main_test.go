@@ -342,6 +342,7 @@ func TestRunRejectsBadInvocations(t *testing.T) {
 	}{
 		{name: "no command", args: nil, wantErr: "expected a command"},
 		{name: "a service takes no arguments", args: []string{"-config", exampleConfig, "all", "now"}, wantErr: `faxpipe all takes no arguments, got ["now"]`},
+		{name: "a tool without its broker says so", args: []string{"-config", exampleConfig, "tail"}, env: map[string]string{"FAXPIPE_NATS_EMBEDDED_PORT": "1", "FAXPIPE_NATS_CONNECT_WAIT": "300ms"}, wantErr: "no NATS server at nats://127.0.0.1:1 (is faxpipe running?)"},
 		{name: "a tool's bad flag", args: []string{"-config", exampleConfig, "demo", "-count", "many"}, wantErr: `invalid value "many"`},
 		{name: "unknown command", args: []string{"fax"}, wantErr: `unknown command "fax"`},
 		{name: "single service needs a NATS URL", args: []string{"-config", exampleConfig, "ingress"}, wantErr: "nats.url: must be set"},
