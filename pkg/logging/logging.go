@@ -25,7 +25,7 @@ func New(w io.Writer, level, format string) (*zap.Logger, error) {
 		encCfg.EncodeLevel = zapcore.CapitalLevelEncoder
 		enc = zapcore.NewConsoleEncoder(encCfg)
 	}
-	core := zapcore.NewCore(enc, zapcore.AddSync(w), lvl)
+	core := zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), lvl) // w need not be safe for concurrent use
 	// The caller costs a stack walk per line, one per callback at info; it
 	// is worth it only when debugging.
 	var opts []zap.Option

@@ -44,6 +44,7 @@ type docReader struct {
 	src   *bufio.Reader
 	names []string
 	dec   io.Reader
+	b64   *b64Filter
 	err   error
 }
 
@@ -57,6 +58,12 @@ func (d *docReader) Read(p []byte) (int, error) {
 	}
 	n, err := d.dec.Read(p)
 	var corrupt base64.CorruptInputError
+	if errors.As(err, &corrupt) && d.b64.srcErr != nil {
+		// Cut off mid-quantum by a failed read: the read's error (transient
+		// as a rule), not a malformed document.
+		d.err = d.b64.srcErr
+		return n, d.err
+	}
 	if errors.As(err, &corrupt) {
 		d.err = fmt.Errorf("%w: bad base64: %w", ErrMalformed, err)
 		return n, d.err
@@ -79,12 +86,14 @@ func (d *docReader) locate() error {
 			return err
 		}
 	case isBase64Char(c):
-		d.dec = base64.NewDecoder(base64.RawStdEncoding, &b64Filter{r: d.src})
+		d.b64 = &b64Filter{r: d.src}
+		d.dec = base64.NewDecoder(base64.RawStdEncoding, d.b64)
 		return nil
 	default:
 		return fmt.Errorf("%w: answer starts with %q", ErrMalformed, c)
 	}
-	d.dec = base64.NewDecoder(base64.RawStdEncoding, &b64Filter{r: &jsonString{src: d.src}})
+	d.b64 = &b64Filter{r: &jsonString{src: d.src}}
+	d.dec = base64.NewDecoder(base64.RawStdEncoding, d.b64)
 	return nil
 }
 

@@ -92,7 +92,12 @@ func cutShort(err error) error {
 // b64Filter drops what base64 readers refuse but documents carry (white
 // space, padding) and maps the URL-safe alphabet onto the standard one, so
 // that base64.RawStdEncoding decodes what it passes on.
-type b64Filter struct{ r io.Reader }
+// It remembers the first error of its source other than io.EOF, which
+// explains a base64 error that a cut-off answer makes.
+type b64Filter struct {
+	r      io.Reader
+	srcErr error
+}
 
 // Read implements io.Reader; it never returns 0, nil.
 func (f *b64Filter) Read(p []byte) (int, error) {
@@ -110,6 +115,9 @@ func (f *b64Filter) Read(p []byte) (int, error) {
 			}
 			p[w] = c
 			w++
+		}
+		if err != nil && !errors.Is(err, io.EOF) && f.srcErr == nil {
+			f.srcErr = err
 		}
 		if w > 0 || err != nil {
 			return w, err

@@ -58,7 +58,8 @@ func DecryptToken(token string, key, iv []byte) (Token, error) {
 	if err != nil {
 		return Token{}, err
 	}
-	data, err := base64.StdEncoding.DecodeString(strings.ReplaceAll(strings.TrimSpace(token), " ", "+"))
+	// Spaces back to '+' first: a token may begin or end with one.
+	data, err := base64.StdEncoding.DecodeString(strings.TrimSpace(strings.ReplaceAll(token, " ", "+")))
 	if err != nil || len(data) == 0 || len(data)%aes.BlockSize != 0 {
 		return Token{}, fmt.Errorf("sfax token is not base64 AES blocks: %w", fax.ReasonSignatureInvalid)
 	}

@@ -138,3 +138,21 @@ func encryptPlain(t testing.TB, plain, key, iv string) string {
 	cipher.NewCBCEncrypter(block, []byte(iv)).CryptBlocks(data, data)
 	return base64.StdEncoding.EncodeToString(data)
 }
+
+// TestDecryptTokenEndingInPlusSentAsSpace: a token that ends (or begins)
+// with '+' and arrives not percent-encoded ends with a space, which must
+// become '+' again before anything trims it.
+func TestDecryptTokenEndingInPlusSentAsSpace(t *testing.T) {
+	const plain = "Username=demo&ApiKey=5787A4EDBCDE46F9D6D2E067AC7097DC&GenDT=2024-01-02T03:04:37Z"
+	token := encryptPlain(t, plain, vectorKey, vectorIV)
+	if !strings.HasSuffix(token, "+") {
+		t.Fatalf("token %q does not end with '+': the case is not exercised", token)
+	}
+	got, err := sfax.DecryptToken(strings.ReplaceAll(token, "+", " "), []byte(vectorKey), []byte(vectorIV))
+	if err != nil {
+		t.Fatalf("DecryptToken: %v", err)
+	}
+	if want := time.Date(2024, 1, 2, 3, 4, 37, 0, time.UTC); !got.GenDT.Equal(want) || got.Username != "demo" {
+		t.Errorf("got %+v, want demo at %s", got, want)
+	}
+}
