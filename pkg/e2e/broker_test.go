@@ -19,7 +19,9 @@ func TestBrokerLoss(t *testing.T) {
 	run := length(10*time.Second, 60*time.Second)
 	const rate = 15
 	s := startSim(t, p, sim.Options{
-		Rate: rate, Duration: run, Concurrency: 16, Seed: 11, RetryScale: 0.01,
+		// Retry delays at 1/20: Sfax's 5 attempts 2 minutes apart span 30 s,
+		// longer than an outage, as the real 10 minutes are.
+		Rate: rate, Duration: run, Concurrency: 16, Seed: 11, RetryScale: 0.05,
 		// Sfax suspends an account's callbacks after 20 failed attempts in
 		// a row, which an outage under load trips (see README,
 		// "Reliability"); here every provider keeps retrying, to show that

@@ -204,14 +204,11 @@ func (c *cliFlags) apply(o *Options, fs *flag.FlagSet) {
 
 // defaultTarget is the ingress's listen address as a loopback URL.
 func defaultTarget(listen string) string {
-	host, port, err := net.SplitHostPort(listen)
+	u, err := config.LocalURL(listen)
 	if err != nil {
 		return "http://127.0.0.1:8080"
 	}
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
-	}
-	return "http://" + net.JoinHostPort(host, port)
+	return u
 }
 
 func splitList(s string) []string {
