@@ -1,7 +1,6 @@
 package ingress_test
 
 import (
-	"github.com/faxpipe/faxpipe/pkg/config"
 	"bytes"
 	"encoding/base64"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
