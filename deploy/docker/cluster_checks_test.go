@@ -2,8 +2,6 @@ package docker
 
 import (
 	"context"
-	"os/exec"
-	"strings"
 	"testing"
 
 	"github.com/faxpipe/faxpipe/pkg/stream"
@@ -13,11 +11,11 @@ import (
 // runAsNonRoot needs a number to check).
 func imagesRunAsNonRoot(ctx context.Context, t *testing.T, img images) {
 	for _, ref := range []string{img.faxpipe, img.nats} {
-		out, err := exec.CommandContext(ctx, "docker", "image", "inspect", "--format", "{{.Config.User}}", ref).CombinedOutput()
+		user, err := dockerCLI(ctx, "image", "inspect", "--format", "{{.Config.User}}", ref)
 		if err != nil {
-			t.Fatalf("inspect %s: %v\n%s", ref, err, out)
+			t.Fatal(err)
 		}
-		if user := strings.TrimSpace(string(out)); user != "65532:65532" {
+		if user != "65532:65532" {
 			t.Errorf("%s runs as %q, want 65532:65532", ref, user)
 		}
 	}
@@ -26,16 +24,11 @@ func imagesRunAsNonRoot(ctx context.Context, t *testing.T, img images) {
 // streamsReplicated: every stream and bucket faxpipe created has 3
 // replicas, all current, on the cluster's three nodes.
 func streamsReplicated(ctx context.Context, t *testing.T, c *cluster) {
-	r := newReader(t, c.natsURL)
+	r := c.newReader(t)
 	names := []string{stream.RawStream, stream.EventsStream, stream.DocumentsStream, stream.RejectedStream,
 		"KV_" + stream.DedupeBucket, "OBJ_" + stream.DocumentBucket}
 	for _, name := range names {
-		s, err := r.js.Stream(ctx, name)
-		if err != nil {
-			t.Errorf("%s: %v", name, err)
-			continue
-		}
-		info, err := s.Info(ctx)
+		info, err := r.streamInfo(ctx, name)
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue

@@ -2,6 +2,7 @@ package docker
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -22,44 +23,68 @@ const (
 	jsUser = "uid=65532,gid=65532,mode=0700"
 )
 
-// cluster is a running faxpipe on a 3-node NATS cluster, as containers.
+// cluster is a running faxpipe on a 3-node NATS cluster, as containers, on
+// two networks: the public one, where the providers (the simulator) reach
+// the ingress, and the cluster network of the services and the NATS nodes. The
+// ingress is on both, so it can be cut off from the cluster alone.
 type cluster struct {
-	images  images
-	network string
-	natsURL string // nats-1's client port, published on loopback
-	ingress string // the public callback base URL, published on loopback
-	admin   map[string]string
-	config  string // faxpipeConfig's absolute path
+	images     images
+	publicNet  string
+	clusterNet string
+	nodes      map[string]testcontainers.Container // by name, nats-1..3
+	ingressC   testcontainers.Container
+	ingress    string // the public callback base URL, published on loopback
+	admin      map[string]string
+	config     string // faxpipeConfig's absolute path
 }
+
+// natsNodes are the NATS nodes' names, as the configuration's routes say.
+var natsNodes = []string{"nats-1", "nats-2", "nats-3"}
 
 // startCluster starts the NATS cluster, the simulator's document API, and
 // the three services, each waited for until ready.
 func startCluster(ctx context.Context, t *testing.T, img images) *cluster {
 	t.Helper()
-	net, err := tcnetwork.New(ctx)
-	testcontainers.CleanupNetwork(t, net)
-	if err != nil {
-		t.Fatalf("network: %v", err)
+	c := &cluster{images: img, nodes: map[string]testcontainers.Container{}, admin: map[string]string{}, config: repoFile(t, faxpipeConfig)}
+	c.publicNet, c.clusterNet = networks(ctx, t)
+	for _, name := range natsNodes {
+		c.nodes[name] = c.natsNode(t, name).start(ctx, t, c.clusterNet)
 	}
-	c := &cluster{images: img, network: net.Name, admin: map[string]string{}, config: repoFile(t, faxpipeConfig)}
-	nodes := []string{"nats-1", "nats-2", "nats-3"}
-	for _, name := range nodes {
-		node := c.natsNode(t, name).start(ctx, t, c.network)
-		if name == nodes[0] {
-			c.natsURL = "nats://" + endpoint(ctx, t, node, "4222/tcp")
-		}
-	}
-	c.service("sim", "sim", "-serve-only", "-api-listen", ":9601").start(ctx, t, c.network)
+	c.service("sim", "sim", "-serve-only", "-api-listen", ":9601").start(ctx, t, c.clusterNet)
 	for _, name := range []string{"ingress", "processor", "downloader"} {
 		s := c.service(name, name)
 		s.wait = wait.ForHTTP("/readyz").WithPort("9090/tcp").WithStartupTimeout(90 * time.Second)
-		ctr := s.start(ctx, t, c.network)
+		nets := []string{c.clusterNet}
+		if name == "ingress" {
+			nets = []string{c.publicNet, c.clusterNet}
+		}
+		ctr := s.start(ctx, t, nets...)
 		c.admin[name] = "http://" + endpoint(ctx, t, ctr, "9090/tcp")
 		if name == "ingress" {
-			c.ingress = "http://" + endpoint(ctx, t, ctr, "8080/tcp")
+			c.ingressC, c.ingress = ctr, "http://"+endpoint(ctx, t, ctr, "8080/tcp")
 		}
 	}
 	return c
+}
+
+// networks creates the public and the cluster network. Docker publishes a
+// container's ports through its gateway network, the first of its
+// (non-internal) networks by name: the public network is the one whose
+// random name sorts first, so the ingress's published ports stay as they are
+// while it is cut off from the cluster network and joins it again.
+func networks(ctx context.Context, t *testing.T) (publicNet, clusterNet string) {
+	t.Helper()
+	var names []string
+	for range 2 {
+		n, err := tcnetwork.New(ctx)
+		testcontainers.CleanupNetwork(t, n)
+		if err != nil {
+			t.Fatalf("network: %v", err)
+		}
+		names = append(names, n.Name)
+	}
+	slices.Sort(names)
+	return names[0], names[1]
 }
 
 // natsNode is one node of the NATS cluster, its JetStream store in memory.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/netip"
 	"os"
@@ -27,14 +28,13 @@ func requireDocker(t *testing.T) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput()
+	version, err := dockerCLI(ctx, "info", "--format", "{{.ServerVersion}}")
 	if err == nil {
-		t.Logf("Docker engine %s", strings.TrimSpace(string(out)))
+		t.Logf("Docker engine %s", version)
 		return
 	}
 	banner := "\n" + strings.Repeat("#", 72) + "\n" +
-		"#  CONTAINER SUITE NOT RUN: `docker info` failed (" + err.Error() + ")\n" +
-		"#  " + strings.TrimSpace(string(out)) + "\n" +
+		"#  CONTAINER SUITE NOT RUN: " + strings.ReplaceAll(err.Error(), "\n", "\n#  ") + "\n" +
 		"#  Images, the NATS cluster and the services in containers are UNTESTED.\n" +
 		strings.Repeat("#", 72)
 	if os.Getenv("CI") != "" {
@@ -53,9 +53,8 @@ func buildImages(ctx context.Context, t *testing.T) images {
 	tag := "suite-" + randomHex(t, 6)
 	img := images{faxpipe: "faxpipe:" + tag, nats: "faxpipe-nats:" + tag}
 	t.Cleanup(func() {
-		out, err := exec.Command("docker", "rmi", "--force", img.faxpipe, img.nats).CombinedOutput()
-		if err != nil {
-			t.Logf("removing the images: %v\n%s", err, out)
+		if _, err := dockerCLI(context.Background(), "rmi", "--force", img.faxpipe, img.nats); err != nil {
+			t.Logf("removing the images: %v", err)
 		}
 	})
 	cmd := exec.CommandContext(ctx, "./build-images.sh")
@@ -82,18 +81,22 @@ type spec struct {
 	wait  wait.Strategy
 }
 
-// start starts s on netName; the container is terminated in t.Cleanup,
-// after its log tail is shown if the test failed.
-func (s spec) start(ctx context.Context, t *testing.T, netName string) testcontainers.Container {
+// start starts s on the networks nets, named s.alias on each; the container
+// is terminated in t.Cleanup, after its log tail is shown if the test failed.
+func (s spec) start(ctx context.Context, t *testing.T, nets ...string) testcontainers.Container {
 	t.Helper()
+	aliases := map[string][]string{}
+	for _, n := range nets {
+		aliases[n] = []string{s.alias}
+	}
 	c, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{
 		ContainerRequest: testcontainers.ContainerRequest{
 			Image:              s.image,
 			Cmd:                s.cmd,
 			Env:                s.env,
 			ExposedPorts:       s.ports,
-			Networks:           []string{netName},
-			NetworkAliases:     map[string][]string{netName: {s.alias}},
+			Networks:           nets,
+			NetworkAliases:     aliases,
 			WaitingFor:         s.wait,
 			HostConfigModifier: s.hostConfig,
 		},
@@ -166,6 +169,17 @@ func repoFile(t *testing.T, rel string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// dockerCLI runs the docker command with args and returns its output,
+// trimmed; its error includes the output.
+func dockerCLI(ctx context.Context, args ...string) (string, error) {
+	out, err := exec.CommandContext(ctx, "docker", args...).CombinedOutput()
+	text := strings.TrimSpace(string(out))
+	if err != nil {
+		return text, fmt.Errorf("docker %s: %w: %s", strings.Join(args, " "), err, text)
+	}
+	return text, nil
 }
 
 func randomHex(t *testing.T, n int) string {

@@ -4,14 +4,17 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
+	"net"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"go.uber.org/zap"
+	"github.com/testcontainers/testcontainers-go"
 
-	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/consumer"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
@@ -21,20 +24,91 @@ import (
 // with the downstream consumers' own package (pkg/consumer).
 type reader struct{ js jetstream.JetStream }
 
-// newReader connects to url; the connection closes in t.Cleanup.
-func newReader(t *testing.T, url string) reader {
+// newReader connects to the cluster's NATS nodes; the connection closes
+// in t.Cleanup. It reaches each node through the port the node publishes
+// on loopback when it dials (nodeDialer), and only the nodes by name, never
+// the addresses the servers announce (those are on the Docker network).
+func (c *cluster) newReader(t *testing.T) reader {
 	t.Helper()
-	conn, err := stream.Connect(url, config.Default().NATS, "container-suite", zap.NewNop())
-	if err != nil {
-		t.Fatalf("connect %s: %v", url, err)
+	urls := make([]string, len(natsNodes))
+	for i, name := range natsNodes {
+		urls[i] = "nats://" + name + ":4222"
 	}
+	nc, err := nats.Connect(strings.Join(urls, ","), nats.Name("faxpipe-container-suite"),
+		nats.SetCustomDialer(nodeDialer(c.nodes)), nats.SkipHostLookup(), nats.IgnoreDiscoveredServers(),
+		nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
+	if err != nil {
+		t.Fatalf("connect to %v: %v", natsNodes, err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		t.Fatalf("jetstream: %v", err)
+	}
+	conn := &stream.Conn{NC: nc, JS: js}
 	t.Cleanup(func() { conn.Close(time.Second) })
-	return reader{js: conn.JS}
+	return reader{js: js}
+}
+
+// nodeDialer dials NATS nodes (name:port) at the client port they publish
+// on loopback now: a restarted node publishes a new one.
+type nodeDialer map[string]testcontainers.Container
+
+// Dial implements nats.CustomDialer, within 5 s.
+func (d nodeDialer) Dial(network, address string) (net.Conn, error) {
+	name, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return nil, err
+	}
+	node, ok := d[name]
+	if !ok {
+		return nil, fmt.Errorf("no NATS node %q", name)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	hp, err := node.PortEndpoint(ctx, "4222/tcp", "")
+	if err != nil {
+		return nil, fmt.Errorf("%s's published client port: %w", name, err)
+	}
+	var dialer net.Dialer
+	return dialer.DialContext(ctx, network, hp)
+}
+
+// streamLeader is the name of the node leading stream name, once it has
+// one (an election may be under way).
+func (r reader) streamLeader(ctx context.Context, t *testing.T, name string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	read := func(ctx context.Context) (*jetstream.StreamInfo, error) { return r.streamInfo(ctx, name) }
+	info := waitFor(ctx, t, name+"'s leader", read, func(info *jetstream.StreamInfo) bool {
+		return info.Cluster != nil && info.Cluster.Leader != ""
+	})
+	return info.Cluster.Leader
+}
+
+// streamInfo is the current state of stream name.
+func (r reader) streamInfo(ctx context.Context, name string) (*jetstream.StreamInfo, error) {
+	s, err := r.js.Stream(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return s.Info(ctx)
 }
 
 // events reads every event of FAXPIPE_EVENTS.
 func (r reader) events(ctx context.Context) ([]consumer.Message[fax.Event], error) {
 	return readAll[fax.Event](ctx, r.js, stream.EventsStream)
+}
+
+// eventCount is how many events FAXPIPE_EVENTS holds now.
+func (r reader) eventCount(ctx context.Context, t *testing.T) int {
+	t.Helper()
+	es, err := r.events(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(es)
 }
 
 // documents reads every announcement of FAXPIPE_DOCUMENTS.
@@ -67,17 +141,34 @@ func (r reader) storedSHA256(ctx context.Context, d fax.Document) (string, error
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// waitFor polls read until done accepts what it read, or ctx ends.
+// waitFor polls read until done accepts what it read, or fails t when ctx
+// ends first.
 func waitFor[T any](ctx context.Context, t *testing.T, what string, read func(context.Context) (T, error), done func(T) bool) T {
 	t.Helper()
+	v, err := poll(ctx, read, done)
+	if err != nil {
+		t.Fatalf("waiting for %s: %v", what, err)
+	}
+	return v
+}
+
+// poll calls read every half second until done accepts what it read; when
+// ctx ends first, it returns the last value read and ctx's error.
+func poll[T any](ctx context.Context, read func(context.Context) (T, error), done func(T) bool) (T, error) {
+	var last T
 	for {
 		v, err := read(ctx)
-		if err == nil && done(v) {
-			return v
+		if err == nil {
+			if last = v; done(v) {
+				return v, nil
+			}
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("waiting for %s: %v (last read error: %v)", what, ctx.Err(), err)
+			if err != nil {
+				return last, fmt.Errorf("%w (last read error: %w)", ctx.Err(), err)
+			}
+			return last, ctx.Err()
 		case <-time.After(500 * time.Millisecond):
 		}
 	}

@@ -3,6 +3,7 @@ package docker
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -15,11 +16,11 @@ import (
 )
 
 // Time bounds: building the images (seconds with a warm Go build cache,
-// minutes on a fresh machine), then running the cluster and the checks.
-const (
-	buildTimeout = 5 * time.Minute
-	runTimeout   = 150 * time.Second
-)
+// minutes on a fresh machine), then running the cluster and the checks
+// (the failover's load, its stragglers and what lands of it, apart).
+const buildTimeout = 5 * time.Minute
+
+var runTimeout = 150*time.Second + failoverRun + 3*time.Minute
 
 // TestContainers builds the images, starts faxpipe as containers on a
 // 3-node NATS JetStream cluster, and checks the flow through the published
@@ -53,33 +54,26 @@ func TestContainers(t *testing.T) {
 	t.Run("streams and buckets have 3 current replicas", func(t *testing.T) {
 		streamsReplicated(ctx, t, c)
 	})
+	// Last: it stops, restarts and pauses the nodes.
+	t.Run("broker loss: nothing acknowledged lost or doubled", func(t *testing.T) {
+		brokerLoss(ctx, t, c)
+	})
 }
 
 // signedCallbackBecomesEvent sends a GoFax callback with Basic auth to the
 // published ingress port and finds its event on the cluster.
 func signedCallbackBecomesEvent(ctx context.Context, t *testing.T, c *cluster) {
-	faxID := fmt.Sprint(rand.IntN(900_000_000) + 100_000_000)
-	form := url.Values{
-		"FaxID": {faxID}, "Number": {"61712344321"}, "Message": {"COMPLETE"}, "SenderFaxID": {"0311223344"},
-		"SenderISDNID": {"0311223344"}, "TransmissionTime": {"24"}, "NumberOfPages": {"1"}, "TransmissionSpeed": {"33600"},
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.ingress+"/callbacks/gofax/demo", strings.NewReader(form.Encode()))
+	faxID := randomFaxID()
+	resp, err := gofaxCallback(ctx, c.ingress, faxID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth("gofax", "demo-gofax-password")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("callback: %d, want 200", resp.StatusCode)
 	}
 	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	r := newReader(t, c.natsURL)
+	r := c.newReader(t)
 	events := waitFor(waitCtx, t, "the callback's event", r.events, func(es []consumer.Message[fax.Event]) bool { return len(byFax(es, faxID)) > 0 })
 	got := byFax(events, faxID)
 	if len(got) != 1 {
@@ -89,6 +83,31 @@ func signedCallbackBecomesEvent(ctx context.Context, t *testing.T, c *cluster) {
 	if e.Provider != fax.GoFax || e.Account != "demo" || e.Direction != fax.Inbound || e.Outcome != fax.OutcomeReceived || !e.Document {
 		t.Errorf("event %+v: want a gofax/demo inbound received fax with a document", e)
 	}
+}
+
+// randomFaxID is a GoFax fax id of 9 digits: the simulator's have 11.
+func randomFaxID() string { return fmt.Sprint(rand.IntN(900_000_000) + 100_000_000) }
+
+// gofaxCallback posts GoFax's callback of fax faxID, received complete,
+// with the demo account's Basic auth, to the ingress at base. The answer's
+// body is read and closed.
+func gofaxCallback(ctx context.Context, base, faxID string) (*http.Response, error) {
+	form := url.Values{
+		"FaxID": {faxID}, "Number": {"61712344321"}, "Message": {"COMPLETE"}, "SenderFaxID": {"0311223344"},
+		"SenderISDNID": {"0311223344"}, "TransmissionTime": {"24"}, "NumberOfPages": {"1"}, "TransmissionSpeed": {"33600"},
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/callbacks/gofax/demo", strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("gofax", "demo-gofax-password")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("gofax callback: %w", err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp, resp.Body.Close()
 }
 
 // byFax is the events of one fax id.
