@@ -68,7 +68,6 @@ type pipeline struct {
 	t    *testing.T
 	nats *streamtest.Server
 	conn *stream.Conn
-	now  func() time.Time // the clock of processors started from now on; time.Now if nil
 }
 
 func newPipeline(t *testing.T) *pipeline {
@@ -105,7 +104,7 @@ func (p *pipeline) start(wrap func(processor.Normalizer) processor.Normalizer) *
 	}
 	reg := prometheus.NewRegistry()
 	pc := config.Processor{Concurrency: 4, MaxDeliver: testMaxDeliver, AckWait: testAckWait, RetryDelay: 20 * time.Millisecond}
-	proc, err := processor.New(pc, processor.Deps{JS: conn.JS, Normalizer: n, Log: zap.NewNop(), Registry: reg, Now: p.now})
+	proc, err := processor.New(pc, processor.Deps{JS: conn.JS, Normalizer: n, Log: zap.NewNop(), Registry: reg})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,12 +45,9 @@ type Processor struct {
 	metrics *metrics
 	handle  handler
 	dedupe  jetstream.KeyValue
-	// republishWithin is set at attach from the events stream's duplicate
-	// window (see emit).
-	republishWithin time.Duration
-	dry             *dryRun    // non-nil: a dry run, which publishes nothing (replay_dryrun.go)
-	running         sync.Mutex // held while Run runs
-	ready           *admin.Flag
+	dry     *dryRun    // non-nil: a dry run, which publishes nothing (replay_dryrun.go)
+	running sync.Mutex // held while Run runs
+	ready   *admin.Flag
 }
 
 // New builds the processor.
@@ -97,18 +94,10 @@ func (p *Processor) attach(ctx context.Context) (jetstream.Consumer, error) {
 		func(err error) { p.deps.Log.Warn("waiting for the raw stream and dedupe bucket", zap.Error(err)) })
 }
 
-// open opens the dedupe bucket and reads the events stream's duplicate
-// window.
+// open opens the dedupe bucket.
 func (p *Processor) open(ctx context.Context) (err error) {
-	if p.dedupe, err = p.deps.JS.KeyValue(ctx, stream.DedupeBucket); err != nil {
-		return err
-	}
-	events, err := p.deps.JS.Stream(ctx, stream.EventsStream)
-	if err != nil {
-		return err
-	}
-	p.republishWithin = republishWindow(events.CachedInfo().Config.Duplicates)
-	return nil
+	p.dedupe, err = p.deps.JS.KeyValue(ctx, stream.DedupeBucket)
+	return err
 }
 
 // watchLag publishes the consumer's backlog as a metric until ctx ends.
