@@ -1,6 +1,7 @@
 package processor_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -255,5 +256,30 @@ func TestConsumerDeletedStopsTheProcessor(t *testing.T) {
 		r.done <- nil // let the cleanup's stop see a clean end
 	case <-time.After(20 * time.Second):
 		t.Fatal("the processor kept running without its consumer")
+	}
+}
+
+// TestBrokerOutageIsNotPoison: a message failing only because the broker
+// does not answer is retried past MaxDeliver, not rejected: an outage longer
+// than the poison budget must not turn its callbacks into rejections.
+func TestBrokerOutageIsNotPoison(t *testing.T) {
+	p := newPipeline(t)
+	env := efaxEnvelope(t, "fax-during-outage", efaxSecret, time.Now().UTC())
+	p.publishRaw(env)
+	var attempts atomic.Int32
+	p.start(func(n processor.Normalizer) processor.Normalizer {
+		return normalizerFunc(func(raw fax.RawMessage) (fax.Event, error) {
+			if attempts.Add(1) <= 2*testMaxDeliver {
+				return fax.Event{}, fmt.Errorf("dedupe lookup: %w", context.DeadlineExceeded)
+			}
+			return n.Normalize(raw)
+		})
+	})
+	waitForEvents(t, p, 1)
+	if got := len(p.rejected()); got != 0 {
+		t.Errorf("%d rejections, want none: the broker, not the message, failed", got)
+	}
+	if got := attempts.Load(); got <= 2*testMaxDeliver {
+		t.Errorf("tried %d times, want more than %d", got, 2*testMaxDeliver)
 	}
 }
