@@ -453,10 +453,12 @@ func demo(ctx context.Context, e toolEnv) error {
 		return errors.Join(err, g.Wait())
 	}
 	_, _ = fmt.Fprintf(e.stdout, "faxpipe all is up (embedded NATS, data in %s); the simulator sends %d faxes…\n\n", cfg.NATS.Embedded.DataDir, *count)
+	demoEnv := e
+	demoEnv.cfg = cfg // the demo's own embedded broker, whatever nats.url says
 	g.Go(func() error {
 		return withBroker(func(ctx context.Context, e toolEnv, conn *stream.Conn) error {
 			return opscmd.Tail(ctx, conn.JS, []string{"--since", "1h"}, e.stdout, e.stderr)
-		})(stop, e)
+		})(stop, demoEnv)
 	})
 	g.Go(func() error {
 		defer done()

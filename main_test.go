@@ -446,6 +446,8 @@ func TestDemo(t *testing.T) {
 		"FAXPIPE_INGRESS_LISTEN":     "127.0.0.1:" + ports[0],
 		"FAXPIPE_ADMIN_LISTEN":       "127.0.0.1:" + ports[1],
 		"FAXPIPE_NATS_EMBEDDED_PORT": ports[2],
+		// An operator's own broker: the demo must not read it.
+		"FAXPIPE_NATS_URL": "nats://127.0.0.1:1",
 	}
 	var stdout, stderr syncBuffer
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

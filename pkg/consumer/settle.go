@@ -35,10 +35,10 @@ func (c *Consumer[T]) settle(ctx context.Context, m jetstream.Msg, h Handler[T])
 	switch {
 	case err == nil:
 		c.ack(m)
+	case ctx.Err() != nil: // stopping: let another replica have it now, never poison it for that
+		_ = m.Nak()
 	case msg.Deliveries >= uint64(max(c.cfg.MaxDeliver, 1)):
 		c.poison(m, fmt.Errorf("failed %d deliveries, last: %w", msg.Deliveries, err))
-	case ctx.Err() != nil: // stopping: let another replica have it now
-		_ = m.Nak()
 	default:
 		delay := c.retryDelay(msg.Deliveries)
 		c.cfg.Log.Warn("handler failed; retrying", zap.String("id", msg.ID), zap.Uint64("seq", msg.Seq),
