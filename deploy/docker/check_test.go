@@ -107,7 +107,7 @@ func checkDocuments(ctx context.Context, v violations, r reader, docs []consumer
 		}
 		got, err := r.storedSHA256(ctx, ds[0])
 		if err != nil || got != f.Document.SHA256 {
-			v.add("WRONG", "%s fax %s: stored bytes sha256 %s (%v), want %s", f.Provider, f.FaxID, got, err, f.Document.SHA256)
+			v.add("WRONG", "%s fax %s: stored bytes sha256 %s (%v), want %s [%s]", f.Provider, f.FaxID, got, err, f.Document.SHA256, r.objectChunks(ctx, ds[0]))
 		}
 	}
 	return stored

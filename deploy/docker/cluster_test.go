@@ -19,8 +19,6 @@ const (
 	faxpipeConfig = "deploy/compose/faxpipe.yaml"
 	// inContainer is where faxpipeConfig is mounted.
 	inContainer = "/etc/faxpipe/faxpipe.yaml"
-	// jsUser is the images' user, owner of the NATS nodes' JetStream store.
-	jsUser = "uid=65532,gid=65532,mode=0700"
 )
 
 // cluster is a running faxpipe on a 3-node NATS cluster, as containers, on
@@ -87,17 +85,19 @@ func networks(ctx context.Context, t *testing.T) (publicNet, clusterNet string) 
 	return names[0], names[1]
 }
 
-// natsNode is one node of the NATS cluster, its JetStream store in memory.
+// natsNode is one node of the NATS cluster, its JetStream store on a volume
+// of its own (the image's /data, owned by its user), as in the local
+// cluster: a node killed and started again has what it had stored.
 func (c *cluster) natsNode(t *testing.T, name string) spec {
 	return spec{
-		alias: name,
-		image: c.images.nats,
-		cmd:   []string{"-c", "/etc/nats/cluster.conf"},
-		env:   map[string]string{"NATS_SERVER_NAME": name},
-		ports: []string{"4222/tcp", "8222/tcp"},
-		binds: []string{repoFile(t, natsConfig) + ":/etc/nats/cluster.conf:ro"},
-		tmpfs: map[string]string{"/data": jsUser},
-		wait:  wait.ForHTTP("/healthz?js-enabled-only=true").WithPort("8222/tcp").WithStartupTimeout(30 * time.Second),
+		alias:   name,
+		image:   c.images.nats,
+		cmd:     []string{"-c", "/etc/nats/cluster.conf"},
+		env:     map[string]string{"NATS_SERVER_NAME": name},
+		ports:   []string{"4222/tcp", "8222/tcp"},
+		binds:   []string{repoFile(t, natsConfig) + ":/etc/nats/cluster.conf:ro"},
+		volumes: []string{"/data"},
+		wait:    wait.ForHTTP("/healthz?js-enabled-only=true").WithPort("8222/tcp").WithStartupTimeout(30 * time.Second),
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/api/types/network"
 	"github.com/testcontainers/testcontainers-go"
 	tclog "github.com/testcontainers/testcontainers-go/log"
@@ -77,8 +78,11 @@ type spec struct {
 	env   map[string]string
 	ports []string          // container ports to publish, e.g. "9090/tcp"
 	binds []string          // host:container[:ro]
-	tmpfs map[string]string // writable directories
-	wait  wait.Strategy
+	tmpfs map[string]string // writable directories, emptied when it stops
+	// volumes are writable directories on volumes of the container's own,
+	// kept across a restart as a disk is, removed with the container.
+	volumes []string
+	wait    wait.Strategy
 }
 
 // start starts s on the networks nets, named s.alias on each; the container
@@ -121,6 +125,9 @@ func (s spec) hostConfig(hc *container.HostConfig) {
 	hc.SecurityOpt = []string{"no-new-privileges:true"}
 	hc.Binds = s.binds
 	hc.Tmpfs = s.tmpfs
+	for _, v := range s.volumes {
+		hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeVolume, Target: v})
+	}
 	hc.PortBindings = network.PortMap{}
 	for _, p := range s.ports {
 		port, err := network.ParsePort(p)

@@ -53,12 +53,12 @@ type failover struct {
 
 // brokerLoss: under steady load from a simulator container (every
 // provider), the ingress is cut off from the cluster network and joins it
-// again, the raw stream's leader is killed and restarted (with an empty
-// store), and the leader then is paused. While cut off, the ingress answers
-// 503 (never 200) and is not ready; once back it answers 200 again. Every
-// acknowledged callback is exactly one event, every other at most one, and
-// every received fax's document is stored once. A FIGURE line tells the
-// faults, the 503s and retries, and the callbacks' latency during the faults.
+// again, the raw stream's leader is killed and restarted, and the new
+// leader is paused. While cut off, the ingress answers 503 (never 200) and
+// is not ready; once back it answers 200 again. Every acknowledged
+// callback is exactly one event, every other at most one, and every
+// received fax's document is stored once. A FIGURE line tells the faults,
+// the 503s and retries, and the callbacks' latency during the faults.
 // Sfax's suspension of an account's callbacks after 20 failed attempts in a
 // row is off: a suspended account would send nothing more to measure.
 func brokerLoss(ctx context.Context, t *testing.T, c *cluster) {
@@ -132,8 +132,8 @@ func (f *failover) cutIngress(ctx context.Context) {
 }
 
 // killRawLeader kills the node leading FAXPIPE_RAW, restarts it after
-// killedFor (its store, in memory, is empty again) and waits until it is
-// healthy: caught up on every stream.
+// killedFor (on its store as it was) and waits until it is healthy: caught
+// up on every stream.
 func (f *failover) killRawLeader(ctx context.Context) {
 	name, node := f.rawLeader(ctx)
 	f.docker(ctx, "kill", node.GetContainerID())

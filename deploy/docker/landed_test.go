@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -141,6 +142,41 @@ func (r reader) storedSHA256(ctx context.Context, d fax.Document) (string, error
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// objectChunks describes how d's object is stored, for a document whose
+// bytes do not read back: its info (chunks, size, digest) against the chunk
+// messages the bucket's stream holds under its NUID (count, bytes, the
+// SHA-256 of their concatenation in stream order, their sequences).
+func (r reader) objectChunks(ctx context.Context, d fax.Document) string {
+	bucket := cmp.Or(d.Bucket, stream.DocumentBucket)
+	obs, err := r.js.ObjectStore(ctx, bucket)
+	if err != nil {
+		return err.Error()
+	}
+	info, err := obs.GetInfo(ctx, d.Object)
+	if err != nil {
+		return err.Error()
+	}
+	c, err := r.js.OrderedConsumer(ctx, "OBJ_"+bucket, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{"$O." + bucket + ".C." + info.NUID}})
+	if err != nil {
+		return err.Error()
+	}
+	h, n, size, seqs := sha256.New(), 0, 0, []uint64{}
+	for {
+		m, err := c.Next(jetstream.FetchMaxWait(2 * time.Second))
+		if err != nil {
+			break
+		}
+		if md, err := m.Metadata(); err == nil {
+			seqs = append(seqs, md.Sequence.Stream)
+		}
+		h.Write(m.Data())
+		n, size = n+1, size+len(m.Data())
+	}
+	return fmt.Sprintf("info: %d chunks, %d bytes, digest %s; stream: %d chunks, %d bytes, sha256 %s, seqs %v",
+		info.Chunks, info.Size, info.Digest, n, size, hex.EncodeToString(h.Sum(nil)), seqs)
+}
+
 // waitFor polls read until done accepts what it read, or fails t when ctx
 // ends first.
 func waitFor[T any](ctx context.Context, t *testing.T, what string, read func(context.Context) (T, error), done func(T) bool) T {
@@ -153,11 +189,14 @@ func waitFor[T any](ctx context.Context, t *testing.T, what string, read func(co
 }
 
 // poll calls read every half second until done accepts what it read; when
-// ctx ends first, it returns the last value read and ctx's error.
+// ctx ends first, it returns the last value read and ctx's error. Each read
+// has 10 s: a request lost in a failover is sent again.
 func poll[T any](ctx context.Context, read func(context.Context) (T, error), done func(T) bool) (T, error) {
 	var last T
 	for {
-		v, err := read(ctx)
+		readCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		v, err := read(readCtx)
+		cancel()
 		if err == nil {
 			if last = v; done(v) {
 				return v, nil
