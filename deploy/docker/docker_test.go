@@ -76,9 +76,8 @@ type spec struct {
 	image string
 	cmd   []string
 	env   map[string]string
-	ports []string          // container ports to publish, e.g. "9090/tcp"
-	binds []string          // host:container[:ro]
-	tmpfs map[string]string // writable directories, emptied when it stops
+	ports []string // container ports to publish, e.g. "9090/tcp"
+	binds []string // host:container[:ro]
 	// volumes are writable directories on volumes of the container's own,
 	// kept across a restart as a disk is, removed with the container.
 	volumes []string
@@ -124,7 +123,6 @@ func (s spec) hostConfig(hc *container.HostConfig) {
 	hc.CapDrop = []string{"ALL"}
 	hc.SecurityOpt = []string{"no-new-privileges:true"}
 	hc.Binds = s.binds
-	hc.Tmpfs = s.tmpfs
 	for _, v := range s.volumes {
 		hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeVolume, Target: v})
 	}
