@@ -72,7 +72,7 @@ func buildImages(ctx context.Context, t *testing.T) images {
 // root filesystem, no capabilities, no privilege escalation, the image's
 // non-root user. Ports are published on 127.0.0.1 only.
 type spec struct {
-	alias string // host name on the suite's network
+	alias string // host name on each of its networks
 	image string
 	cmd   []string
 	env   map[string]string

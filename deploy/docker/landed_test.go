@@ -190,11 +190,11 @@ func waitFor[T any](ctx context.Context, t *testing.T, what string, read func(co
 
 // poll calls read every half second until done accepts what it read; when
 // ctx ends first, it returns the last value read and ctx's error. Each read
-// has 10 s: a request lost in a failover is sent again.
+// has 5 s: a request lost in a failover is sent again.
 func poll[T any](ctx context.Context, read func(context.Context) (T, error), done func(T) bool) (T, error) {
 	var last T
 	for {
-		readCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		readCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		v, err := read(readCtx)
 		cancel()
 		if err == nil {
