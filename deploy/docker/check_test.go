@@ -14,9 +14,10 @@ import (
 )
 
 // tally is what landed of a simulator's run, for a FIGURE line.
-type tally struct{ acked, events, documents, lostOrDoubled int }
+type tally struct{ acked, events, documents, unreadable, lostOrDoubled int }
 
 // violations are the broken promises found, by kind (LOST, DOUBLED,
+// UNREADABLE: a document announced stored whose bytes do not read back,
 // WRONG, UNEXPECTED), each told in a few words.
 type violations map[string][]string
 
@@ -41,7 +42,8 @@ func checkLanded(ctx context.Context, t *testing.T, r reader, rep *sim.Report, e
 	want := ackedFaxes(rep)
 	tl := tally{acked: len(want), events: checkEvents(v, events, rep), documents: checkDocuments(ctx, v, r, docs, want)}
 	v.report(t)
-	tl.lostOrDoubled = len(v["LOST"]) + len(v["DOUBLED"])
+	tl.unreadable = len(v["UNREADABLE"])
+	tl.lostOrDoubled = len(v["LOST"]) + len(v["DOUBLED"]) + tl.unreadable
 	return tl
 }
 
@@ -84,8 +86,8 @@ func checkEvents(v violations, events []consumer.Message[fax.Event], rep *sim.Re
 }
 
 // checkDocuments: each received fax's document is announced stored once,
-// with the simulator's SHA-256, and the stored bytes have that SHA-256. It
-// returns how many are.
+// with the simulator's SHA-256, and the stored bytes read back have that
+// SHA-256. It returns how many are.
 func checkDocuments(ctx context.Context, v violations, r reader, docs []consumer.Message[fax.Document], want map[string]sim.Fax) (stored int) {
 	byEvent := announced(docs, want)
 	for id, f := range withDocument(want) {
@@ -101,14 +103,16 @@ func checkDocuments(ctx context.Context, v violations, r reader, docs []consumer
 			v.add("LOST", "%s fax %s document, announced %+v", f.Provider, f.FaxID, ds[0])
 			continue
 		}
-		stored++
 		if ds[0].SHA256 != f.Document.SHA256 {
 			v.add("WRONG", "%s fax %s: announced sha256 %s, simulator served %s", f.Provider, f.FaxID, ds[0].SHA256, f.Document.SHA256)
+			continue
 		}
 		got, err := r.storedSHA256(ctx, ds[0])
 		if err != nil || got != f.Document.SHA256 {
-			v.add("WRONG", "%s fax %s: stored bytes sha256 %s (%v), want %s [%s]", f.Provider, f.FaxID, got, err, f.Document.SHA256, r.objectChunks(ctx, ds[0]))
+			v.add("UNREADABLE", "%s fax %s: stored bytes sha256 %s (%v), want %s [%s]", f.Provider, f.FaxID, got, err, f.Document.SHA256, r.objectChunks(ctx, ds[0]))
+			continue
 		}
+		stored++
 	}
 	return stored
 }

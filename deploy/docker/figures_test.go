@@ -31,8 +31,12 @@ func length(short, long time.Duration) time.Duration {
 // pkg/e2e's suites print and `make soak` shows.
 func figure(t *testing.T, suite, load, faults string, tl tally) {
 	t.Helper()
-	t.Logf("FIGURE | %s | %s | %s | %d acked callbacks → %d events, %d documents | lost or doubled: %d |",
-		suite, load, faults, tl.acked, tl.events, tl.documents, tl.lostOrDoubled)
+	unreadable := ""
+	if tl.unreadable > 0 {
+		unreadable = fmt.Sprintf(" (and %d announced stored that do not read back)", tl.unreadable)
+	}
+	t.Logf("FIGURE | %s | %s | %s | %d acked callbacks → %d events, %d documents%s | lost or doubled: %d |",
+		suite, load, faults, tl.acked, tl.events, tl.documents, unreadable, tl.lostOrDoubled)
 }
 
 // latencies are the spread of how long acknowledged callbacks took, from
