@@ -79,7 +79,7 @@ func (d nodeDialer) Dial(network, address string) (net.Conn, error) {
 // one (an election may be under way).
 func (r reader) streamLeader(ctx context.Context, t *testing.T, name string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 	defer cancel()
 	read := func(ctx context.Context) (*jetstream.StreamInfo, error) { return r.streamInfo(ctx, name) }
 	info := waitFor(ctx, t, name+"'s leader", read, func(info *jetstream.StreamInfo) bool {
@@ -190,11 +190,11 @@ func waitFor[T any](ctx context.Context, t *testing.T, what string, read func(co
 
 // poll calls read every half second until done accepts what it read; when
 // ctx ends first, it returns the last value read and ctx's error. Each read
-// has 5 s: a request lost in a failover is sent again.
+// has 15 s: a request lost in a failover is sent again.
 func poll[T any](ctx context.Context, read func(context.Context) (T, error), done func(T) bool) (T, error) {
 	var last T
 	for {
-		readCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		readCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		v, err := read(readCtx)
 		cancel()
 		if err == nil {
