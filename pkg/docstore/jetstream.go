@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"math"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -30,7 +31,9 @@ func OpenJetStream(ctx context.Context, js jetstream.JetStream, bucket string) (
 	return NewJetStream(obs), nil
 }
 
-// Stat implements Store.
+// Stat implements Store. An object whose bytes do not read back as its
+// digest says (see Put) is deleted and reported not found, so that it is
+// fetched and stored again.
 func (s *JetStream) Stat(ctx context.Context, name string) (Stored, error) {
 	info, err := s.obs.GetInfo(ctx, name)
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
@@ -38,6 +41,12 @@ func (s *JetStream) Stat(ctx context.Context, name string) (Stored, error) {
 	}
 	if err != nil {
 		return Stored{}, fmt.Errorf("stat %s: %w", name, err)
+	}
+	if err := s.readBack(ctx, info); errors.Is(err, jetstream.ErrDigestMismatch) {
+		s.discard(ctx, name)
+		return Stored{}, fmt.Errorf("%s: stored bytes corrupt, discarded: %w", name, ErrNotFound)
+	} else if err != nil {
+		return Stored{}, fmt.Errorf("stat %s: read back: %w", name, err)
 	}
 	return stored(info)
 }
@@ -57,11 +66,59 @@ func (s *JetStream) Put(ctx context.Context, obj Object, r io.Reader) (Stored, e
 	if obj.Attributes != nil {
 		r = &onEOF{r: r, fn: func() { maps.Copy(meta.Metadata, obj.Attributes()) }}
 	}
-	info, err := s.obs.Put(ctx, meta, r)
+	info, err := s.obs.Put(ctx, meta, fullReads{r})
 	if err != nil {
 		return Stored{}, fmt.Errorf("put %s: %w", obj.Name, err)
 	}
+	// nats.go's Put reuses one message and buffer for every chunk, and its
+	// asynchronous publish re-sends a message that met "no responders" (a
+	// leader election) later — by then holding another chunk's bytes — yet
+	// reports success with the digest of the right bytes. Only reading the
+	// object back tells; a corrupt one is deleted and the error is transient.
+	if err := s.readBack(ctx, info); err != nil {
+		if errors.Is(err, jetstream.ErrDigestMismatch) {
+			s.discard(ctx, obj.Name)
+		}
+		return Stored{}, fmt.Errorf("put %s: read back: %w", obj.Name, err)
+	}
 	return stored(info)
+}
+
+// readBack reads the object of info whole; the client checks its bytes
+// against the digest at the end (jetstream.ErrDigestMismatch).
+func (s *JetStream) readBack(ctx context.Context, info *jetstream.ObjectInfo) error {
+	o, err := s.obs.Get(ctx, info.Name)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = o.Close() }()
+	if got, err := o.Info(); err != nil {
+		return err
+	} else if got.NUID != info.NUID {
+		return fmt.Errorf("object replaced meanwhile (%s, put %s)", got.NUID, info.NUID)
+	}
+	_, err = io.Copy(io.Discard, o)
+	return err
+}
+
+// discard deletes a corrupt object, best effort: Stat finds it corrupt
+// again otherwise.
+func (s *JetStream) discard(ctx context.Context, name string) {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_ = s.obs.Delete(dctx, name)
+}
+
+// fullReads fills every read it can, so that the object store's chunks
+// (one per read) are whole rather than one per network read of the body.
+type fullReads struct{ r io.Reader }
+
+func (f fullReads) Read(p []byte) (int, error) {
+	n, err := io.ReadFull(f.r, p)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		err = io.EOF
+	}
+	return n, err
 }
 
 func stored(info *jetstream.ObjectInfo) (Stored, error) {
