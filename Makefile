@@ -38,15 +38,16 @@ test:
 test-short:
 	$(GO) test -count=1 -timeout 15m ./...
 
-## soak: the reliability suites (crashes, broker loss, overload) for minutes each, with their figures
+## soak: the reliability suites (crashes, broker loss, failover, overload; then the container failover) for minutes each, with their figures
 soak:
-	FAXPIPE_SOAK=1 $(GO) test -count=1 -timeout 30m -v -run 'TestCrashes|TestBrokerLoss|TestClusterFailover|TestOverload' ./pkg/e2e/ | tee $(BIN)/soak.txt | grep --line-buffered -E '^(=== RUN|--- |\s+\S+_test.go:[0-9]+: FIGURE|PASS|FAIL|ok)'
+	set -o pipefail; FAXPIPE_SOAK=1 $(GO) test -count=1 -timeout 30m -v -run 'TestCrashes|TestBrokerLoss|TestClusterFailover|TestOverload' ./pkg/e2e/ | tee $(BIN)/soak.txt | grep --line-buffered -E '^(=== RUN|--- |\s+\S+_test.go:[0-9]+: FIGURE|PASS|FAIL|ok)'
+	set -o pipefail; FAXPIPE_SOAK=1 $(GO) test -count=1 -timeout 30m -v -run 'TestContainers/broker_loss' ./deploy/docker/ | tee -a $(BIN)/soak.txt | grep --line-buffered -E '^(=== RUN|--- |\s+\S+_test.go:[0-9]+: FIGURE|PASS|FAIL|ok)'
 
 ## bench: ingress and processor beside their limits, side by side in one run, then the pipeline end to end
 bench:
 	@echo "machine: $$(nproc) cores, $$(awk '/MemTotal/ {printf "%.0f GiB", $$2/1048576}' /proc/meminfo), $$(go version | cut -d' ' -f3-)"
-	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./ingress/ ./processor/ | tee $(BIN)/bench.txt
-	$(GO) test -run '^$$' -bench EndToEnd -benchtime 1x ./pkg/e2e/ | grep -v '^\s*\[' | tee -a $(BIN)/bench.txt
+	set -o pipefail; $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./ingress/ ./processor/ | tee $(BIN)/bench.txt
+	set -o pipefail; $(GO) test -run '^$$' -bench EndToEnd -benchtime 1x ./pkg/e2e/ | grep -v '^\s*\[' | tee -a $(BIN)/bench.txt
 
 ## lint: go vet and golangci-lint (installed into bin/ on first use)
 lint: $(BIN)/golangci-lint
