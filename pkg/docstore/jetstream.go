@@ -87,19 +87,31 @@ func (s *JetStream) Put(ctx context.Context, obj Object, r io.Reader) (Stored, e
 // readBack reads the object of info whole; the client checks its bytes
 // against the digest at the end (jetstream.ErrDigestMismatch).
 func (s *JetStream) readBack(ctx context.Context, info *jetstream.ObjectInfo) error {
+	// The object's reader does not watch ctx: a chunk lost in a failover
+	// would block it for good. Closing it on ctx's end unblocks it.
+	ctx, cancel := context.WithTimeout(ctx, readBackTimeout)
+	defer cancel()
 	o, err := s.obs.Get(ctx, info.Name)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = o.Close() }()
+	stop := context.AfterFunc(ctx, func() { _ = o.Close() })
+	defer stop()
 	if got, err := o.Info(); err != nil {
 		return err
 	} else if got.NUID != info.NUID {
 		return fmt.Errorf("object replaced meanwhile (%s, put %s)", got.NUID, info.NUID)
 	}
-	_, err = io.Copy(io.Discard, o)
+	if _, err = io.Copy(io.Discard, o); err != nil && ctx.Err() != nil {
+		return fmt.Errorf("%w: %w", err, ctx.Err())
+	}
 	return err
 }
+
+// readBackTimeout bounds reading a document back (documents are at most a
+// few tens of MiB, read on the broker's network).
+const readBackTimeout = 30 * time.Second
 
 // discard deletes a corrupt object, best effort: Stat finds it corrupt
 // again otherwise.
