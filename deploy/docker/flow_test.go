@@ -110,7 +110,10 @@ func awaitLanded(ctx context.Context, t *testing.T, r reader, rep *sim.Report, s
 	if err != nil {
 		t.Logf("waiting for an event per acknowledged fax: %v", err)
 	}
-	docsCtx, cancel := context.WithTimeout(ctx, 30*time.Second) // after a minute lost to missing events too
+	// A document caught in a failover may wait out a bounded read-back
+	// (30 s, see pkg/docstore) and the downloader's backoff before it is
+	// stored: 90 s, after the events.
+	docsCtx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
 	docs, err := poll(docsCtx, r.documents, func(ds []consumer.Message[fax.Document]) bool {
 		return len(announced(ds, want)) == len(withDocument(want))
