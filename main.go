@@ -499,18 +499,15 @@ func demoSend(ctx context.Context, cfg *config.Config, opts sim.Options, e toolE
 	if err != nil {
 		return err
 	}
-	if err := s.ListenAPI(); err != nil {
+	stopServing, err := s.StartAPI()
+	if err != nil {
 		return err
 	}
-	serveCtx, stopServing := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() { served <- s.ServeAPI(serveCtx) }()
 	rep, err := s.Run(ctx)
 	if err == nil {
 		err = awaitDocuments(ctx, cfg, rep)
 	}
-	stopServing()
-	err = errors.Join(err, <-served)
+	err = errors.Join(err, stopServing())
 	time.Sleep(500 * time.Millisecond) // let tail print the last announcements
 	_, _ = fmt.Fprintln(e.stdout)
 	return errors.Join(err, s.Report().WriteSummary(e.stdout))

@@ -15,10 +15,10 @@ import (
 type pipeline struct {
 	t       testing.TB
 	dir     string
-	config  string // the faxpipe configuration file
-	natsURL string      // every server's client URL, comma-separated
-	servers []natsNode  // one, or three in a cluster
-	simAPI  string // host:port where the accounts' provider APIs are (the simulator)
+	config  string     // the faxpipe configuration file
+	natsURL string     // every server's client URL, comma-separated
+	servers []natsNode // one, or three in a cluster
+	simAPI  string     // host:port where the accounts' provider APIs are (the simulator)
 
 	nats       *proc // servers[0]
 	ingress    *proc

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"os"
 	"testing"
 
@@ -21,15 +20,12 @@ func startSim(t testing.TB, p *pipeline, opts sim.Options) *sim.Simulator {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ListenAPI(); err != nil {
+	stop, err := s.StartAPI()
+	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.ServeAPI(ctx) }()
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Errorf("simulator API: %v", err)
 		}
 	})
