@@ -46,6 +46,26 @@ func BenchmarkCallbacks(b *testing.B) {
 		base := serveBench(b, e)
 		results["noop-echo"] = loadHTTP(b, base+"/callbacks/efax/demo", body)
 	})
+	b.Run("echo-publish", func(b *testing.B) {
+		ns := streamtest.Start(b)
+		conn := streamtest.Connect(b, ns, config.Default().Streams,
+			jetstream.WithPublishAsyncMaxPending(4096), jetstream.WithPublishAsyncTimeout(3*time.Second))
+		pub := stream.NewPublisher(conn, stream.RawStream)
+		var n atomic.Int64
+		e := echo.New()
+		e.POST("/callbacks/efax/demo", func(c echo.Context) error {
+			data, err := io.ReadAll(c.Request().Body)
+			if err != nil {
+				return err
+			}
+			if _, err := pub.Publish(c.Request().Context(), "faxpipe.raw.efax.demo", "m"+itoa(n.Add(1)), data); err != nil {
+				return err
+			}
+			return c.JSONBlob(http.StatusOK, []byte(`{"status":"SUCCESS"}`))
+		})
+		base := serveBench(b, e)
+		results["echo-publish"] = loadHTTP(b, base+"/callbacks/efax/demo", body)
+	})
 	b.Run("ingress", func(b *testing.B) {
 		ns := streamtest.Start(b)
 		conn := streamtest.Connect(b, ns, config.Default().Streams,
@@ -116,7 +136,7 @@ func printLoadTable(r map[string]loadResult) {
 		return
 	}
 	fmt.Printf("\n| load (%d clients) | req/s | p50 ms | p99 ms | vs no-op HTTP |\n|---|---|---|---|---|\n", benchClients)
-	for _, name := range []string{"noop-echo", "ingress", "jetstream-publish"} {
+	for _, name := range []string{"noop-echo", "ingress", "echo-publish", "jetstream-publish"} {
 		if x, ok := r[name]; ok {
 			fmt.Printf("| %s | %.0f | %.2f | %.2f | %.0f%% |\n", name, x.rate, x.p50, x.p99, 100*x.rate/limit.rate)
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -89,7 +90,12 @@ func BenchmarkProcessor(b *testing.B) {
 	})
 	b.Run("consume-publish", func(b *testing.B) {
 		rates["consume-publish"] = drain(b, func(conn *stream.Conn) func(context.Context) error {
-			return func(ctx context.Context) error { return consumePublish(ctx, conn.JS) }
+			return func(ctx context.Context) error { return consumePublish(ctx, conn.JS, false) }
+		})
+	})
+	b.Run("consume-publish-record", func(b *testing.B) {
+		rates["consume-publish-record"] = drain(b, func(conn *stream.Conn) func(context.Context) error {
+			return func(ctx context.Context) error { return consumePublish(ctx, conn.JS, true) }
 		})
 	})
 }
@@ -102,7 +108,7 @@ func printDrainTable(rates map[string]float64) {
 		return
 	}
 	fmt.Printf("\n| load (%d workers) | events/s | vs consume-publish |\n|---|---|---|\n", benchConcurrency)
-	for _, name := range []string{"processor", "consume-publish"} {
+	for _, name := range []string{"processor", "consume-publish", "consume-publish-record"} {
 		if r, ok := rates[name]; ok {
 			fmt.Printf("| %s | %.0f | %.0f%% |\n", name, r, 100*r/limit)
 		}
@@ -177,24 +183,40 @@ func drainOnce(b *testing.B, prepare func(*stream.Conn) func(context.Context) er
 // durable pull consumer and hand-off to benchConcurrency workers, each
 // republishing a message's data synchronously onto FAXPIPE_EVENTS with its
 // Nats-Msg-Id, then acking it.
-func consumePublish(ctx context.Context, js jetstream.JetStream) error {
+//
+// With record, each worker also records the message id in the dedupe
+// bucket after publishing, as the processor must: the floor of any
+// processor that dedupes through the bucket, before it verifies, looks up
+// or encodes anything.
+func consumePublish(ctx context.Context, js jetstream.JetStream, record bool) error {
 	cc := stream.ProcessorConsumer(benchProcessorConfig.AckWait, 64*benchConcurrency)
 	cons, err := js.CreateOrUpdateConsumer(ctx, stream.RawStream, cc)
 	if err != nil {
 		return err
 	}
-	return stream.ConsumeWorkers(ctx, cons, benchConcurrency, benchProcessorConfig.AckWait, func(m jetstream.Msg) { republish(js, m) }, func(error) {})
+	var kv jetstream.KeyValue
+	if record {
+		if kv, err = js.KeyValue(ctx, stream.DedupeBucket); err != nil {
+			return err
+		}
+	}
+	return stream.ConsumeWorkers(ctx, cons, benchConcurrency, benchProcessorConfig.AckWait, func(m jetstream.Msg) { republish(js, kv, m) }, func(error) {})
 }
 
-// republish copies m onto faxpipe.events.{provider}.{account} and acks it,
-// or hands it back on failure.
-func republish(js jetstream.JetStream, m jetstream.Msg) {
+// republish copies m onto faxpipe.events.{provider}.{account}, records its
+// id in kv unless kv is nil, and acks it, or hands it back on failure.
+func republish(js jetstream.JetStream, kv jetstream.KeyValue, m jetstream.Msg) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	id := m.Headers().Get(jetstream.MsgIDHeader)
 	msg := nats.NewMsg("faxpipe.events." + strings.TrimPrefix(m.Subject(), "faxpipe.raw."))
 	msg.Data = m.Data()
-	msg.Header.Set(jetstream.MsgIDHeader, m.Headers().Get(jetstream.MsgIDHeader))
-	if _, err := js.PublishMsg(ctx, msg, jetstream.WithExpectStream(stream.EventsStream)); err != nil {
+	msg.Header.Set(jetstream.MsgIDHeader, id)
+	ack, err := js.PublishMsg(ctx, msg, jetstream.WithExpectStream(stream.EventsStream))
+	if err == nil && kv != nil {
+		_, err = kv.Create(ctx, id, []byte(strconv.FormatUint(ack.Sequence, 10)))
+	}
+	if err != nil {
 		_ = m.NakWithDelay(time.Second)
 		return
 	}

@@ -45,6 +45,7 @@ type Processor struct {
 	metrics *metrics
 	handle  handler
 	dedupe  jetstream.KeyValue
+	lookups *lookups   // batched reads of dedupe
 	dry     *dryRun    // non-nil: a dry run, which publishes nothing (replay_dryrun.go)
 	running sync.Mutex // held while Run runs
 	ready   *admin.Flag
@@ -96,7 +97,10 @@ func (p *Processor) attach(ctx context.Context) (jetstream.Consumer, error) {
 
 // open opens the dedupe bucket.
 func (p *Processor) open(ctx context.Context) (err error) {
-	p.dedupe, err = p.deps.JS.KeyValue(ctx, stream.DedupeBucket)
+	if p.dedupe, err = p.deps.JS.KeyValue(ctx, stream.DedupeBucket); err != nil {
+		return err
+	}
+	p.lookups, err = newLookups(ctx, p.deps.JS, p.dedupe)
 	return err
 }
 
