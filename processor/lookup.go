@@ -64,10 +64,11 @@ type slot struct {
 }
 
 type lookup struct {
-	id       string
-	done     chan struct{} // closed once recorded and err are set
-	recorded bool
-	err      error
+	id        string
+	done      chan struct{} // closed once recorded and err are set
+	recorded  bool
+	err       error
+	abandoned atomic.Bool // its worker stopped waiting
 }
 
 // newLookups prepares batched lookups in the bucket kv.
@@ -89,6 +90,9 @@ func newLookups(ctx context.Context, js jetstream.JetStream, kv jetstream.KeyVal
 	for range lookupsInFlight {
 		s := &slot{nc: nc, inbox: nc.NewRespInbox()}
 		if s.sub, err = nc.SubscribeSync(s.inbox + ".*"); err != nil {
+			for range len(l.slots) {
+				_ = (<-l.slots).sub.Unsubscribe()
+			}
 			return nil, fmt.Errorf("dedupe lookups: %w", err)
 		}
 		l.slots <- s
@@ -117,49 +121,83 @@ func (l *lookups) recorded(ctx context.Context, id string) (bool, error) {
 		return err == nil, err
 	}
 	q := &lookup{id: id, done: make(chan struct{})}
-	select {
-	case l.queue <- q:
-	case <-ctx.Done():
-		return false, ctx.Err()
+	if err := l.enqueue(ctx, q); err != nil {
+		return false, err
 	}
 	for {
+		select {
+		case <-q.done: // answered: no need to serve others first
+			return q.recorded, q.err
+		default:
+		}
+		if ctx.Err() != nil {
+			break
+		}
 		select {
 		case <-q.done:
 			return q.recorded, q.err
 		case s := <-l.slots:
 			served := l.serve(ctx, s)
 			l.slots <- s
-			if served == 0 {
-				// Nothing was queued: q is in a multi-get in flight.
-				select {
-				case <-q.done:
-					return q.recorded, q.err
-				case <-ctx.Done():
-					return false, ctx.Err()
-				}
+			if served > 0 {
+				continue
+			}
+			// Nothing was queued: q is in a multi-get in flight.
+			select {
+			case <-q.done:
+				return q.recorded, q.err
+			case <-ctx.Done():
 			}
 		case <-ctx.Done():
-			// q stays queued; whoever serves it next answers nobody.
-			return false, ctx.Err()
 		}
+		break
 	}
+	q.abandoned.Store(true) // skipped if still queued
+	return false, ctx.Err()
 }
 
-// serve takes what is queued (at most lookupBatch), answers it through s
-// and returns how many lookups it answered.
+// enqueue queues q. While the queue is full it serves the queue instead of
+// only waiting, so that lookups keep being answered whatever the number of
+// workers.
+func (l *lookups) enqueue(ctx context.Context, q *lookup) error {
+	for ctx.Err() == nil {
+		select {
+		case l.queue <- q:
+			return nil
+		default:
+		}
+		select {
+		case l.queue <- q:
+			return nil
+		case s := <-l.slots:
+			l.serve(ctx, s)
+			l.slots <- s
+		case <-ctx.Done():
+		}
+	}
+	return ctx.Err()
+}
+
+// serve takes what is queued (at most lookupBatch) and answers it through
+// s, skipping lookups whose workers gave up. It returns how many lookups it
+// took off the queue.
 func (l *lookups) serve(ctx context.Context, s *slot) int {
+	taken := 0
 	batch := make([]*lookup, 0, 16)
 	for len(batch) < lookupBatch {
 		select {
 		case q := <-l.queue:
-			batch = append(batch, q)
+			taken++
+			if !q.abandoned.Load() {
+				batch = append(batch, q)
+			}
 			continue
 		default:
 		}
 		break
 	}
 	if len(batch) == 0 {
-		return 0
+		return taken
 	}
 	// The request serves other workers too: it has its own deadline, not
 	// the context of the message that happened to send it.
@@ -170,7 +208,7 @@ func (l *lookups) serve(ctx context.Context, s *slot) int {
 		q.recorded, q.err = found[q.id], err
 		close(q.done)
 	}
-	return len(batch)
+	return taken
 }
 
 // multiGet asks the bucket's stream, through s, for the last message of
@@ -194,7 +232,14 @@ func (l *lookups) multiGet(ctx context.Context, s *slot, batch []*lookup) (map[s
 	if err := s.nc.PublishRequest(l.subject, reply, req); err != nil {
 		return nil, fmt.Errorf("dedupe lookup: %w", err)
 	}
+	// The server numbers its answers: each message carries the sequence of
+	// the one before it (0 for the first) and how many are still to come,
+	// down to 0 on the end-of-batch mark. A message missing on the way,
+	// say dropped by a slow subscription, breaks the chain: an error, not
+	// a key "not recorded".
 	found := make(map[string]bool, len(batch))
+	var lastSeq string
+	pending := -1
 	for {
 		m, err := s.sub.NextMsgWithContext(ctx)
 		if err != nil {
@@ -203,25 +248,29 @@ func (l *lookups) multiGet(ctx context.Context, s *slot, batch []*lookup) (map[s
 		if m.Subject != reply {
 			continue // a late answer to a request that gave up
 		}
-		if len(m.Data) == 0 && m.Header.Get("Status") != "" {
-			switch status := m.Header.Get("Status"); status {
-			case "204": // end of batch: complete unless the server stopped early
-				if pending := m.Header.Get("Nats-Num-Pending"); pending != "0" {
-					return nil, fmt.Errorf("%w: end of batch with %q keys pending", errLookupAnswer, pending)
-				}
-				return found, nil
-			case "404": // none of the keys exists
-				return found, nil
-			case "503":
+		if status := m.Header.Get("Status"); len(m.Data) == 0 && status != "" {
+			switch desc := m.Header.Get("Description"); {
+			case status == "204" && m.Header.Get("Nats-Num-Pending") == "0" && pending == 0:
+				return found, nil // end of batch, every answer seen
+			case status == "404" && desc == "No Results" && pending == -1:
+				return found, nil // none of the keys exists
+			case status == "503":
 				return nil, fmt.Errorf("dedupe lookup: %w", nats.ErrNoResponders)
 			default:
-				return nil, fmt.Errorf("dedupe lookup: status %s %s", status, m.Header.Get("Description"))
+				return nil, fmt.Errorf("%w: status %s %q after %d answers (%d said to follow)", errLookupAnswer, status, desc, len(found), pending)
 			}
 		}
 		subject := m.Header.Get(jetstream.SubjectHeader)
-		if !strings.HasPrefix(subject, l.prefix) {
+		n, err := strconv.Atoi(m.Header.Get("Nats-Num-Pending"))
+		switch {
+		case err != nil || (pending >= 0 && n != pending-1) || n < 0:
+			return nil, fmt.Errorf("%w: %q answers to follow after %d", errLookupAnswer, m.Header.Get("Nats-Num-Pending"), pending)
+		case m.Header.Get("Nats-Last-Sequence") != lastSeq && !(lastSeq == "" && m.Header.Get("Nats-Last-Sequence") == "0"):
+			return nil, fmt.Errorf("%w: an answer is missing before sequence %s", errLookupAnswer, m.Header.Get(jetstream.SequenceHeader))
+		case !strings.HasPrefix(subject, l.prefix):
 			return nil, fmt.Errorf("%w: a message of subject %q", errLookupAnswer, subject)
 		}
+		pending, lastSeq = n, m.Header.Get(jetstream.SequenceHeader)
 		if live(m.Header) {
 			found[strings.TrimPrefix(subject, l.prefix)] = true
 		}

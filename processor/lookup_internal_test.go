@@ -182,3 +182,39 @@ func TestLookupsWithoutDirectGet(t *testing.T) {
 		t.Errorf("%d multi-gets on a stream without direct gets", n)
 	}
 }
+
+// TestLookupsWithMoreWorkersThanQueue: workers that find the queue full
+// serve it rather than wait, and workers that give up are skipped; every
+// other lookup is answered.
+func TestLookupsWithMoreWorkersThanQueue(t *testing.T) {
+	_, _, kv, l := openLookups(t)
+	ctx := context.Background()
+	if _, err := kv.Create(ctx, "known", []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	l.queue = make(chan *lookup, 2)
+	gaveUp, cancel := context.WithCancel(ctx)
+	cancel()
+	var wg sync.WaitGroup
+	for i := range 300 {
+		wg.Go(func() {
+			if i%10 == 0 {
+				// It returns at once, with an error or, had another worker
+				// answered it already, the right answer.
+				if rec, err := l.recorded(gaveUp, "known"); err == nil && !rec {
+					t.Error("a lookup whose context had ended answered wrong")
+				}
+				return
+			}
+			id := "known"
+			if i%2 == 1 {
+				id = fmt.Sprintf("unknown-%d", i)
+			}
+			rec, err := l.recorded(ctx, id)
+			if err != nil || rec != (id == "known") {
+				t.Errorf("%s: recorded = %v, %v", id, rec, err)
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -95,12 +95,15 @@ func (p *Processor) attach(ctx context.Context) (jetstream.Consumer, error) {
 		func(err error) { p.deps.Log.Warn("waiting for the raw stream and dedupe bucket", zap.Error(err)) })
 }
 
-// open opens the dedupe bucket.
+// open opens the dedupe bucket, and its lookups once (they subscribe for
+// the connection's life).
 func (p *Processor) open(ctx context.Context) (err error) {
 	if p.dedupe, err = p.deps.JS.KeyValue(ctx, stream.DedupeBucket); err != nil {
 		return err
 	}
-	p.lookups, err = newLookups(ctx, p.deps.JS, p.dedupe)
+	if p.lookups == nil {
+		p.lookups, err = newLookups(ctx, p.deps.JS, p.dedupe)
+	}
 	return err
 }
 
