@@ -40,11 +40,11 @@ func (p *Processor) emit(ctx context.Context, ev fax.Event) (reprocess.Outcome, 
 	if p.dry != nil {
 		return p.dry.emit(ctx, p.dedupe, dup)
 	}
-	if recorded, err := p.lookups.recorded(ctx, id); err != nil {
-		return reprocess.Outcome{}, err
-	} else if recorded {
+	if _, err := p.dedupe.Get(ctx, id); err == nil {
 		p.metrics.outcome(ev.Provider, outcomeDuplicate, "")
 		return dup, nil
+	} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return reprocess.Outcome{}, fmt.Errorf("dedupe lookup: %w", err)
 	}
 	msg := nats.NewMsg(subject)
 	msg.Data = data

@@ -45,7 +45,6 @@ type Processor struct {
 	metrics *metrics
 	handle  handler
 	dedupe  jetstream.KeyValue
-	lookups *lookups   // batched reads of dedupe
 	dry     *dryRun    // non-nil: a dry run, which publishes nothing (replay_dryrun.go)
 	running sync.Mutex // held while Run runs
 	ready   *admin.Flag
@@ -95,15 +94,9 @@ func (p *Processor) attach(ctx context.Context) (jetstream.Consumer, error) {
 		func(err error) { p.deps.Log.Warn("waiting for the raw stream and dedupe bucket", zap.Error(err)) })
 }
 
-// open opens the dedupe bucket, and its lookups once (they subscribe for
-// the connection's life).
+// open opens the dedupe bucket.
 func (p *Processor) open(ctx context.Context) (err error) {
-	if p.dedupe, err = p.deps.JS.KeyValue(ctx, stream.DedupeBucket); err != nil {
-		return err
-	}
-	if p.lookups == nil {
-		p.lookups, err = newLookups(ctx, p.deps.JS, p.dedupe)
-	}
+	p.dedupe, err = p.deps.JS.KeyValue(ctx, stream.DedupeBucket)
 	return err
 }
 

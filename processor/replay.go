@@ -61,7 +61,7 @@ func (r *Replayer) DryRun() (reprocess.Reprocessor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dry run: %w", err)
 	}
-	p.dedupe, p.lookups = r.p.dedupe, r.p.lookups
+	p.dedupe = r.p.dedupe
 	p.dry = &dryRun{claimed: map[string]bool{}}
 	return &Replayer{cfg: r.cfg, deps: deps, p: p}, nil
 }
