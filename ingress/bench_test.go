@@ -125,8 +125,10 @@ type statusError struct{ code int }
 
 func (e *statusError) Error() string { return "status " + itoa(int64(e.code)) }
 
-// loadResult is what one load achieved.
-type loadResult struct{ rate, p50, p99 float64 }
+// loadResult is what one load achieved; cpu is the process's CPU time per
+// request (client, server and broker together), steadier than the rate on
+// a shared machine.
+type loadResult struct{ rate, p50, p99, cpu float64 }
 
 // printLoadTable prints the loads side by side, as the README shows them:
 // the ratio to the no-op HTTP limit is the figure to quote.
@@ -135,10 +137,10 @@ func printLoadTable(r map[string]loadResult) {
 	if !ok {
 		return
 	}
-	fmt.Printf("\n| load (%d clients) | req/s | p50 ms | p99 ms | vs no-op HTTP |\n|---|---|---|---|---|\n", benchClients)
+	fmt.Printf("\n| load (%d clients) | req/s | p50 ms | p99 ms | vs no-op HTTP | CPU µs/req |\n|---|---|---|---|---|---|\n", benchClients)
 	for _, name := range []string{"noop-echo", "ingress", "echo-publish", "jetstream-publish"} {
 		if x, ok := r[name]; ok {
-			fmt.Printf("| %s | %.0f | %.2f | %.2f | %.0f%% |\n", name, x.rate, x.p50, x.p99, 100*x.rate/limit.rate)
+			fmt.Printf("| %s | %.0f | %.2f | %.2f | %.0f%% | %.0f |\n", name, x.rate, x.p50, x.p99, 100*x.rate/limit.rate, x.cpu)
 		}
 	}
 }
@@ -152,7 +154,7 @@ func run(b *testing.B, op func() error) loadResult {
 	var failed atomic.Value
 	b.SetParallelism((benchClients + 1) / max(1, runtimeProcs()))
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu := time.Now(), streamtest.ProcessCPU()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			t0 := time.Now()
@@ -164,7 +166,7 @@ func run(b *testing.B, op func() error) loadResult {
 			}
 		}
 	})
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), streamtest.ProcessCPU()-cpu
 	b.StopTimer()
 	if err, ok := failed.Load().(error); ok {
 		b.Fatalf("an operation failed: %v", err)
@@ -174,10 +176,12 @@ func run(b *testing.B, op func() error) loadResult {
 		rate: float64(b.N) / elapsed.Seconds(),
 		p50:  float64(lat[len(lat)/2].Microseconds()) / 1000,
 		p99:  float64(lat[len(lat)*99/100].Microseconds()) / 1000,
+		cpu:  float64(cpu.Microseconds()) / float64(b.N),
 	}
 	b.ReportMetric(res.rate, "req/s")
 	b.ReportMetric(res.p50, "p50-ms")
 	b.ReportMetric(res.p99, "p99-ms")
+	b.ReportMetric(res.cpu, "cpu-µs/op")
 	return res
 }
 

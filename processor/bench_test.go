@@ -67,7 +67,7 @@ var benchProcessorConfig = config.Processor{Concurrency: benchConcurrency, MaxDe
 // times, and counted in the stalls metric; any other round that does not
 // finish within benchRoundLimit fails.
 func BenchmarkProcessor(b *testing.B) {
-	rates := map[string]float64{}
+	rates := map[string]drainResult{}
 	defer printDrainTable(rates)
 	b.Run("processor", func(b *testing.B) {
 		rates["processor"] = drain(b, func(conn *stream.Conn) func(context.Context) error {
@@ -102,29 +102,36 @@ func BenchmarkProcessor(b *testing.B) {
 
 // printDrainTable prints the loads side by side, as the README shows them:
 // the ratio to consume-publish is the figure to quote.
-func printDrainTable(rates map[string]float64) {
+func printDrainTable(rates map[string]drainResult) {
 	limit, ok := rates["consume-publish"]
 	if !ok {
 		return
 	}
-	fmt.Printf("\n| load (%d workers) | events/s | vs consume-publish |\n|---|---|---|\n", benchConcurrency)
+	fmt.Printf("\n| load (%d workers) | events/s | vs consume-publish | CPU µs/event |\n|---|---|---|---|\n", benchConcurrency)
 	for _, name := range []string{"processor", "consume-publish", "consume-publish-record"} {
 		if r, ok := rates[name]; ok {
-			fmt.Printf("| %s | %.0f | %.0f%% |\n", name, r, 100*r/limit)
+			fmt.Printf("| %s | %.0f | %.0f%% | %.0f |\n", name, r.rate, 100*r.rate/limit.rate, r.cpu)
 		}
 	}
 }
 
+// drainResult is what one load achieved; cpu is the process's CPU time per
+// event (the consumer and the broker together), steadier than the rate on
+// a shared machine.
+type drainResult struct{ rate, cpu float64 }
+
 // drain runs the b.N round, again after a stalled pull, and reports and
-// returns events/s; it reports the number of stalled attempts too.
-func drain(b *testing.B, prepare func(*stream.Conn) func(context.Context) error) float64 {
+// returns events/s and CPU per event; it reports the number of stalled
+// attempts too.
+func drain(b *testing.B, prepare func(*stream.Conn) func(context.Context) error) drainResult {
 	for attempt := 1; ; attempt++ {
-		elapsed, err := drainOnce(b, prepare)
+		elapsed, cpu, err := drainOnce(b, prepare)
 		if err == nil {
-			rate := float64(b.N) / elapsed.Seconds()
-			b.ReportMetric(rate, "events/s")
+			res := drainResult{rate: float64(b.N) / elapsed.Seconds(), cpu: float64(cpu.Microseconds()) / float64(b.N)}
+			b.ReportMetric(res.rate, "events/s")
+			b.ReportMetric(res.cpu, "cpu-µs/op")
 			b.ReportMetric(float64(attempt-1), "stalls")
-			return rate
+			return res
 		}
 		if !errors.Is(err, errPullStalled) || attempt == benchAttempts {
 			b.Fatalf("round of %d, attempt %d: %v", b.N, attempt, err)
@@ -135,9 +142,9 @@ func drain(b *testing.B, prepare func(*stream.Conn) func(context.Context) error)
 
 // drainOnce publishes b.N distinct raw callbacks to a fresh broker, then
 // times the consumer that prepare builds on its own connection, from its
-// start until FAXPIPE_EVENTS holds b.N events. The timer counts only the
-// last attempt.
-func drainOnce(b *testing.B, prepare func(*stream.Conn) func(context.Context) error) (time.Duration, error) {
+// start until FAXPIPE_EVENTS holds b.N events, and the process's CPU time
+// meanwhile. The timer counts only the last attempt.
+func drainOnce(b *testing.B, prepare func(*stream.Conn) func(context.Context) error) (time.Duration, time.Duration, error) {
 	b.StopTimer()
 	ns := streamtest.Start(b)
 	defer ns.Stop()
@@ -159,7 +166,7 @@ func drainOnce(b *testing.B, prepare func(*stream.Conn) func(context.Context) er
 
 	b.ResetTimer()
 	b.StartTimer()
-	start := time.Now()
+	start, cpu := time.Now(), streamtest.ProcessCPU()
 	go func() { done <- run(ctx) }()
 	defer func() {
 		cancel()
@@ -168,15 +175,15 @@ func drainOnce(b *testing.B, prepare func(*stream.Conn) func(context.Context) er
 		}
 	}()
 	err = awaitEvents(conn.JS, events, b.N)
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), streamtest.ProcessCPU()-cpu
 	b.StopTimer()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if rej := streamMsgs(b, conn.JS, stream.RejectedStream); rej != 0 {
 		b.Fatalf("%d callbacks rejected; the benchmark's callbacks must all be valid", rej)
 	}
-	return elapsed, nil
+	return elapsed, cpu, nil
 }
 
 // consumePublish is the plain limit of the processor's shape: the same
