@@ -64,12 +64,6 @@ func TestCallbackCapturedByteExact(t *testing.T) {
 			wantRed:   []fax.Redaction{{In: "query", Name: "ApiKey", KeyID: "k1"}},
 		},
 		{
-			name: "sfax POST accepted", method: http.MethodPost, path: "/callbacks/sfax/demo",
-			query:     "apikey=" + sfaxAPIKey + "&faxid=2150102030405000000",
-			wantQuery: "apikey=" + d.Digest(sfaxAPIKey) + "&faxid=2150102030405000000",
-			wantRed:   []fax.Redaction{{In: "query", Name: "apikey", KeyID: "k1"}},
-		},
-		{
 			name: "gofax received with Basic auth", method: http.MethodPost, path: "/callbacks/gofax/demo",
 			header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Authorization": {basicAuth(gofaxUser, gofaxPassword)}},
 			body:   gofaxReceived, wantBody: gofaxReceived,

@@ -9,10 +9,12 @@ import (
 )
 
 // Callback is how Sfax calls faxpipe: a GET with every field in the query
-// string (POST accepted too). The apikey parameter is the account's API key,
-// so only its digest is stored; the token is encrypted and kept, since the
-// processor decrypts it to verify the callback.
+// string ("We send the callback as an HTTP GET. Not a POST." [doc]). The
+// apikey parameter is the account's API key, so only its digest is stored;
+// the token is encrypted and kept, since the processor decrypts it to
+// verify the callback. A POST is refused (405): its body, stored
+// byte-exact, could carry the API key in clear.
 var Callback = fax.CallbackSpec{
-	Methods:           []string{http.MethodGet, http.MethodPost},
+	Methods:           []string{http.MethodGet},
 	SecretQueryParams: []string{"apikey"},
 }
