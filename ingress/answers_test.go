@@ -43,6 +43,7 @@ func TestAnswerCodes(t *testing.T) {
 		{name: "sfax DELETE", method: "DELETE", path: "/callbacks/sfax/demo", want: 405, wantHeader: map[string]string{"Allow": "GET"}},
 		// Sfax only GETs; a POST's body, stored byte-exact, could hold the API key in clear.
 		{name: "sfax POST", method: "POST", path: "/callbacks/sfax/demo", body: "apikey=" + sfaxAPIKey, want: 405, wantHeader: map[string]string{"Allow": "GET"}},
+		{name: "sfax GET with a body", method: "GET", path: "/callbacks/sfax/demo?faxid=1", body: "apikey=" + sfaxAPIKey, want: 400},
 		{name: "over the body limit", method: "POST", path: "/callbacks/efax/demo", body: strings.Repeat("x", 1025), want: 413},
 		{name: "over the body limit, chunked", method: "POST", path: "/callbacks/efax/demo", body: strings.Repeat("x", 4096), chunked: true, want: 413},
 		{name: "exactly the body limit", method: "POST", path: "/callbacks/efax/demo", body: strings.Repeat("x", 1024), want: 200, stored: true},

@@ -20,8 +20,8 @@ import (
 // handleCallback captures one provider callback, publishes its envelope and
 // answers as the provider expects. The order of checks is the order of the
 // answers: 404 unknown provider or account, 405 method, 429 rate, 413 size,
-// 503 broker, 200 stored. Nothing is published unless the answer is 200 or
-// 503.
+// 400 a body where the provider sends none, 503 broker, 200 stored. Nothing
+// is published unless the answer is 200 or 503.
 func (s *Server) handleCallback() echo.HandlerFunc {
 	return func(c echo.Context) error {
 		provider, account := fax.Provider(c.Param("provider")), c.Param("account")
@@ -50,6 +50,9 @@ func (s *Server) handleCallback() echo.HandlerFunc {
 				s.retryLater(c)
 			}
 			return err
+		}
+		if spec.NoBody && len(body) > 0 {
+			return echo.NewHTTPError(http.StatusBadRequest, "this provider's callbacks carry no body")
 		}
 		env := capture(c, requestIDOf(c), provider, body, append(spec.SecretQueryParams, acct.SecretQueryParams...), s.deps.Digester)
 		err = s.publish(c.Request().Context(), env)

@@ -183,11 +183,18 @@ func checkFuzzAnswer(t *testing.T, d *fax.Digester, req *http.Request, sent []by
 		if len(calls) != 0 {
 			t.Fatalf("%d answered after %d publishes, want none", code, len(calls))
 		}
+	case http.StatusBadRequest:
+		if len(calls) != 0 || !strings.HasPrefix(req.URL.Path, "/callbacks/sfax/") || len(sent) == 0 {
+			t.Fatalf("400 after %d publishes for %q with a %d-byte body: only an Sfax callback with a body gets one, unpublished", len(calls), req.URL.Path, len(sent))
+		}
 	default:
 		t.Fatalf("status %d (%s): not an answer the ingress gives", code, rec.Body.String())
 	}
 	if rec.Code == http.StatusOK && !configuredPaths[req.URL.Path] {
 		t.Fatalf("200 for %q, which is no configured account's path", req.URL.Path)
+	}
+	if rec.Code == http.StatusOK && strings.HasPrefix(req.URL.Path, "/callbacks/sfax/") && len(sent) > 0 {
+		t.Fatal("200 for an Sfax callback with a body, which could carry the API key in clear")
 	}
 	if len(sent) > fuzzBodyLimit && rec.Code != http.StatusRequestEntityTooLarge && rec.Code != http.StatusNotFound && rec.Code != http.StatusMethodNotAllowed {
 		t.Fatalf("a %d-byte body got %d, want 413", len(sent), rec.Code)

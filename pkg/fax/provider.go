@@ -42,6 +42,10 @@ type CallbackSpec struct {
 	// SecretQueryParams are query parameters that always carry a credential
 	// (matched case-insensitively); the ingress stores their digest only.
 	SecretQueryParams []string
+	// NoBody says the provider's callbacks carry no body: one that does is
+	// refused (400) rather than stored, since a body is kept byte-exact and
+	// could hold a credential in clear.
+	NoBody bool
 	// Answer is sent with the 200.
 	Answer Answer
 }
