@@ -52,10 +52,7 @@ func BenchmarkCallbacks(b *testing.B) {
 		results["noop-echo"] = loadHTTP(b, base+"/callbacks/efax/demo", body)
 	})
 	b.Run("echo-publish", func(b *testing.B) {
-		ns := streamtest.Start(b)
-		conn := streamtest.Connect(b, ns, config.Default().Streams,
-			jetstream.WithPublishAsyncMaxPending(4096), jetstream.WithPublishAsyncTimeout(3*time.Second))
-		pub := stream.NewPublisher(conn, stream.RawStream)
+		pub := benchPublisher(b)
 		var n atomic.Int64
 		e := echo.New()
 		e.POST("/callbacks/efax/demo", func(c echo.Context) error {
@@ -72,9 +69,6 @@ func BenchmarkCallbacks(b *testing.B) {
 		results["echo-publish"] = loadHTTP(b, base+"/callbacks/efax/demo", body)
 	})
 	b.Run("ingress", func(b *testing.B) {
-		ns := streamtest.Start(b)
-		conn := streamtest.Connect(b, ns, config.Default().Streams,
-			jetstream.WithPublishAsyncMaxPending(4096), jetstream.WithPublishAsyncTimeout(3*time.Second))
 		cfg := testIngressConfig()
 		cfg.RateLimit = config.RateLimit{AccountRPS: 1e9, AccountBurst: 1e9, ClientRPS: 1e9, ClientBurst: 1e9}
 		// A production logger: one JSON line per callback, written out.
@@ -82,20 +76,26 @@ func BenchmarkCallbacks(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		base, _ := startIngressLogging(b, cfg, stream.NewPublisher(conn, stream.RawStream), log)
+		base, _ := startIngressLogging(b, cfg, benchPublisher(b), log)
 		results["ingress"] = loadHTTP(b, base+"/callbacks/efax/demo", body)
 	})
 	b.Run("jetstream-publish", func(b *testing.B) {
-		ns := streamtest.Start(b)
-		conn := streamtest.Connect(b, ns, config.Default().Streams,
-			jetstream.WithPublishAsyncMaxPending(4096), jetstream.WithPublishAsyncTimeout(3*time.Second))
-		pub := stream.NewPublisher(conn, stream.RawStream)
+		pub := benchPublisher(b)
 		var n atomic.Int64
 		results["jetstream-publish"] = run(b, func() error {
 			_, err := pub.Publish(context.Background(), "faxpipe.raw.efax.demo", "m"+itoa(n.Add(1)), envelopeSized)
 			return err
 		})
 	})
+}
+
+// benchPublisher publishes to FAXPIPE_RAW of a fresh in-process broker,
+// pipelined as the ingress's is.
+func benchPublisher(b *testing.B) *stream.Publisher {
+	ns := streamtest.Start(b)
+	conn := streamtest.Connect(b, ns, config.Default().Streams,
+		jetstream.WithPublishAsyncMaxPending(4096), jetstream.WithPublishAsyncTimeout(3*time.Second))
+	return stream.NewPublisher(conn, stream.RawStream)
 }
 
 func serveBench(b *testing.B, h http.Handler) string {
