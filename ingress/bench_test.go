@@ -130,8 +130,8 @@ type statusError struct{ code int }
 func (e *statusError) Error() string { return "status " + itoa(int64(e.code)) }
 
 // loadResult is what one load achieved; cpu is the process's CPU time per
-// request (client, server and broker together), steadier than the rate on
-// a shared machine.
+// request (client, server and broker together), a second view of the cost
+// beside the rate (on a shared machine both move from run to run).
 type loadResult struct{ rate, p50, p99, cpu float64 }
 
 // printLoadTable prints the loads side by side, as the README shows them:

@@ -122,8 +122,8 @@ func printDrainTable(rates map[string]drainResult) {
 }
 
 // drainResult is what one load achieved; cpu is the process's CPU time per
-// event (the consumer and the broker together), steadier than the rate on
-// a shared machine.
+// event (the consumer and the broker together), a second view of the cost
+// beside the rate (on a shared machine both move from run to run).
 type drainResult struct{ rate, cpu float64 }
 
 // drain runs the b.N round, again after a stalled pull, and reports and

@@ -118,7 +118,7 @@ func freePort(t testing.TB) int {
 
 // ProcessCPU is the CPU time the process has used so far, user and system:
 // with the broker in process, the whole cost of a benchmark's load on one
-// machine, steadier on a shared machine than its rate.
+// machine.
 func ProcessCPU() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
