@@ -235,7 +235,7 @@ func (w wiring) components(cmd string) ([]component, error) {
 
 func (w wiring) ingress() (*ingress.Server, error) {
 	in, err := ingress.New(w.cfg.Ingress, ingress.Deps{
-		Publisher: stream.NewPublisher(w.conn, stream.RawStream),
+		Publisher: stream.NewPublisher(w.conn, fax.RawStream),
 		Accounts:  w.cfg.Accounts.All(),
 		Callbacks: provider.Callbacks,
 		Digester:  w.digester,
@@ -549,7 +549,7 @@ func awaitDocuments(ctx context.Context, cfg *config.Config, rep *sim.Report) er
 	}
 	defer conn.Close(time.Second)
 	return poll(ctx, func(ctx context.Context) bool {
-		s, err := conn.JS.Stream(ctx, stream.DocumentsStream)
+		s, err := conn.JS.Stream(ctx, fax.DocumentsStream)
 		if err != nil {
 			return false
 		}

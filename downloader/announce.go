@@ -9,7 +9,6 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/docstore"
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // storedAnnouncement announces st as the document of the event ev (id).
@@ -43,7 +42,7 @@ func (d *Downloader) announce(ctx context.Context, a fax.Document, outcome strin
 	msg := nats.NewMsg(a.Subject())
 	msg.Data = data
 	msg.Header.Set(jetstream.MsgIDHeader, a.ID())
-	if _, err := d.deps.JS.PublishMsg(ctx, msg, jetstream.WithExpectStream(stream.DocumentsStream)); err != nil {
+	if _, err := d.deps.JS.PublishMsg(ctx, msg, jetstream.WithExpectStream(fax.DocumentsStream)); err != nil {
 		return fmt.Errorf("publish announcement: %w", err)
 	}
 	d.metrics.documents.WithLabelValues(string(a.Provider), outcome, string(a.Reason)).Inc()

@@ -113,13 +113,13 @@ func (d *Downloader) Run(ctx context.Context) error {
 // store, retrying until both exist or ctx ends.
 func (d *Downloader) attach(ctx context.Context) (jetstream.Consumer, error) {
 	cc := stream.DownloaderConsumer(d.cfg.AckWait, 4*d.cfg.Concurrency)
-	return stream.Attach(ctx, d.deps.JS, stream.EventsStream, cc, func(ctx context.Context) error {
+	return stream.Attach(ctx, d.deps.JS, fax.EventsStream, cc, func(ctx context.Context) error {
 		if d.store != nil {
 			return nil
 		}
 		// Assigned only on success: a nil *JetStream in the Store interface
 		// would not be nil, and would never be opened again.
-		s, err := docstore.OpenJetStream(ctx, d.deps.JS, stream.DocumentBucket)
+		s, err := docstore.OpenJetStream(ctx, d.deps.JS, fax.DocumentBucket)
 		if err != nil {
 			return err
 		}

@@ -222,7 +222,7 @@ type announcement struct {
 func (e *env) announcements() []announcement {
 	e.t.Helper()
 	var out []announcement
-	for _, m := range streamtest.Messages(e.t, e.conn.JS, stream.DocumentsStream) {
+	for _, m := range streamtest.Messages(e.t, e.conn.JS, fax.DocumentsStream) {
 		if err := schemas.Validate("fax-document.v1.json", m.Data); err != nil {
 			e.t.Errorf("announcement %s: %v", m.Data, err)
 		}
@@ -243,7 +243,7 @@ func (e *env) announcements() []announcement {
 func (e *env) waitAnnouncements(n int, within time.Duration) []announcement {
 	e.t.Helper()
 	waitFor(e.t, within, "announcements", func() bool {
-		st, err := e.conn.JS.Stream(context.Background(), stream.DocumentsStream)
+		st, err := e.conn.JS.Stream(context.Background(), fax.DocumentsStream)
 		if err != nil {
 			return false
 		}
@@ -257,7 +257,7 @@ func (e *env) waitAnnouncements(n int, within time.Duration) []announcement {
 func (e *env) object(name string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	obs, err := e.conn.JS.ObjectStore(ctx, stream.DocumentBucket)
+	obs, err := e.conn.JS.ObjectStore(ctx, fax.DocumentBucket)
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +268,7 @@ func (e *env) object(name string) ([]byte, error) {
 func (e *env) objects() int {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	obs, err := e.conn.JS.ObjectStore(ctx, stream.DocumentBucket)
+	obs, err := e.conn.JS.ObjectStore(ctx, fax.DocumentBucket)
 	if err != nil {
 		e.t.Fatal(err)
 	}

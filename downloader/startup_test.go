@@ -20,7 +20,7 @@ func TestStartsBeforeTheDocumentStore(t *testing.T) {
 	e := newEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := e.conn.JS.DeleteObjectStore(ctx, stream.DocumentBucket); err != nil {
+	if err := e.conn.JS.DeleteObjectStore(ctx, fax.DocumentBucket); err != nil {
 		t.Fatal(err)
 	}
 	go func() {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
@@ -144,7 +145,7 @@ func TestBrokerDownThen503ThenRecovery(t *testing.T) {
 func TestStreamMissingThen503ThenRecovery(t *testing.T) {
 	h := newHarness(t, nil)
 	ctx := context.Background()
-	if err := h.conn.JS.DeleteStream(ctx, stream.RawStream); err != nil {
+	if err := h.conn.JS.DeleteStream(ctx, fax.RawStream); err != nil {
 		t.Fatal(err)
 	}
 	post := func() *http.Response {

@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/logging"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
@@ -95,7 +96,7 @@ func benchPublisher(b *testing.B) *stream.Publisher {
 	ns := streamtest.Start(b)
 	conn := streamtest.Connect(b, ns, config.Default().Streams,
 		jetstream.WithPublishAsyncMaxPending(4096), jetstream.WithPublishAsyncTimeout(3*time.Second))
-	return stream.NewPublisher(conn, stream.RawStream)
+	return stream.NewPublisher(conn, fax.RawStream)
 }
 
 func serveBench(b *testing.B, h http.Handler) string {

@@ -83,7 +83,7 @@ func newHarness(t *testing.T, mutate func(*config.Ingress)) *harness {
 	}
 	conn := streamtest.Connect(t, ns, config.Default().Streams)
 	h := &harness{t: t, nats: ns, conn: conn}
-	h.base, h.logs, h.stop = startIngress(t, cfg, stream.NewPublisher(conn, stream.RawStream))
+	h.base, h.logs, h.stop = startIngress(t, cfg, stream.NewPublisher(conn, fax.RawStream))
 	return h
 }
 
@@ -162,7 +162,7 @@ func newRequest(t testing.TB, method, url, body string) *http.Request {
 func (h *harness) envelopes() []fax.Envelope {
 	h.t.Helper()
 	var out []fax.Envelope
-	for _, m := range streamtest.Messages(h.t, h.conn.JS, stream.RawStream) {
+	for _, m := range streamtest.Messages(h.t, h.conn.JS, fax.RawStream) {
 		if err := schemas.Validate("raw-callback.v1.json", m.Data); err != nil {
 			h.t.Errorf("stored message %d: %v\n%s", m.Sequence, err, m.Data)
 		}
@@ -184,7 +184,7 @@ func (h *harness) envelopes() []fax.Envelope {
 // rawStreamBytes is every stored message concatenated, for secret scans.
 func (h *harness) rawStreamBytes() string {
 	var b strings.Builder
-	for _, m := range streamtest.Messages(h.t, h.conn.JS, stream.RawStream) {
+	for _, m := range streamtest.Messages(h.t, h.conn.JS, fax.RawStream) {
 		b.Write(m.Data)
 		for k, vs := range m.Header {
 			b.WriteString(k + strings.Join(vs, ""))

@@ -157,7 +157,7 @@ func drainOnce(b *testing.B, prepare func(*stream.Conn) func(context.Context) er
 	conn := streamtest.Connect(b, ns, config.Default().Streams, jetstream.WithPublishAsyncMaxPending(256))
 	defer conn.NC.Close()
 	publishMix(b, conn.JS, b.N)
-	events, err := conn.JS.Stream(context.Background(), stream.EventsStream)
+	events, err := conn.JS.Stream(context.Background(), fax.EventsStream)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func drainOnce(b *testing.B, prepare func(*stream.Conn) func(context.Context) er
 	if err != nil {
 		return 0, 0, err
 	}
-	if rej := streamMsgs(b, conn.JS, stream.RejectedStream); rej != 0 {
+	if rej := streamMsgs(b, conn.JS, fax.RejectedStream); rej != 0 {
 		b.Fatalf("%d callbacks rejected; the benchmark's callbacks must all be valid", rej)
 	}
 	return elapsed, cpu, nil
@@ -203,13 +203,13 @@ func drainOnce(b *testing.B, prepare func(*stream.Conn) func(context.Context) er
 // or encodes anything.
 func consumePublish(ctx context.Context, js jetstream.JetStream, record bool, failed *atomic.Int64) error {
 	cc := stream.ProcessorConsumer(benchProcessorConfig.AckWait, 64*benchConcurrency)
-	cons, err := js.CreateOrUpdateConsumer(ctx, stream.RawStream, cc)
+	cons, err := js.CreateOrUpdateConsumer(ctx, fax.RawStream, cc)
 	if err != nil {
 		return err
 	}
 	var kv jetstream.KeyValue
 	if record {
-		if kv, err = js.KeyValue(ctx, stream.DedupeBucket); err != nil {
+		if kv, err = js.KeyValue(ctx, fax.DedupeBucket); err != nil {
 			return err
 		}
 	}
@@ -226,7 +226,7 @@ func republish(js jetstream.JetStream, kv jetstream.KeyValue, m jetstream.Msg, f
 	msg := nats.NewMsg("faxpipe.events." + strings.TrimPrefix(m.Subject(), "faxpipe.raw."))
 	msg.Data = m.Data()
 	msg.Header.Set(jetstream.MsgIDHeader, id)
-	ack, err := js.PublishMsg(ctx, msg, jetstream.WithExpectStream(stream.EventsStream))
+	ack, err := js.PublishMsg(ctx, msg, jetstream.WithExpectStream(fax.EventsStream))
 	if err == nil && kv != nil {
 		if _, err = kv.Create(ctx, id, []byte(strconv.FormatUint(ack.Sequence, 10))); errors.Is(err, jetstream.ErrKeyExists) {
 			err = nil
@@ -271,7 +271,7 @@ func publishMix(b *testing.B, js jetstream.JetStream, n int) {
 	case <-time.After(benchRoundLimit):
 		b.Fatal("raw callbacks not acknowledged in time")
 	}
-	if got := streamMsgs(b, js, stream.RawStream); got != uint64(n) {
+	if got := streamMsgs(b, js, fax.RawStream); got != uint64(n) {
 		b.Fatalf("FAXPIPE_RAW holds %d callbacks, want %d", got, n)
 	}
 }
@@ -341,7 +341,7 @@ func awaitEvents(js jetstream.JetStream, events jetstream.Stream, n int) error {
 func rawConsumer(js jetstream.JetStream) (*jetstream.ConsumerInfo, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	cons, err := js.Consumer(ctx, stream.RawStream, "faxpipe-processor")
+	cons, err := js.Consumer(ctx, fax.RawStream, "faxpipe-processor")
 	if err != nil {
 		return nil, err
 	}

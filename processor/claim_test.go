@@ -10,7 +10,6 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider"
-	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // TestPublishedButUnrecordedIsOneEvent covers a crash between publishing an
@@ -33,7 +32,7 @@ func TestPublishedButUnrecordedIsOneEvent(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	kv, err := p.conn.JS.KeyValue(ctx, stream.DedupeBucket)
+	kv, err := p.conn.JS.KeyValue(ctx, fax.DedupeBucket)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/logging"
 	"github.com/faxpipe/faxpipe/pkg/reprocess"
-	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // emit publishes ev exactly once per event id within the dedupe horizon:
@@ -49,7 +48,7 @@ func (p *Processor) emit(ctx context.Context, ev fax.Event) (reprocess.Outcome, 
 	msg := nats.NewMsg(subject)
 	msg.Data = data
 	msg.Header.Set(jetstream.MsgIDHeader, id)
-	ack, err := p.deps.JS.PublishMsg(ctx, msg, jetstream.WithExpectStream(stream.EventsStream))
+	ack, err := p.deps.JS.PublishMsg(ctx, msg, jetstream.WithExpectStream(fax.EventsStream))
 	if err != nil {
 		return reprocess.Outcome{}, fmt.Errorf("publish event: %w", err)
 	}

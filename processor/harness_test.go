@@ -161,7 +161,7 @@ func (p *pipeline) settle(within time.Duration) {
 	p.t.Helper()
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
-		cons, err := p.conn.JS.Consumer(context.Background(), stream.RawStream, "faxpipe-processor")
+		cons, err := p.conn.JS.Consumer(context.Background(), fax.RawStream, "faxpipe-processor")
 		if err == nil {
 			info, err := cons.Info(context.Background())
 			if err == nil && info.NumPending == 0 && info.NumAckPending == 0 && info.Delivered.Stream > 0 {
@@ -178,7 +178,7 @@ func (p *pipeline) settle(within time.Duration) {
 func (p *pipeline) events() []cloudEvent {
 	p.t.Helper()
 	var out []cloudEvent
-	for _, m := range streamtest.Messages(p.t, p.conn.JS, stream.EventsStream) {
+	for _, m := range streamtest.Messages(p.t, p.conn.JS, fax.EventsStream) {
 		var ce cloudEvent
 		if err := json.Unmarshal(m.Data, &ce); err != nil {
 			p.t.Fatal(err)
@@ -196,7 +196,7 @@ func (p *pipeline) events() []cloudEvent {
 func (p *pipeline) rejected() []rejection {
 	p.t.Helper()
 	var out []rejection
-	for _, m := range streamtest.Messages(p.t, p.conn.JS, stream.RejectedStream) {
+	for _, m := range streamtest.Messages(p.t, p.conn.JS, fax.RejectedStream) {
 		var r rejection
 		if err := json.Unmarshal(m.Data, &r.Rejected); err != nil {
 			p.t.Fatal(err)

@@ -90,13 +90,13 @@ func (p *Processor) Run(ctx context.Context) error {
 // and reads the events stream's duplicate window, retrying until the topology exists or ctx ends.
 func (p *Processor) attach(ctx context.Context) (jetstream.Consumer, error) {
 	cc := stream.ProcessorConsumer(p.cfg.AckWait, 64*p.cfg.Concurrency)
-	return stream.Attach(ctx, p.deps.JS, stream.RawStream, cc, p.open,
+	return stream.Attach(ctx, p.deps.JS, fax.RawStream, cc, p.open,
 		func(err error) { p.deps.Log.Warn("waiting for the raw stream and dedupe bucket", zap.Error(err)) })
 }
 
 // open opens the dedupe bucket.
 func (p *Processor) open(ctx context.Context) (err error) {
-	p.dedupe, err = p.deps.JS.KeyValue(ctx, stream.DedupeBucket)
+	p.dedupe, err = p.deps.JS.KeyValue(ctx, fax.DedupeBucket)
 	return err
 }
 

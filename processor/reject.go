@@ -11,7 +11,6 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/reprocess"
-	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // reject records raw in FAXPIPE_REJECTED with the reason cause wraps. It
@@ -41,7 +40,7 @@ func (p *Processor) reject(ctx context.Context, m rawMsg, raw fax.RawMessage, ca
 	msg := nats.NewMsg(r.Subject())
 	msg.Data = data
 	msg.Header.Set(jetstream.MsgIDHeader, msgID)
-	if _, err := p.deps.JS.PublishMsg(ctx, msg, jetstream.WithExpectStream(stream.RejectedStream)); err != nil {
+	if _, err := p.deps.JS.PublishMsg(ctx, msg, jetstream.WithExpectStream(fax.RejectedStream)); err != nil {
 		return out, fmt.Errorf("publish rejection: %w", err)
 	}
 	p.metrics.outcome(r.Provider, outcomeRejected, r.Reason)

@@ -196,8 +196,8 @@ func TestAsyncAPIDocument(t *testing.T) {
 		{"title", at(doc, doc, "info", "title"), "faxpipe"},
 		{"version", at(doc, doc, "info", "version"), "1.0.0"},
 		{"default content type", doc["defaultContentType"], "application/json"},
-		{"KV bucket", at(doc, doc, "info", "x-jetstream-key-value", "bucket"), stream.DedupeBucket},
-		{"object store", at(doc, doc, "info", "x-jetstream-object-store", "bucket"), stream.DocumentBucket},
+		{"KV bucket", at(doc, doc, "info", "x-jetstream-key-value", "bucket"), fax.DedupeBucket},
+		{"object store", at(doc, doc, "info", "x-jetstream-object-store", "bucket"), fax.DocumentBucket},
 		{"embedded server host", at(doc, doc, "servers", "embedded", "host"),
 			fmt.Sprintf("%s:%d", def.NATS.Embedded.Host, def.NATS.Embedded.Port)},
 		{"embedded server protocol", at(doc, doc, "servers", "embedded", "protocol"), "nats"},
@@ -212,7 +212,7 @@ func TestAsyncAPIDocument(t *testing.T) {
 		})
 	}
 	desc := str(at(doc, doc, "info", "description"))
-	for _, name := range []string{stream.DedupeBucket, stream.DocumentBucket} {
+	for _, name := range []string{fax.DedupeBucket, fax.DocumentBucket} {
 		if !strings.Contains(desc, name) {
 			t.Errorf("info.description does not mention %s", name)
 		}

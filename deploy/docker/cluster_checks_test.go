@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/faxpipe/faxpipe/pkg/stream"
+	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
 // imagesRunAsNonRoot: both images name a numeric, non-root user (Kubernetes'
@@ -25,8 +25,8 @@ func imagesRunAsNonRoot(ctx context.Context, t *testing.T, img images) {
 // replicas, all current, on the cluster's three nodes.
 func streamsReplicated(ctx context.Context, t *testing.T, c *cluster) {
 	r := c.newReader(t)
-	names := []string{stream.RawStream, stream.EventsStream, stream.DocumentsStream, stream.RejectedStream,
-		"KV_" + stream.DedupeBucket, "OBJ_" + stream.DocumentBucket}
+	names := []string{fax.RawStream, fax.EventsStream, fax.DocumentsStream, fax.RejectedStream,
+		"KV_" + fax.DedupeBucket, "OBJ_" + fax.DocumentBucket}
 	for _, name := range names {
 		info, err := r.streamInfo(ctx, name)
 		if err != nil {

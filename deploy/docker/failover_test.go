@@ -9,9 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/testcontainers/testcontainers-go"
-
-	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // The failover's load and faults: a simulator sends failoverRate faxes a
@@ -166,7 +165,7 @@ func (f *failover) pauseRawLeader(ctx context.Context) {
 
 // rawLeader is the node leading FAXPIPE_RAW, by name and as a container.
 func (f *failover) rawLeader(ctx context.Context) (string, testcontainers.Container) {
-	name := f.r.streamLeader(ctx, f.t, stream.RawStream)
+	name := f.r.streamLeader(ctx, f.t, fax.RawStream)
 	node, ok := f.c.nodes[name]
 	if !ok {
 		f.t.Fatalf("FAXPIPE_RAW's leader %q is none of %v", name, natsNodes)

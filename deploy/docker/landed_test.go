@@ -99,7 +99,7 @@ func (r reader) streamInfo(ctx context.Context, name string) (*jetstream.StreamI
 
 // events reads every event of FAXPIPE_EVENTS.
 func (r reader) events(ctx context.Context) ([]consumer.Message[fax.Event], error) {
-	return readAll[fax.Event](ctx, r.js, stream.EventsStream)
+	return readAll[fax.Event](ctx, r.js, fax.EventsStream)
 }
 
 // eventCount is how many events FAXPIPE_EVENTS holds now.
@@ -114,7 +114,7 @@ func (r reader) eventCount(ctx context.Context, t *testing.T) int {
 
 // documents reads every announcement of FAXPIPE_DOCUMENTS.
 func (r reader) documents(ctx context.Context) ([]consumer.Message[fax.Document], error) {
-	return readAll[fax.Document](ctx, r.js, stream.DocumentsStream)
+	return readAll[fax.Document](ctx, r.js, fax.DocumentsStream)
 }
 
 func readAll[T any](ctx context.Context, js jetstream.JetStream, name string) ([]consumer.Message[T], error) {
@@ -147,7 +147,7 @@ func (r reader) storedSHA256(ctx context.Context, d fax.Document) (string, error
 // messages the bucket's stream holds under its NUID (count, bytes, the
 // SHA-256 of their concatenation in stream order, their sequences).
 func (r reader) objectChunks(ctx context.Context, d fax.Document) string {
-	bucket := cmp.Or(d.Bucket, stream.DocumentBucket)
+	bucket := cmp.Or(d.Bucket, fax.DocumentBucket)
 	obs, err := r.js.ObjectStore(ctx, bucket)
 	if err != nil {
 		return err.Error()

@@ -70,7 +70,7 @@ type Consumer[T any] struct {
 
 // Events reads fax events (FAXPIPE_EVENTS). It does no I/O until Run.
 func Events(js jetstream.JetStream, cfg Config) *Consumer[fax.Event] {
-	return &Consumer[fax.Event]{js: js, cfg: cfg.withDefaults(), stream: stream.EventsStream,
+	return &Consumer[fax.Event]{js: js, cfg: cfg.withDefaults(), stream: fax.EventsStream,
 		filter: cfg.Filter.EventSubject(), keep: func(fax.Event) bool { return cfg.Filter.MatchesEvents() }}
 }
 
@@ -78,7 +78,7 @@ func Events(js jetstream.JetStream, cfg Config) *Consumer[fax.Event] {
 // fax.Document. It does no I/O until Run.
 func Documents(js jetstream.JetStream, cfg Config) *Consumer[fax.Document] {
 	f := cfg.Filter
-	return &Consumer[fax.Document]{js: js, cfg: cfg.withDefaults(), stream: stream.DocumentsStream,
+	return &Consumer[fax.Document]{js: js, cfg: cfg.withDefaults(), stream: fax.DocumentsStream,
 		filter: f.DocumentSubject(), keep: func(d fax.Document) bool {
 			return f.MatchesDocuments() && (f.Outcome == "" || f.Outcome == string(d.Outcome))
 		}}

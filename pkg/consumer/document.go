@@ -10,7 +10,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // ErrNoDocument means an announcement stores no document (it is failed).
@@ -31,7 +30,7 @@ func OpenDocument(ctx context.Context, js jetstream.JetStream, d fax.Document) (
 	}
 	bucket := d.Bucket
 	if bucket == "" {
-		bucket = stream.DocumentBucket
+		bucket = fax.DocumentBucket
 	}
 	obs, err := js.ObjectStore(ctx, bucket)
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/consumer"
 	"github.com/faxpipe/faxpipe/pkg/docstore"
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // TestOpenDocument: the document of a stored announcement (as the
@@ -21,7 +20,7 @@ import (
 // none; an object that is not the announced one is refused.
 func TestOpenDocument(t *testing.T) {
 	js := broker(t)
-	store, err := docstore.OpenJetStream(t.Context(), js, stream.DocumentBucket)
+	store, err := docstore.OpenJetStream(t.Context(), js, fax.DocumentBucket)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +35,7 @@ func TestOpenDocument(t *testing.T) {
 	publishDocument(t, js, failed(ev2))
 	publishDocument(t, js, stored(ev3, st.Name, st.Size, strings.Repeat("0", 64)))
 
-	docs := drain(t, js, consumer.Documents(js, consumer.Config{Durable: "docs"}), stream.DocumentsStream, "docs")
+	docs := drain(t, js, consumer.Documents(js, consumer.Config{Durable: "docs"}), fax.DocumentsStream, "docs")
 	cases := []struct {
 		name    string
 		want    []byte

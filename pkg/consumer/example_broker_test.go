@@ -51,7 +51,7 @@ func exampleHistory(ctx context.Context, js jetstream.JetStream) {
 		subject, data := must2(ev.Encode())
 		examplePublish(ctx, js, subject, data, ev.ID())
 	}
-	store := must(docstore.OpenJetStream(ctx, js, stream.DocumentBucket))
+	store := must(docstore.OpenJetStream(ctx, js, fax.DocumentBucket))
 	st := must(store.Put(ctx, docstore.Object{Name: "efax/acme/7e029808.pdf", ContentType: "application/pdf"},
 		strings.NewReader("%PDF-1.4 hello from a fax machine")))
 	a := stored(evs[0], st.Name, st.Size, st.SHA256)

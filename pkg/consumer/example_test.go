@@ -10,7 +10,6 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/consumer"
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // An EHR integration reads every fax received by eFax accounts, from the
@@ -76,7 +75,7 @@ func ExampleHistory() {
 	defer cancel()
 
 	received := map[string]int{}
-	h := consumer.History{Stream: stream.EventsStream, Subject: "faxpipe.events.*.*.fax.inbound.received"}
+	h := consumer.History{Stream: fax.EventsStream, Subject: "faxpipe.events.*.*.fax.inbound.received"}
 	err := h.Scan(ctx, js, func(m jetstream.Msg) error {
 		ev, err := consumer.Decode[fax.Event](m)
 		if err != nil {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/consumer"
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // TestFilters: each filter field selects exactly the matching events and
@@ -48,9 +47,9 @@ func TestFilters(t *testing.T) {
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := consumer.Config{Durable: "filter-" + string(rune('a'+i)), Filter: c.filter}
-			gotEv := faxIDs(drain(t, js, consumer.Events(js, cfg), stream.EventsStream, cfg.Durable))
+			gotEv := faxIDs(drain(t, js, consumer.Events(js, cfg), fax.EventsStream, cfg.Durable))
 			var gotDoc []string
-			for _, m := range drain(t, js, consumer.Documents(js, cfg), stream.DocumentsStream, cfg.Durable) {
+			for _, m := range drain(t, js, consumer.Documents(js, cfg), fax.DocumentsStream, cfg.Durable) {
 				gotDoc = append(gotDoc, m.Data.FaxID)
 			}
 			if !slices.Equal(gotEv, c.events) || !slices.Equal(gotDoc, c.documents) {
@@ -70,7 +69,7 @@ func TestWhere(t *testing.T) {
 	c := consumer.Events(js, cfg).Where(func(m consumer.Message[fax.Event]) bool {
 		return strings.HasPrefix(m.Data.FaxID, "keep")
 	})
-	if got := faxIDs(drain(t, js, c, stream.EventsStream, cfg.Durable)); !slices.Equal(got, []string{"keep-1", "keep-2"}) {
+	if got := faxIDs(drain(t, js, c, fax.EventsStream, cfg.Durable)); !slices.Equal(got, []string{"keep-1", "keep-2"}) {
 		t.Errorf("handled %v, want [keep-1 keep-2]", got)
 	}
 }

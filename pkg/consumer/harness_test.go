@@ -14,7 +14,6 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/consumer"
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
 )
 
@@ -60,7 +59,7 @@ func publishDocument(t *testing.T, js jetstream.JetStream, a fax.Document) uint6
 
 func stored(ev fax.Event, object string, size int64, sum string) fax.Document {
 	return fax.Document{EventID: ev.ID(), Provider: ev.Provider, Account: ev.Account, FaxID: ev.FaxID,
-		Outcome: fax.DocumentStored, Bucket: stream.DocumentBucket, Object: object, Size: &size,
+		Outcome: fax.DocumentStored, Bucket: fax.DocumentBucket, Object: object, Size: &size,
 		SHA256: sum, ContentType: "application/pdf"}
 }
 

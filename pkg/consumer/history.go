@@ -15,7 +15,7 @@ import (
 // on the server (an ordered consumer), which makes it the way to rebuild
 // state from history, to list or to replay.
 type History struct {
-	Stream  string    // e.g. stream.EventsStream
+	Stream  string    // e.g. fax.EventsStream
 	Subject string    // subject filter, wildcards allowed; empty: every subject
 	From    time.Time // zero: the first message the stream holds
 	Until   time.Time // zero: the last message stored when Scan starts

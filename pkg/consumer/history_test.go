@@ -10,7 +10,6 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/consumer"
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // TestHistory: a scan reads exactly the messages of its time range and
@@ -42,7 +41,7 @@ func TestHistory(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			c.h.Stream = stream.EventsStream
+			c.h.Stream = fax.EventsStream
 			var got []string
 			err := c.h.Scan(t.Context(), js, func(m jetstream.Msg) error {
 				got = append(got, faxIDOf(t, m))

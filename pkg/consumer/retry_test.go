@@ -11,7 +11,6 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/consumer"
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 var errDown = errors.New("EHR down")
@@ -51,7 +50,7 @@ func TestHandlerErrorIsRetried(t *testing.T) {
 				}
 				return err
 			}, func([]consumer.Message[fax.Event]) bool {
-				return succeeded.Load() > 0 && isSettled(t, js, stream.EventsStream, durable)
+				return succeeded.Load() > 0 && isSettled(t, js, fax.EventsStream, durable)
 			})
 			var deliveries []uint64
 			for _, m := range col.all() {
@@ -99,7 +98,7 @@ func TestPoisonDoesNotBlock(t *testing.T) {
 		mu.Lock()
 		given := len(poisons)
 		mu.Unlock()
-		return given == 2 && isSettled(t, js, stream.EventsStream, "poison")
+		return given == 2 && isSettled(t, js, fax.EventsStream, "poison")
 	})
 
 	mu.Lock()

@@ -9,7 +9,6 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/consumer"
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // TestStartPoints: a new consumer receives exactly the events from its
@@ -44,7 +43,7 @@ func TestStartPoints(t *testing.T) {
 				go publishOnceCreated(t, js, durable, c.later)
 			}
 			got := faxIDs(run(t, cons, ok, count[fax.Event](len(c.want))).all())
-			settled(t, js, stream.EventsStream, durable) // nothing more was to come
+			settled(t, js, fax.EventsStream, durable) // nothing more was to come
 			if !slices.Equal(got, c.want) {
 				t.Errorf("received %v, want %v", got, c.want)
 			}
@@ -56,7 +55,7 @@ func TestStartPoints(t *testing.T) {
 // exists.
 func publishOnceCreated(t *testing.T, js jetstream.JetStream, durable string, ids []string) {
 	for range 1000 {
-		if _, err := js.Consumer(t.Context(), stream.EventsStream, durable); err == nil {
+		if _, err := js.Consumer(t.Context(), fax.EventsStream, durable); err == nil {
 			for _, id := range ids {
 				publishEvent(t, js, event(fax.EFax, "demo", "fax.inbound.received", id))
 			}
@@ -76,12 +75,12 @@ func TestDurableResumes(t *testing.T) {
 	}
 	cfg := consumer.Config{Durable: "ehr", Start: consumer.StartAll()}
 	first := faxIDs(run(t, consumer.Events(js, cfg), ok, count[fax.Event](2)).all())
-	settled(t, js, stream.EventsStream, "ehr")
+	settled(t, js, fax.EventsStream, "ehr")
 	publishEvent(t, js, event(fax.GoFax, "demo", "fax.outbound.delivered", "c"))
 
 	cfg.Start = consumer.StartNew()
 	second := faxIDs(run(t, consumer.Events(js, cfg), ok, count[fax.Event](1)).all())
-	settled(t, js, stream.EventsStream, "ehr")
+	settled(t, js, fax.EventsStream, "ehr")
 	if !slices.Equal(first, []string{"a", "b"}) || !slices.Equal(second, []string{"c"}) {
 		t.Errorf("first run %v, second %v; want [a b] then [c]", first, second)
 	}

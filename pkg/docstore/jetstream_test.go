@@ -12,7 +12,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/docstore"
 	"github.com/faxpipe/faxpipe/pkg/docstore/docstoretest"
-	"github.com/faxpipe/faxpipe/pkg/stream"
+	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
 )
 
@@ -23,7 +23,7 @@ func TestJetStream(t *testing.T) {
 		conn := streamtest.Connect(t, ns, config.Default().Streams)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		s, err := docstore.OpenJetStream(ctx, conn.JS, stream.DocumentBucket)
+		s, err := docstore.OpenJetStream(ctx, conn.JS, fax.DocumentBucket)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,7 +39,7 @@ func TestCorruptObjectIsNotFound(t *testing.T) {
 	conn := streamtest.Connect(t, ns, config.Default().Streams)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := docstore.OpenJetStream(ctx, conn.JS, stream.DocumentBucket)
+	s, err := docstore.OpenJetStream(ctx, conn.JS, fax.DocumentBucket)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestCorruptObjectIsNotFound(t *testing.T) {
 	if _, err := s.Stat(ctx, name); !errors.Is(err, docstore.ErrNotFound) {
 		t.Fatalf("corrupt object: Stat = %v, want ErrNotFound", err)
 	}
-	obs, err := conn.JS.ObjectStore(ctx, stream.DocumentBucket)
+	obs, err := conn.JS.ObjectStore(ctx, fax.DocumentBucket)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestCorruptObjectIsNotFound(t *testing.T) {
 // that all carry the last chunk's bytes, as the nats.go bug does.
 func corruptChunks(ctx context.Context, t *testing.T, js jetstream.JetStream, name string) {
 	t.Helper()
-	obs, err := js.ObjectStore(ctx, stream.DocumentBucket)
+	obs, err := js.ObjectStore(ctx, fax.DocumentBucket)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,8 +76,8 @@ func corruptChunks(ctx context.Context, t *testing.T, js jetstream.JetStream, na
 	if err != nil {
 		t.Fatal(err)
 	}
-	subject := "$O." + stream.DocumentBucket + ".C." + info.NUID
-	str, err := js.Stream(ctx, "OBJ_"+stream.DocumentBucket)
+	subject := "$O." + fax.DocumentBucket + ".C." + info.NUID
+	str, err := js.Stream(ctx, "OBJ_"+fax.DocumentBucket)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,8 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/sim"
-	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // TestClusterFailover: on a 3-node JetStream cluster with R3 streams, under
@@ -32,7 +32,7 @@ func TestClusterFailover(t *testing.T) {
 	chaos := every(run/4, func(i int) {
 		switch i {
 		case 0:
-			leader, err := streamLeader(js, stream.RawStream)
+			leader, err := streamLeader(js, fax.RawStream)
 			if err != nil {
 				faults = append(faults, err.Error())
 				return

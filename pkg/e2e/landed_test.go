@@ -14,7 +14,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // landed is what a pipeline put in its streams and object store.
@@ -64,7 +63,7 @@ func readLanded(t testing.TB, js jetstream.JetStream) landed {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var l landed
-	for _, m := range readStream(ctx, t, js, stream.EventsStream) {
+	for _, m := range readStream(ctx, t, js, fax.EventsStream) {
 		var e landedEvent
 		if err := json.Unmarshal(m.Data(), &e); err != nil {
 			t.Fatalf("event %s: %v", m.Subject(), err)
@@ -72,11 +71,11 @@ func readLanded(t testing.TB, js jetstream.JetStream) landed {
 		e.Subject, e.Published = m.Subject(), metaTime(m)
 		l.events = append(l.events, e)
 	}
-	obs, err := js.ObjectStore(ctx, stream.DocumentBucket)
+	obs, err := js.ObjectStore(ctx, fax.DocumentBucket)
 	if err != nil {
 		t.Fatalf("object store: %v", err)
 	}
-	for _, m := range readStream(ctx, t, js, stream.DocumentsStream) {
+	for _, m := range readStream(ctx, t, js, fax.DocumentsStream) {
 		var d landedDocument
 		if err := json.Unmarshal(m.Data(), &d); err != nil {
 			t.Fatalf("document %s: %v", m.Subject(), err)
@@ -87,7 +86,7 @@ func readLanded(t testing.TB, js jetstream.JetStream) landed {
 		}
 		l.documents = append(l.documents, d)
 	}
-	l.rejected = streamMessages(ctx, t, js, stream.RejectedStream)
+	l.rejected = streamMessages(ctx, t, js, fax.RejectedStream)
 	return l
 }
 

@@ -54,7 +54,7 @@ func (e Event) Source() string {
 // Subject is the stream subject the event is published on:
 // faxpipe.events.{provider}.{account}.{channel}.{direction}.{outcome}.
 func (e Event) Subject() string {
-	return fmt.Sprintf("faxpipe.events.%s.%s.%s.%s.%s", e.Provider, e.Account, e.Channel, e.Direction, e.Outcome)
+	return EventSubject(e.Provider, e.Account, e.Channel, e.Direction, e.Outcome)
 }
 
 // Time is the CloudEvents time: the provider's completion time when it gave

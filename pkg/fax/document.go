@@ -91,7 +91,7 @@ func (d Document) ID() string {
 
 // Subject is faxpipe.documents.{provider}.{account}.{outcome}.
 func (d Document) Subject() string {
-	return fmt.Sprintf("faxpipe.documents.%s.%s.%s", d.Provider, d.Account, d.Outcome)
+	return DocumentSubject(d.Provider, d.Account, d.Outcome)
 }
 
 // Encode returns the announcement as a CloudEvents 1.0 structured-mode

@@ -3,7 +3,6 @@ package fax
 import (
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -44,11 +43,6 @@ type Redaction struct {
 // Subject is the raw stream subject of e: faxpipe.raw.{provider}.{account}.
 func (e *Envelope) Subject() string {
 	return RawSubject(e.Provider, e.Account)
-}
-
-// RawSubject is the subject raw callbacks of one account are published on.
-func RawSubject(p Provider, account string) string {
-	return fmt.Sprintf("faxpipe.raw.%s.%s", p, account)
 }
 
 // BodyBase64 is the body as the envelope's JSON carries it.

@@ -1,7 +1,6 @@
 package fax
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -54,5 +53,5 @@ func NewRejected(raw RawMessage, err error, at time.Time) Rejected {
 // Subject is the stream subject r is published on:
 // faxpipe.rejected.{provider}.{account}.{reason}.
 func (r Rejected) Subject() string {
-	return fmt.Sprintf("faxpipe.rejected.%s.%s.%s", r.Provider, r.Account, r.Reason)
+	return RejectedSubject(r.Provider, r.Account, r.Reason)
 }

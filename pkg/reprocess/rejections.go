@@ -12,7 +12,6 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/consumer"
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // Rejection is a record of FAXPIPE_REJECTED with its place in the stream.
@@ -62,7 +61,7 @@ func Rejections(ctx context.Context, js jetstream.JetStream, f RejectionFilter, 
 	if err := f.Validate(); err != nil {
 		return err
 	}
-	h := consumer.History{Stream: stream.RejectedStream, Subject: f.subject(), From: f.Since}
+	h := consumer.History{Stream: fax.RejectedStream, Subject: f.subject(), From: f.Since}
 	return h.Scan(ctx, js, func(m jetstream.Msg) error {
 		meta, err := m.Metadata()
 		if err != nil {
@@ -78,7 +77,7 @@ func Rejections(ctx context.Context, js jetstream.JetStream, f RejectionFilter, 
 
 // GetRejection reads the rejection of sequence seq.
 func GetRejection(ctx context.Context, js jetstream.JetStream, seq uint64) (Rejection, error) {
-	m, err := getMsg(ctx, js, stream.RejectedStream, seq)
+	m, err := getMsg(ctx, js, fax.RejectedStream, seq)
 	if err != nil {
 		return Rejection{}, err
 	}
@@ -101,7 +100,7 @@ var ErrRawGone = errors.New("raw callback no longer stored")
 // it names, or, when that has aged out, the envelope (or bytes) the record
 // keeps, which the processor verifies just the same.
 func RawOf(ctx context.Context, js jetstream.JetStream, r Rejection) (Raw, error) {
-	m, err := getMsg(ctx, js, stream.RawStream, r.RawSeq)
+	m, err := getMsg(ctx, js, fax.RawStream, r.RawSeq)
 	if err == nil && sameCallback(m.Data, r) {
 		return NewRaw(m.Subject, m.Data, m.Sequence, m.Time), nil
 	}

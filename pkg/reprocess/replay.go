@@ -8,7 +8,6 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/consumer"
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // Range selects raw callbacks: those of Provider and Account (empty: any)
@@ -29,7 +28,7 @@ func (r Range) Validate() error {
 
 // history is the stretch of FAXPIPE_RAW the range selects.
 func (r Range) history() consumer.History {
-	return consumer.History{Stream: stream.RawStream, Subject: RawSubject(r.Provider, r.Account), From: r.From, Until: r.To}
+	return consumer.History{Stream: fax.RawStream, Subject: RawSubject(r.Provider, r.Account), From: r.From, Until: r.To}
 }
 
 // RawSubject is the raw stream's subject filter for a provider and an

@@ -16,7 +16,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // Kind is what processing a raw callback came to.
@@ -62,7 +61,7 @@ type Raw struct {
 // NewRaw is the raw message of stream sequence seq, stored at stored.
 func NewRaw(subject string, data []byte, seq uint64, stored time.Time) Raw {
 	return Raw{subject: subject, data: data, meta: jetstream.MsgMetadata{
-		Sequence: jetstream.SequencePair{Stream: seq}, NumDelivered: 1, Timestamp: stored, Stream: stream.RawStream,
+		Sequence: jetstream.SequencePair{Stream: seq}, NumDelivered: 1, Timestamp: stored, Stream: fax.RawStream,
 	}}
 }
 

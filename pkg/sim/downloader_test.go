@@ -12,6 +12,7 @@ import (
 
 	"github.com/faxpipe/faxpipe/downloader"
 	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 	"github.com/faxpipe/faxpipe/pkg/sim"
 	"github.com/faxpipe/faxpipe/pkg/stream"
@@ -108,7 +109,7 @@ func waitAnnouncements(t *testing.T, js jetstream.JetStream, n int) map[string]a
 	t.Helper()
 	deadline := time.Now().Add(45 * time.Second)
 	for {
-		msgs := streamtest.Messages(t, js, stream.DocumentsStream)
+		msgs := streamtest.Messages(t, js, fax.DocumentsStream)
 		if len(msgs) >= n {
 			out := map[string]announcement{}
 			for _, m := range msgs {

@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
 )
@@ -25,7 +26,7 @@ func TestConsumeWorkersHandsBackOnStop(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cons, err := conn.JS.CreateOrUpdateConsumer(ctx, stream.RawStream, stream.ProcessorConsumer(time.Minute, 100))
+	cons, err := conn.JS.CreateOrUpdateConsumer(ctx, fax.RawStream, stream.ProcessorConsumer(time.Minute, 100))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,12 +3,9 @@ package stream
 import (
 	"time"
 
+	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/nats-io/nats.go/jetstream"
 )
-
-// DownloaderSubject is what the downloader reads of FAXPIPE_EVENTS: received
-// inbound faxes, the only events that may carry a document.
-const DownloaderSubject = "faxpipe.events.*.*.fax.inbound.received"
 
 // DownloaderConsumer is the durable pull consumer the downloaders share on
 // FAXPIPE_EVENTS: every received inbound fax event, acknowledged one by
@@ -26,6 +23,6 @@ func DownloaderConsumer(ackWait time.Duration, maxAckPending int) jetstream.Cons
 		AckWait:       ackWait,
 		MaxDeliver:    -1,
 		MaxAckPending: maxAckPending,
-		FilterSubject: DownloaderSubject,
+		FilterSubject: fax.ReceivedFaxSubject(),
 	}
 }

@@ -12,16 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
-)
-
-// Names of the streams and buckets, fixed by SPEC.md.
-const (
-	RawStream       = "FAXPIPE_RAW"
-	EventsStream    = "FAXPIPE_EVENTS"
-	DocumentsStream = "FAXPIPE_DOCUMENTS"
-	RejectedStream  = "FAXPIPE_REJECTED"
-	DedupeBucket    = "faxpipe-dedupe"
-	DocumentBucket  = "faxpipe-documents"
+	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
 // rawDuplicateWindow is the Nats-Msg-Id window of FAXPIPE_RAW.
@@ -37,11 +28,11 @@ type Topology struct {
 
 // NewTopology derives the topology from the streams configuration.
 func NewTopology(s config.Streams) Topology {
-	stream := func(name, subjects, desc string, r config.Retention) jetstream.StreamConfig {
+	stream := func(name, desc string, r config.Retention) jetstream.StreamConfig {
 		return jetstream.StreamConfig{
 			Name:        name,
 			Description: desc,
-			Subjects:    []string{subjects},
+			Subjects:    []string{fax.StreamSubjects[name]},
 			Retention:   jetstream.LimitsPolicy,
 			Storage:     jetstream.FileStorage,
 			Replicas:    s.Replicas,
@@ -56,7 +47,7 @@ func NewTopology(s config.Streams) Topology {
 			DenyPurge:  false,
 		}
 	}
-	raw := stream(RawStream, "faxpipe.raw.>", "Raw provider callbacks, byte-exact (schemas/raw-callback.v1.json)", s.Raw)
+	raw := stream(fax.RawStream, "Raw provider callbacks, byte-exact (schemas/raw-callback.v1.json)", s.Raw)
 	// A raw message's id is new for every request, so its window only has
 	// to cover a publish the client itself repeats; a long one would hold
 	// every id of the last minutes in the servers' memory.
@@ -64,12 +55,12 @@ func NewTopology(s config.Streams) Topology {
 	return Topology{
 		Streams: []jetstream.StreamConfig{
 			raw,
-			stream(EventsStream, "faxpipe.events.>", "Normalized fax events, CloudEvents 1.0 (schemas/fax-event.v1.json)", s.Events),
-			stream(DocumentsStream, "faxpipe.documents.>", "Fax document stored/failed announcements (schemas/fax-document.v1.json)", s.Documents),
-			stream(RejectedStream, "faxpipe.rejected.>", "Raw callbacks rejected, with the reason (schemas/rejected.v1.json)", s.Rejected),
+			stream(fax.EventsStream, "Normalized fax events, CloudEvents 1.0 (schemas/fax-event.v1.json)", s.Events),
+			stream(fax.DocumentsStream, "Fax document stored/failed announcements (schemas/fax-document.v1.json)", s.Documents),
+			stream(fax.RejectedStream, "Raw callbacks rejected, with the reason (schemas/rejected.v1.json)", s.Rejected),
 		},
 		Dedupe: jetstream.KeyValueConfig{
-			Bucket:      DedupeBucket,
+			Bucket:      fax.DedupeBucket,
 			Description: "Event ids already published, for exactly-once output",
 			TTL:         s.DedupeTTL,
 			Storage:     jetstream.FileStorage,
@@ -77,7 +68,7 @@ func NewTopology(s config.Streams) Topology {
 			History:     1,
 		},
 		Documents: jetstream.ObjectStoreConfig{
-			Bucket:      DocumentBucket,
+			Bucket:      fax.DocumentBucket,
 			Description: "Received fax documents, {provider}/{account}/{fax_id}.{ext}",
 			Storage:     jetstream.FileStorage,
 			Replicas:    s.Replicas,
@@ -150,6 +141,6 @@ func ProcessorConsumer(ackWait time.Duration, maxAckPending int) jetstream.Consu
 		AckWait:       ackWait,
 		MaxDeliver:    -1,
 		MaxAckPending: maxAckPending,
-		FilterSubject: "faxpipe.raw.>",
+		FilterSubject: fax.StreamSubjects[fax.RawStream],
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
 )
@@ -29,10 +30,10 @@ func TestEnsureIsIdempotentAndFollowsConfig(t *testing.T) {
 		dupes   time.Duration
 		subject string
 	}{
-		{stream.RawStream, cfg.Raw.MaxAge, time.Minute, "faxpipe.raw.>"},
-		{stream.EventsStream, 48 * time.Hour, cfg.DuplicateWindow, "faxpipe.events.>"},
-		{stream.DocumentsStream, cfg.Documents.MaxAge, cfg.DuplicateWindow, "faxpipe.documents.>"},
-		{stream.RejectedStream, cfg.Rejected.MaxAge, cfg.DuplicateWindow, "faxpipe.rejected.>"},
+		{fax.RawStream, cfg.Raw.MaxAge, time.Minute, "faxpipe.raw.>"},
+		{fax.EventsStream, 48 * time.Hour, cfg.DuplicateWindow, "faxpipe.events.>"},
+		{fax.DocumentsStream, cfg.Documents.MaxAge, cfg.DuplicateWindow, "faxpipe.documents.>"},
+		{fax.RejectedStream, cfg.Rejected.MaxAge, cfg.DuplicateWindow, "faxpipe.rejected.>"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.stream, func(t *testing.T) {
@@ -52,7 +53,7 @@ func TestEnsureIsIdempotentAndFollowsConfig(t *testing.T) {
 	if err := stream.NewTopology(cfg).Check(ctx, conn.JS); err != nil {
 		t.Errorf("Check: %v", err)
 	}
-	if err := conn.JS.DeleteStream(ctx, stream.RejectedStream); err != nil {
+	if err := conn.JS.DeleteStream(ctx, fax.RejectedStream); err != nil {
 		t.Fatal(err)
 	}
 	if err := stream.NewTopology(cfg).Check(ctx, conn.JS); err == nil {
