@@ -21,14 +21,16 @@ const EnvPrefix = "FAXPIPE_"
 
 // Load reads the YAML file at path (none if path is empty), applies
 // environment overrides from getenv, resolves secrets and validates.
-func Load(path string, getenv func(string) string) (*Config, error) {
+// accounts.<provider> is decoded as the account type of that provider in
+// types; a provider not in types is an error.
+func Load(path string, getenv func(string) string, types AccountTypes) (*Config, error) {
 	cfg := Default()
 	if path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
-		if err := decodeYAML(b, &cfg); err != nil {
+		if err := decodeYAML(b, &cfg, types); err != nil {
 			return nil, fmt.Errorf("config %s: %w", path, err)
 		}
 	}
@@ -45,14 +47,24 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 	return &cfg, nil
 }
 
+// document is the YAML file: the configuration, and its accounts decoded
+// by type.
+type document struct {
+	Config   `yaml:",inline"`
+	Accounts accountsYAML `yaml:"accounts"`
+}
+
 // decodeYAML decodes strictly: an unknown field is a typo, not something to
 // ignore silently.
-func decodeYAML(b []byte, cfg *Config) error {
+func decodeYAML(b []byte, cfg *Config, types AccountTypes) error {
+	doc := document{Config: *cfg, Accounts: accountsYAML{types: types}}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
+	*cfg = doc.Config
+	cfg.Accounts = doc.Accounts.decoded
 	return nil
 }
 
