@@ -48,3 +48,11 @@ func TestLoadKeepsTheFileOrderOfProviders(t *testing.T) {
 		t.Errorf("accounts %s, want %s", got, want)
 	}
 }
+
+func TestLoadRejectsAnEmptyAccount(t *testing.T) {
+	path := writeConfig(t, "pipeline: {key: {value: \""+testKey+"\"}}\naccounts: {efax: [null]}\n")
+	_, err := config.Load(path, env(nil), accountTypes)
+	if got, want := fieldErrors(err), []string{"accounts.efax[0]"}; !slices.Equal(got, want) {
+		t.Errorf("Load error %v names fields %q, want %q", err, got, want)
+	}
+}

@@ -39,11 +39,10 @@ func (y *accountsYAML) UnmarshalYAML(unmarshal func(any) error) error {
 	for _, i := range order {
 		list := lists.Elem().Field(i)
 		for j := range list.Len() {
-			acc, ok := list.Index(j).Interface().(ProviderAccount)
-			if !ok || list.Index(j).IsNil() {
+			if list.Index(j).IsNil() {
 				return &FieldError{Field: fmt.Sprintf("accounts.%s[%d]", y.types[i].Provider(), j), Msg: "must be an account, not empty"}
 			}
-			y.decoded = append(y.decoded, acc)
+			y.decoded = append(y.decoded, list.Index(j).Interface().(ProviderAccount)) //nolint:forcetypeassert // a list of y.types[i]'s type
 		}
 	}
 	return nil

@@ -72,7 +72,6 @@ var (
 	durationType = reflect.TypeFor[time.Duration]()
 	textType     = reflect.TypeFor[encoding.TextUnmarshaler]()
 	secretType   = reflect.TypeFor[Secret]()
-	accountsType = reflect.TypeFor[Accounts]()
 )
 
 // applyEnv overrides every scalar field for which FAXPIPE_<PATH> is set,
@@ -84,7 +83,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 
 func walkEnv(v reflect.Value, envName, yamlPath string, getenv func(string) string) error {
 	t := v.Type()
-	if t == accountsType || t == secretType {
+	if t == secretType {
 		return nil
 	}
 	if t.Kind() == reflect.Struct && t != durationType {
