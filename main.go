@@ -106,7 +106,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case service && len(rest) > 0:
 		return fmt.Errorf("faxpipe %s takes no arguments, got %q", cmd, rest)
 	}
-	cfg, err := config.Load(*configPath, getenv)
+	cfg, err := config.Load(*configPath, getenv, provider.AccountTypes())
 	if err != nil {
 		return err
 	}
@@ -219,10 +219,11 @@ func (w wiring) components(cmd string) ([]component, error) {
 	}
 	if cmd == "downloader" || cmd == "all" {
 		d, err := downloader.New(w.cfg.Downloader, downloader.Deps{
-			JS:       w.conn.JS,
-			Accounts: w.cfg.Accounts,
-			Log:      w.log.Named("downloader"),
-			Registry: w.reg,
+			JS:        w.conn.JS,
+			Accounts:  w.cfg.Accounts,
+			Documents: provider.NewDocumentClient,
+			Log:       w.log.Named("downloader"),
+			Registry:  w.reg,
 		})
 		if err != nil {
 			return nil, err

@@ -25,7 +25,6 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/docstore"
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 )
@@ -36,6 +35,9 @@ type Deps struct {
 	// Accounts are the configured provider accounts: their credentials, and
 	// their API base URLs, the only origins the downloader reaches.
 	Accounts config.Accounts
+	// Documents builds the document client of Accounts (main passes
+	// provider.NewDocumentClient).
+	Documents docfetch.Factory
 	// Store keeps the documents; nil means the JetStream object store
 	// bucket faxpipe-documents, opened when Run starts.
 	Store    docstore.Store
@@ -72,11 +74,11 @@ func New(cfg config.Downloader, deps Deps) (*Downloader, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc, err := newHTTPClient(cfg, provider.APIBaseURLs(deps.Accounts), deps.TLS)
+	hc, err := newHTTPClient(cfg, deps.Accounts.APIBaseURLs(), deps.TLS)
 	if err != nil {
 		return nil, fmt.Errorf("downloader: %w", err)
 	}
-	clients, err := provider.NewDocumentClients(deps.Accounts,
+	clients, err := deps.Documents(deps.Accounts,
 		docfetch.Options{HTTP: hc, Now: deps.Now, OnTokenRefresh: m.tokenRefreshed})
 	if err != nil {
 		return nil, fmt.Errorf("downloader: %w", err)

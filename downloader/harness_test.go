@@ -23,6 +23,10 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/admin/admintest"
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider"
+	"github.com/faxpipe/faxpipe/pkg/provider/efax"
+	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
+	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
 	"github.com/faxpipe/faxpipe/schemas"
@@ -98,19 +102,19 @@ func (e *emulator) count(path string) int {
 // accounts configures one "demo" account per provider on base URLs.
 func accounts(sfaxBase, gofaxBase, efaxBase string) config.Accounts {
 	return config.Accounts{
-		Sfax: []config.SfaxAccount{{
+		&sfax.Account{
 			AccountBase: config.AccountBase{ID: "demo", APIBaseURL: sfaxBase},
 			Username:    sfaxUser, APIKey: config.Literal(sfaxAPIKey),
 			EncryptionKey: config.Literal(sfaxKey), InitVector: config.Literal(sfaxIV),
-		}},
-		GoFax: []config.GoFaxAccount{{
+		},
+		&gofax.Account{
 			AccountBase: config.AccountBase{ID: "demo", APIBaseURL: gofaxBase},
 			APIToken:    config.Literal(gofaxToken),
-		}},
-		EFax: []config.EFaxAccount{{
+		},
+		&efax.Account{
 			AccountBase: config.AccountBase{ID: "demo", APIBaseURL: efaxBase},
 			AppID:       efaxApp, APIKey: config.Literal(efaxKey),
-		}},
+		},
 	}
 }
 
@@ -149,7 +153,7 @@ func (e *env) start(cfg config.Downloader, accs config.Accounts, tlsFrom *emulat
 		tlsCfg = tlsFrom.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
 	}
 	reg := prometheus.NewRegistry()
-	d, err := downloader.New(cfg, downloader.Deps{JS: conn.JS, Accounts: accs, Log: zap.NewNop(), Registry: reg, TLS: tlsCfg})
+	d, err := downloader.New(cfg, downloader.Deps{JS: conn.JS, Accounts: accs, Documents: provider.NewDocumentClient, Log: zap.NewNop(), Registry: reg, TLS: tlsCfg})
 	if err != nil {
 		t.Fatal(err)
 	}

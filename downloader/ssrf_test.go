@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/efax"
+	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
 	"github.com/faxpipe/faxpipe/pkg/provider/providertest"
 )
 
@@ -84,7 +86,7 @@ func (tg *targets) hostileURLs(api *emulator) []hostileURL {
 
 // efaxCallback is a genuine, signed eFax inbound callback of account acc
 // naming resourceURL.
-func efaxCallback(t *testing.T, acc config.EFaxAccount, resourceURL string) fax.RawMessage {
+func efaxCallback(t *testing.T, acc efax.Account, resourceURL string) fax.RawMessage {
 	body, err := json.Marshal(map[string]any{
 		"app_id": acc.AppID, "user_id": "user-1", "notification_id": "n-1", "direction": "INBOUND",
 		"completed_timestamp": "2024-05-10T17:54:11Z", "duration": 48, "pages": 1, "fax_id": "f-1",
@@ -105,9 +107,9 @@ func efaxCallback(t *testing.T, acc config.EFaxAccount, resourceURL string) fax.
 func TestForgedResourceURLRejected(t *testing.T) {
 	tg := newTargets(t)
 	api := newEmulator(t, true, http.HandlerFunc(status(http.StatusNotFound)))
-	acc := accounts("", "", api.URL).EFax[0]
+	acc := config.AccountsOf[efax.Account](accounts("", "", api.URL))[0]
 	acc.HMACSecret = config.Literal("efax-hmac-secret")
-	adapter, err := efax.NewAdapter(config.Accounts{EFax: []config.EFaxAccount{acc}}, providertest.Digester(t))
+	adapter, err := efax.NewAdapter([]efax.Account{acc}, providertest.Digester(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,11 +264,11 @@ func TestPrivateAPIAddressesRefused(t *testing.T) {
 		bases = append(bases, "http://[::1]:"+port(tg.v6))
 	}
 	accs := accounts("http://localhost:"+p, "", "https://127.0.0.1:"+h) // eFax: its OAuth2 token request first
-	accs.GoFax = nil
+	accs = slices.DeleteFunc(accs, func(a config.ProviderAccount) bool { return a.Provider() == fax.GoFax })
 	events := []fax.Event{inbound(fax.Sfax, "p-0", time.Now(), nil), inbound(fax.EFax, "p-1", time.Now(), map[string]string{"user_id": "user-1"})}
 	for i, b := range bases {
 		id := fmt.Sprintf("g%d", i)
-		accs.GoFax = append(accs.GoFax, config.GoFaxAccount{AccountBase: config.AccountBase{ID: id, APIBaseURL: b}, APIToken: config.Literal(gofaxToken)})
+		accs = append(accs, &gofax.Account{AccountBase: config.AccountBase{ID: id, APIBaseURL: b}, APIToken: config.Literal(gofaxToken)})
 		ev := inbound(fax.GoFax, fmt.Sprintf("p-%d", len(events)), time.Now(), nil)
 		ev.Account = id
 		events = append(events, ev)

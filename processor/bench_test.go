@@ -23,6 +23,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/logging"
 	"github.com/faxpipe/faxpipe/pkg/provider"
+	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
 	"github.com/faxpipe/faxpipe/processor"
@@ -298,11 +299,11 @@ func gofaxEnvelope(b *testing.B, i int, basic bool, receivedAt time.Time) *fax.E
 // auth and a URL secret.
 func benchAccounts() config.Accounts {
 	a := accounts()
-	a.GoFax = []config.GoFaxAccount{{
+	a = append(a, &gofax.Account{
 		AccountBase: config.AccountBase{ID: "demo", APIBaseURL: "https://restful-api.gofax.com.au"},
-		BasicAuth:   config.BasicAuth{Username: gofaxUser, Password: config.Literal(gofaxPassword)},
-		URLSecret:   config.URLSecret{Param: gofaxParam, Value: config.Literal(gofaxSecret)},
-	}}
+		BasicAuth:   gofax.BasicAuth{Username: gofaxUser, Password: config.Literal(gofaxPassword)},
+		URLSecret:   gofax.URLSecret{Param: gofaxParam, Value: config.Literal(gofaxSecret)},
+	})
 	return a
 }
 

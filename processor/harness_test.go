@@ -41,16 +41,16 @@ const (
 
 func accounts() config.Accounts {
 	return config.Accounts{
-		Sfax: []config.SfaxAccount{{
+		&sfax.Account{
 			AccountBase: config.AccountBase{ID: "demo", APIBaseURL: "https://api.sfaxme.com"},
 			Username:    sfaxUser, APIKey: config.Literal(sfaxAPIKey),
 			EncryptionKey: config.Literal(sfaxKey), InitVector: config.Literal(sfaxIV),
 			TokenWindow: 15 * time.Minute,
-		}},
-		EFax: []config.EFaxAccount{{
+		},
+		&efax.Account{
 			AccountBase: config.AccountBase{ID: "demo", APIBaseURL: "https://api.securedocex.com"},
 			HMACSecret:  config.Literal(efaxSecret),
-		}},
+		},
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider"
+	"github.com/faxpipe/faxpipe/pkg/provider/efax"
 	"github.com/faxpipe/faxpipe/pkg/reprocess"
 	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
 	"github.com/faxpipe/faxpipe/processor"
@@ -28,7 +29,7 @@ func wrongKeyed(t *testing.T) (*pipeline, []string) {
 	}
 	p.publishRaw(sfaxEnvelope(t, "2150102030405000002", now, now))
 	wrong := accounts()
-	wrong.EFax[0].HMACSecret = config.Literal("a-typo-in-the-secret")
+	wrong[1].(*efax.Account).HMACSecret = config.Literal("a-typo-in-the-secret")
 	adapters, err := provider.NewAdapters(wrong, digester(t))
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/provider"
 )
 
 // secretValues stand for the Secret faxpipe-secrets that operators create:
@@ -58,7 +59,7 @@ func loadConfig(t *testing.T, m *manifests, d *appsv1.Deployment) *config.Config
 	if err := os.WriteFile(file, []byte(mountedConfig(t, m, d, configPath)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Load(file, containerEnv(t, container(t, d)))
+	cfg, err := config.Load(file, containerEnv(t, container(t, d)), provider.AccountTypes())
 	if err != nil {
 		t.Fatalf("%s: its configuration does not load: %v", d.Name, err)
 	}

@@ -1,14 +1,47 @@
 package config
 
-import "time"
+import (
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
 
-// Accounts lists the configured accounts of each provider. An account id is
-// the last segment of its callback URL, /callbacks/{provider}/{id}.
-type Accounts struct {
-	Sfax  []SfaxAccount  `yaml:"sfax"`
-	GoFax []GoFaxAccount `yaml:"gofax"`
-	EFax  []EFaxAccount  `yaml:"efax"`
+	"github.com/faxpipe/faxpipe/pkg/fax"
+)
+
+// Accounts are the configured accounts of every provider, in the order of
+// the file (accounts.<provider>[i]). Each is a pointer to its provider
+// package's account type (sfax.Account, …), which the loader decodes from
+// YAML strictly; an account id is the last segment of its callback URL,
+// /callbacks/{provider}/{id}.
+type Accounts []ProviderAccount
+
+// ProviderAccount is one account of some provider, as its provider package
+// defines it: a struct embedding AccountBase (which gives Base and a nil
+// SecretQueryParams), used through a pointer.
+type ProviderAccount interface {
+	// Provider names the account's provider: accounts.<provider> in YAML.
+	Provider() fax.Provider
+	// Base is what every account has, to read or rewrite in place.
+	Base() *AccountBase
+	// SecretQueryParams are the account's own secret query parameters (a
+	// GoFax URL secret), beside those of its provider's CallbackSpec.
+	SecretQueryParams() []string
+	// Secrets lists every Secret of the account by its YAML path inside the
+	// account (e.g. "basic_auth.password"), for the loader to resolve.
+	Secrets() map[string]*Secret
+	// ApplyDefaults fills the provider's defaults (api_base_url, …) where
+	// the file is silent.
+	ApplyDefaults()
+	// Validate checks the account's own fields — what AccountBase has is
+	// checked by the loader — naming each bad one field+"."+name.
+	Validate(ck *Checker, field string)
 }
+
+// AccountTypes are the account types the loader knows: a zero account of
+// each provider (new(sfax.Account), …). A provider not listed is an
+// unknown provider.
+type AccountTypes []ProviderAccount
 
 // AccountBase is what every account has.
 type AccountBase struct {
@@ -25,42 +58,87 @@ type AccountBase struct {
 // Verifies reports whether callbacks of the account are verified.
 func (a AccountBase) Verifies() bool { return a.Verify == nil || *a.Verify }
 
-// SfaxAccount is an Sfax account: the "master API user" whose credentials
-// sign callbacks, and the AES key and IV of its tokens.
-type SfaxAccount struct {
-	AccountBase   `yaml:",inline"`
-	Username      string        `yaml:"username"`
-	APIKey        Secret        `yaml:"api_key"`        // 32 hex characters
-	EncryptionKey Secret        `yaml:"encryption_key"` // 32 characters, the AES-256 key
-	InitVector    Secret        `yaml:"init_vector"`    // 16 characters, the AES IV
-	TokenWindow   time.Duration `yaml:"token_window"`   // accepted distance of GenDT from receipt
+// Base returns a itself: every account type embedding AccountBase has it.
+func (a *AccountBase) Base() *AccountBase { return a }
+
+// SecretQueryParams is none: an account type with its own overrides it.
+func (a *AccountBase) SecretQueryParams() []string { return nil }
+
+// AccountsOf returns the accounts of type A (its provider's account type)
+// among a, as copies in configured order: how a provider package reads its
+// own accounts.
+func AccountsOf[A any, P interface {
+	*A
+	ProviderAccount
+}](a Accounts) []A {
+	var out []A
+	for _, acc := range a {
+		if p, ok := acc.(P); ok {
+			out = append(out, *p)
+		}
+	}
+	return out
 }
 
-// GoFaxAccount is a GoFax account. Callbacks authenticate with Basic auth or
-// with a secret query parameter in the URL configured at GoFax.
-type GoFaxAccount struct {
-	AccountBase `yaml:",inline"`
-	BasicAuth   BasicAuth `yaml:"basic_auth"`
-	URLSecret   URLSecret `yaml:"url_secret"`
-	APIToken    Secret    `yaml:"api_token"` // the token query parameter of API calls
+// Clone returns a copy of a whose accounts are copies: rewriting one never
+// touches a's.
+func (a Accounts) Clone() Accounts {
+	out := make(Accounts, len(a))
+	for i, acc := range a {
+		v := reflect.New(reflect.TypeOf(acc).Elem())
+		v.Elem().Set(reflect.ValueOf(acc).Elem())
+		out[i] = v.Interface().(ProviderAccount) //nolint:forcetypeassert // the same type as acc
+	}
+	return out
 }
 
-// BasicAuth is a user name and password.
-type BasicAuth struct {
-	Username string `yaml:"username"`
-	Password Secret `yaml:"password"`
+// Account is what the ingress needs of any account.
+type Account struct {
+	Provider fax.Provider
+	ID       string
+	// SecretQueryParams are the account's own secret query parameters (a
+	// GoFax URL secret), beside those of its provider.
+	SecretQueryParams []string
 }
 
-// URLSecret is a secret carried as a query parameter of the callback URL.
-type URLSecret struct {
-	Param string `yaml:"param"` // parameter name, e.g. "secret"
-	Value Secret `yaml:"value"`
+// All lists every configured account with what the ingress needs of it.
+func (a Accounts) All() []Account {
+	var out []Account
+	for _, acc := range a {
+		out = append(out, Account{Provider: acc.Provider(), ID: acc.Base().ID, SecretQueryParams: acc.SecretQueryParams()})
+	}
+	return out
 }
 
-// EFaxAccount is an eFax Enterprise app.
-type EFaxAccount struct {
-	AccountBase `yaml:",inline"`
-	AppID       string `yaml:"app_id"`
-	APIKey      Secret `yaml:"api_key"`     // with app_id, the client credentials for /tokens
-	HMACSecret  Secret `yaml:"hmac_secret"` // signs X-HMAC-Signature
+// Unverified lists "provider/id" of every account with verification turned
+// off, for the start-up warning.
+func (a Accounts) Unverified() []string {
+	var out []string
+	for _, acc := range a {
+		if b := acc.Base(); !b.Verifies() {
+			out = append(out, string(acc.Provider())+"/"+b.ID)
+		}
+	}
+	return out
+}
+
+// APIBaseURLs lists the api_base_url of every account: the only places the
+// downloader may send a request.
+func (a Accounts) APIBaseURLs() []string {
+	var out []string
+	for _, acc := range a {
+		out = append(out, acc.Base().APIBaseURL)
+	}
+	return out
+}
+
+// Format prints each account as provider/id only, whatever the verb: an
+// account's fields hold secrets, and fmt does not reach their own Format
+// through a pointer inside a slice.
+func (a Accounts) Format(f fmt.State, _ rune) {
+	ids := make([]string, len(a))
+	for i, acc := range a {
+		ids[i] = string(acc.Provider()) + "/" + acc.Base().ID
+	}
+	_, _ = io.WriteString(f, "["+strings.Join(ids, " ")+"]")
 }

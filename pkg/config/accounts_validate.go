@@ -4,36 +4,54 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
-func (a Accounts) validate(ck *checker) {
-	seen := map[string]bool{}
-	for i, acc := range a.Sfax {
-		f := fmt.Sprintf("accounts.sfax[%d]", i)
-		validateBase(ck, f, acc.AccountBase, seen)
-		ck.check(acc.Username != "", f+".username", "must be set")
-		ck.check(acc.APIKey.IsSet(), f+".api_key", "must be set")
-		ck.check(len(acc.EncryptionKey.Reveal()) == 32, f+".encryption_key", "must be 32 bytes, got %d", len(acc.EncryptionKey.Reveal()))
-		ck.check(len(acc.InitVector.Reveal()) == 16, f+".init_vector", "must be 16 bytes, got %d", len(acc.InitVector.Reveal()))
-		ck.check(acc.TokenWindow > 0, f+".token_window", "must be positive")
+// fields names each account by its YAML path, accounts.<provider>[i], i
+// counting that provider's accounts.
+func (a Accounts) fields() []string {
+	out := make([]string, len(a))
+	n := map[fax.Provider]int{}
+	for i, acc := range a {
+		p := acc.Provider()
+		out[i] = fmt.Sprintf("accounts.%s[%d]", p, n[p])
+		n[p]++
 	}
-	seen = map[string]bool{}
-	for i, acc := range a.GoFax {
-		f := fmt.Sprintf("accounts.gofax[%d]", i)
-		validateBase(ck, f, acc.AccountBase, seen)
-		hasBasic, hasURL := acc.BasicAuth.Username != "", acc.URLSecret.Param != ""
-		ck.check(!hasBasic || acc.BasicAuth.Password.IsSet(), f+".basic_auth.password", "must be set with basic_auth.username")
-		ck.check(!hasURL || acc.URLSecret.Value.IsSet(), f+".url_secret.value", "must be set with url_secret.param")
-		ck.check(!acc.Verifies() || hasBasic || hasURL, f+".basic_auth", "set basic_auth or url_secret, or verify: false explicitly")
+	return out
+}
+
+// validate checks what every account has, that ids are unique per
+// provider, and then each account's own fields.
+func (a Accounts) validate(ck *Checker) {
+	seen := map[fax.Provider]map[string]bool{}
+	for i, field := range a.fields() {
+		p := a[i].Provider()
+		if seen[p] == nil {
+			seen[p] = map[string]bool{}
+		}
+		validateBase(ck, field, *a[i].Base(), seen[p])
+		a[i].Validate(ck, field)
 	}
-	seen = map[string]bool{}
-	for i, acc := range a.EFax {
-		f := fmt.Sprintf("accounts.efax[%d]", i)
-		validateBase(ck, f, acc.AccountBase, seen)
-		ck.check(!acc.Verifies() || acc.HMACSecret.IsSet(), f+".hmac_secret", "must be set unless verify: false")
+}
+
+// validateBase checks what every account has and that ids are unique.
+func validateBase(ck *Checker, field string, a AccountBase, seen map[string]bool) {
+	if err := fax.ValidateAccountID(a.ID); err != nil {
+		ck.Fail(field+".id", "%v", err)
+	}
+	ck.Check(!seen[a.ID], field+".id", "duplicate account id %q", a.ID)
+	seen[a.ID] = true
+	u, err := url.Parse(a.APIBaseURL)
+	ck.Check(err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "", field+".api_base_url", "%q is not an http(s) URL", a.APIBaseURL)
+}
+
+// applyAccountDefaults fills per-account defaults that depend on the provider.
+func (c *Config) applyAccountDefaults() {
+	for _, acc := range c.Accounts {
+		acc.ApplyDefaults()
 	}
 }
 
@@ -56,77 +74,10 @@ func (c *Config) secrets() map[string]*Secret {
 	for i := range c.Pipeline.PreviousKeys {
 		m[fmt.Sprintf("pipeline.previous_keys[%d]", i)] = &c.Pipeline.PreviousKeys[i]
 	}
-	for i := range c.Accounts.Sfax {
-		a, f := &c.Accounts.Sfax[i], fmt.Sprintf("accounts.sfax[%d].", i)
-		m[f+"api_key"], m[f+"encryption_key"], m[f+"init_vector"] = &a.APIKey, &a.EncryptionKey, &a.InitVector
-	}
-	for i := range c.Accounts.GoFax {
-		a, f := &c.Accounts.GoFax[i], fmt.Sprintf("accounts.gofax[%d].", i)
-		m[f+"basic_auth.password"], m[f+"url_secret.value"], m[f+"api_token"] = &a.BasicAuth.Password, &a.URLSecret.Value, &a.APIToken
-	}
-	for i := range c.Accounts.EFax {
-		a, f := &c.Accounts.EFax[i], fmt.Sprintf("accounts.efax[%d].", i)
-		m[f+"api_key"], m[f+"hmac_secret"] = &a.APIKey, &a.HMACSecret
+	for i, field := range c.Accounts.fields() {
+		for name, s := range c.Accounts[i].Secrets() {
+			m[field+"."+name] = s
+		}
 	}
 	return m
-}
-
-// Account is what the ingress needs of any account.
-type Account struct {
-	Provider fax.Provider
-	ID       string
-	// SecretQueryParams are the account's own secret query parameters (a
-	// GoFax URL secret), beside those of its provider.
-	SecretQueryParams []string
-}
-
-// All lists every configured account with what the ingress needs of it.
-func (a Accounts) All() []Account {
-	var out []Account
-	for _, s := range a.Sfax {
-		out = append(out, Account{Provider: fax.Sfax, ID: s.ID})
-	}
-	for _, g := range a.GoFax {
-		acc := Account{Provider: fax.GoFax, ID: g.ID}
-		if g.URLSecret.Param != "" {
-			acc.SecretQueryParams = []string{g.URLSecret.Param}
-		}
-		out = append(out, acc)
-	}
-	for _, e := range a.EFax {
-		out = append(out, Account{Provider: fax.EFax, ID: e.ID})
-	}
-	return out
-}
-
-// Unverified lists "provider/id" of every account with verification turned
-// off, for the start-up warning.
-func (a Accounts) Unverified() []string {
-	var out []string
-	a.each(func(p fax.Provider, b AccountBase) {
-		if !b.Verifies() {
-			out = append(out, string(p)+"/"+b.ID)
-		}
-	})
-	return out
-}
-
-// APIBaseURLs lists the api_base_url of every account.
-func (a Accounts) APIBaseURLs() []string {
-	var out []string
-	a.each(func(_ fax.Provider, b AccountBase) { out = append(out, b.APIBaseURL) })
-	return out
-}
-
-// each calls f with the common part of every account.
-func (a Accounts) each(f func(fax.Provider, AccountBase)) {
-	for _, s := range a.Sfax {
-		f(fax.Sfax, s.AccountBase)
-	}
-	for _, g := range a.GoFax {
-		f(fax.GoFax, g.AccountBase)
-	}
-	for _, e := range a.EFax {
-		f(fax.EFax, e.AccountBase)
-	}
 }

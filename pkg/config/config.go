@@ -21,7 +21,7 @@ type Config struct {
 	Downloader Downloader `yaml:"downloader"`
 	Admin      Admin      `yaml:"admin"`
 	Log        Log        `yaml:"log"`
-	Accounts   Accounts   `yaml:"accounts"`
+	Accounts   Accounts   `yaml:"-"` // accounts: decoded by provider (Load)
 }
 
 // Pipeline holds the key that digests secrets in raw envelopes. Every

@@ -51,26 +51,3 @@ func Default() Config {
 		Log:   Log{Level: "info", Format: "json"},
 	}
 }
-
-// applyAccountDefaults fills per-account defaults that depend on the provider.
-func (c *Config) applyAccountDefaults() {
-	for i := range c.Accounts.Sfax {
-		a := &c.Accounts.Sfax[i]
-		defaultString(&a.APIBaseURL, "https://api.sfaxme.com")
-		if a.TokenWindow == 0 {
-			a.TokenWindow = 15 * time.Minute
-		}
-	}
-	for i := range c.Accounts.GoFax {
-		defaultString(&c.Accounts.GoFax[i].APIBaseURL, "https://restful-api.gofax.com.au")
-	}
-	for i := range c.Accounts.EFax {
-		defaultString(&c.Accounts.EFax[i].APIBaseURL, "https://api.securedocex.com")
-	}
-}
-
-func defaultString(s *string, v string) {
-	if *s == "" {
-		*s = v
-	}
-}

@@ -21,14 +21,16 @@ const EnvPrefix = "FAXPIPE_"
 
 // Load reads the YAML file at path (none if path is empty), applies
 // environment overrides from getenv, resolves secrets and validates.
-func Load(path string, getenv func(string) string) (*Config, error) {
+// accounts.<provider> is decoded as the account type of that provider in
+// types; a provider not in types is an error.
+func Load(path string, getenv func(string) string, types AccountTypes) (*Config, error) {
 	cfg := Default()
 	if path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
-		if err := decodeYAML(b, &cfg); err != nil {
+		if err := decodeYAML(b, &cfg, types); err != nil {
 			return nil, fmt.Errorf("config %s: %w", path, err)
 		}
 	}
@@ -45,14 +47,24 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 	return &cfg, nil
 }
 
+// document is the YAML file: the configuration, and its accounts decoded
+// by type.
+type document struct {
+	Config   `yaml:",inline"`
+	Accounts accountsYAML `yaml:"accounts"`
+}
+
 // decodeYAML decodes strictly: an unknown field is a typo, not something to
 // ignore silently.
-func decodeYAML(b []byte, cfg *Config) error {
+func decodeYAML(b []byte, cfg *Config, types AccountTypes) error {
+	doc := document{Config: *cfg, Accounts: accountsYAML{types: types}}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
+	*cfg = doc.Config
+	cfg.Accounts = doc.Accounts.decoded
 	return nil
 }
 
@@ -60,7 +72,6 @@ var (
 	durationType = reflect.TypeFor[time.Duration]()
 	textType     = reflect.TypeFor[encoding.TextUnmarshaler]()
 	secretType   = reflect.TypeFor[Secret]()
-	accountsType = reflect.TypeFor[Accounts]()
 )
 
 // applyEnv overrides every scalar field for which FAXPIPE_<PATH> is set,
@@ -72,7 +83,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 
 func walkEnv(v reflect.Value, envName, yamlPath string, getenv func(string) string) error {
 	t := v.Type()
-	if t == accountsType || t == secretType {
+	if t == secretType {
 		return nil
 	}
 	if t.Kind() == reflect.Struct && t != durationType {

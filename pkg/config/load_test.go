@@ -59,7 +59,7 @@ func fieldErrors(err error) []string {
 
 func loadExample(t *testing.T) *config.Config {
 	t.Helper()
-	cfg, err := config.Load(exampleFile, env(nil))
+	cfg, err := config.Load(exampleFile, env(nil), accountTypes)
 	if err != nil {
 		t.Fatalf("Load(%s): %v", exampleFile, err)
 	}
@@ -105,27 +105,27 @@ func TestLoadExample(t *testing.T) {
 		{"log.format", cfg.Log.Format, "console"},
 		{"three accounts", len(cfg.Accounts.All()), 3},
 		{"no unverified account", len(cfg.Accounts.Unverified()), 0},
-		{"one sfax account", len(cfg.Accounts.Sfax), 1},
-		{"sfax id", cfg.Accounts.Sfax[0].ID, "demo"},
-		{"sfax verifies by default", cfg.Accounts.Sfax[0].Verifies(), true},
-		{"sfax api_base_url: the local simulator", cfg.Accounts.Sfax[0].APIBaseURL, "http://127.0.0.1:9601"},
-		{"sfax username", cfg.Accounts.Sfax[0].Username, "demo"},
-		{"sfax api_key", cfg.Accounts.Sfax[0].APIKey.Reveal(), "5787A4EDBCDE46F9D6D2E067AC7097DC"},
-		{"sfax encryption_key", cfg.Accounts.Sfax[0].EncryptionKey.Reveal(), "0123456789abcdef0123456789abcdef"},
-		{"sfax init_vector", cfg.Accounts.Sfax[0].InitVector.Reveal(), "fedcba9876543210"},
-		{"sfax token_window", cfg.Accounts.Sfax[0].TokenWindow, 15 * time.Minute},
-		{"one gofax account", len(cfg.Accounts.GoFax), 1},
-		{"gofax api_base_url: the local simulator", cfg.Accounts.GoFax[0].APIBaseURL, "http://127.0.0.1:9601"},
-		{"gofax basic_auth.username", cfg.Accounts.GoFax[0].BasicAuth.Username, "gofax"},
-		{"gofax basic_auth.password", cfg.Accounts.GoFax[0].BasicAuth.Password.Reveal(), "demo-gofax-password"},
-		{"gofax url_secret.param", cfg.Accounts.GoFax[0].URLSecret.Param, "secret"},
-		{"gofax url_secret.value", cfg.Accounts.GoFax[0].URLSecret.Value.Reveal(), "demo-url-secret"},
-		{"gofax api_token", cfg.Accounts.GoFax[0].APIToken.Reveal(), "demo-gofax-api-token"},
-		{"one efax account", len(cfg.Accounts.EFax), 1},
-		{"efax api_base_url: the local simulator", cfg.Accounts.EFax[0].APIBaseURL, "http://127.0.0.1:9601"},
-		{"efax app_id", cfg.Accounts.EFax[0].AppID, "d580162d-d162-4353-bd55-c2044ab20711"},
-		{"efax api_key", cfg.Accounts.EFax[0].APIKey.Reveal(), "demo-efax-api-key"},
-		{"efax hmac_secret", cfg.Accounts.EFax[0].HMACSecret.Reveal(), "demo-efax-hmac-secret"},
+		{"one sfax account", len(sfaxes(cfg.Accounts)), 1},
+		{"sfax id", sfaxes(cfg.Accounts)[0].ID, "demo"},
+		{"sfax verifies by default", sfaxes(cfg.Accounts)[0].Verifies(), true},
+		{"sfax api_base_url: the local simulator", sfaxes(cfg.Accounts)[0].APIBaseURL, "http://127.0.0.1:9601"},
+		{"sfax username", sfaxes(cfg.Accounts)[0].Username, "demo"},
+		{"sfax api_key", sfaxes(cfg.Accounts)[0].APIKey.Reveal(), "5787A4EDBCDE46F9D6D2E067AC7097DC"},
+		{"sfax encryption_key", sfaxes(cfg.Accounts)[0].EncryptionKey.Reveal(), "0123456789abcdef0123456789abcdef"},
+		{"sfax init_vector", sfaxes(cfg.Accounts)[0].InitVector.Reveal(), "fedcba9876543210"},
+		{"sfax token_window", sfaxes(cfg.Accounts)[0].TokenWindow, 15 * time.Minute},
+		{"one gofax account", len(gofaxes(cfg.Accounts)), 1},
+		{"gofax api_base_url: the local simulator", gofaxes(cfg.Accounts)[0].APIBaseURL, "http://127.0.0.1:9601"},
+		{"gofax basic_auth.username", gofaxes(cfg.Accounts)[0].BasicAuth.Username, "gofax"},
+		{"gofax basic_auth.password", gofaxes(cfg.Accounts)[0].BasicAuth.Password.Reveal(), "demo-gofax-password"},
+		{"gofax url_secret.param", gofaxes(cfg.Accounts)[0].URLSecret.Param, "secret"},
+		{"gofax url_secret.value", gofaxes(cfg.Accounts)[0].URLSecret.Value.Reveal(), "demo-url-secret"},
+		{"gofax api_token", gofaxes(cfg.Accounts)[0].APIToken.Reveal(), "demo-gofax-api-token"},
+		{"one efax account", len(efaxes(cfg.Accounts)), 1},
+		{"efax api_base_url: the local simulator", efaxes(cfg.Accounts)[0].APIBaseURL, "http://127.0.0.1:9601"},
+		{"efax app_id", efaxes(cfg.Accounts)[0].AppID, "d580162d-d162-4353-bd55-c2044ab20711"},
+		{"efax api_key", efaxes(cfg.Accounts)[0].APIKey.Reveal(), "demo-efax-api-key"},
+		{"efax hmac_secret", efaxes(cfg.Accounts)[0].HMACSecret.Reveal(), "demo-efax-hmac-secret"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -172,7 +172,7 @@ accounts:
       init_vector: {value: "fedcba9876543210"}
       token_window: 2m
 `)
-	cfg, err := config.Load(path, env(nil))
+	cfg, err := config.Load(path, env(nil), accountTypes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,10 +181,10 @@ accounts:
 		got  any
 		want any
 	}{
-		{"token_window defaults to 15m", cfg.Accounts.Sfax[0].TokenWindow, 15 * time.Minute},
-		{"api_base_url defaults per provider", cfg.Accounts.Sfax[0].APIBaseURL, "https://api.sfaxme.com"},
-		{"token_window kept when set", cfg.Accounts.Sfax[1].TokenWindow, 2 * time.Minute},
-		{"api_base_url kept when set", cfg.Accounts.Sfax[1].APIBaseURL, "http://sim:8081"},
+		{"token_window defaults to 15m", sfaxes(cfg.Accounts)[0].TokenWindow, 15 * time.Minute},
+		{"api_base_url defaults per provider", sfaxes(cfg.Accounts)[0].APIBaseURL, "https://api.sfaxme.com"},
+		{"token_window kept when set", sfaxes(cfg.Accounts)[1].TokenWindow, 2 * time.Minute},
+		{"api_base_url kept when set", sfaxes(cfg.Accounts)[1].APIBaseURL, "http://sim:8081"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -209,7 +209,7 @@ func TestLoadRejectsUnknownField(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := config.Load(writeConfig(t, tt.yaml), env(nil))
+			_, err := config.Load(writeConfig(t, tt.yaml), env(nil), accountTypes)
 			if err == nil {
 				t.Fatal("Load succeeded, want an error for the unknown field")
 			}
@@ -221,14 +221,14 @@ func TestLoadRejectsUnknownField(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
-	_, err := config.Load(filepath.Join(t.TempDir(), "absent.yaml"), env(nil))
+	_, err := config.Load(filepath.Join(t.TempDir(), "absent.yaml"), env(nil), accountTypes)
 	if got, want := errors.Is(err, os.ErrNotExist), true; got != want {
 		t.Errorf("errors.Is(%v, os.ErrNotExist) = %v, want %v", err, got, want)
 	}
 }
 
 func TestLoadEmptyFileNeedsPipelineKey(t *testing.T) {
-	cfg, err := config.Load(writeConfig(t, ""), env(nil))
+	cfg, err := config.Load(writeConfig(t, ""), env(nil), accountTypes)
 	if err == nil {
 		t.Fatalf("Load of an empty file succeeded with %+v, want pipeline.key missing", cfg)
 	}
@@ -319,7 +319,7 @@ func TestLoadEnvOverrides(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := config.Load(exampleFile, env(tt.env))
+			cfg, err := config.Load(exampleFile, env(tt.env), accountTypes)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -345,7 +345,7 @@ func TestLoadEnvBadValueNamesFieldAndVariable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := config.Load(exampleFile, env(map[string]string{tt.variable: tt.value}))
+			_, err := config.Load(exampleFile, env(map[string]string{tt.variable: tt.value}), accountTypes)
 			if err == nil {
 				t.Fatalf("Load with %s=%q succeeded, want an error", tt.variable, tt.value)
 			}
@@ -359,7 +359,7 @@ func TestLoadEnvBadValueNamesFieldAndVariable(t *testing.T) {
 }
 
 func TestLoadEnvOverrideIsValidated(t *testing.T) {
-	_, err := config.Load(exampleFile, env(map[string]string{"FAXPIPE_INGRESS_TRUSTED_PROXIES": "10.0.0.0/8,not-a-cidr"}))
+	_, err := config.Load(exampleFile, env(map[string]string{"FAXPIPE_INGRESS_TRUSTED_PROXIES": "10.0.0.0/8,not-a-cidr"}), accountTypes)
 	if got, want := strings.Join(fieldErrors(err), ","), "ingress.trusted_proxies[1]"; got != want {
 		t.Errorf("invalid fields = %q, want %q (err %v)", got, want, err)
 	}

@@ -76,7 +76,7 @@ func TestLoadResolvesSecret(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeConfig(t, "pipeline: {key: "+tt.source(t)+"}\n")
-			cfg, err := config.Load(path, env(tt.env))
+			cfg, err := config.Load(path, env(tt.env), accountTypes)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -156,7 +156,7 @@ func TestLoadSecretErrorNamesField(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := config.Load(writeConfig(t, tt.yaml(t)), env(tt.env))
+			_, err := config.Load(writeConfig(t, tt.yaml(t)), env(tt.env), accountTypes)
 			var fe *config.FieldError
 			if !errors.As(err, &fe) {
 				t.Fatalf("Load() = %v, want a *config.FieldError", err)
@@ -174,7 +174,7 @@ func TestLoadSecretErrorNamesField(t *testing.T) {
 // exampleSecretValues are the resolved values of every secret of the
 // example configuration.
 func exampleSecretValues(cfg *config.Config) []string {
-	s, g, e := cfg.Accounts.Sfax[0], cfg.Accounts.GoFax[0], cfg.Accounts.EFax[0]
+	s, g, e := sfaxes(cfg.Accounts)[0], gofaxes(cfg.Accounts)[0], efaxes(cfg.Accounts)[0]
 	return []string{
 		cfg.Pipeline.Key.Reveal(),
 		s.APIKey.Reveal(), s.EncryptionKey.Reveal(), s.InitVector.Reveal(),
@@ -193,7 +193,7 @@ func TestSecretNeverPrints(t *testing.T) {
 	cfg := loadExample(t)
 	// A secret from the environment is held only in the resolved value, not
 	// in the Value field as the example's inline secrets are.
-	envCfg, err := config.Load(writeConfig(t, "pipeline: {key: {env: FP_KEY}}\n"), env(map[string]string{"FP_KEY": "env-only-pipeline-key-0123456789abcdef"}))
+	envCfg, err := config.Load(writeConfig(t, "pipeline: {key: {env: FP_KEY}}\n"), env(map[string]string{"FP_KEY": "env-only-pipeline-key-0123456789abcdef"}), accountTypes)
 	if err != nil {
 		t.Fatal(err)
 	}

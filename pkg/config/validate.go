@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"go.uber.org/zap/zapcore"
-
-	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
 // FieldError is a configuration error at one field, named by its YAML path.
@@ -21,21 +19,24 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 
-type checker struct{ errs []error }
+// Checker collects the FieldErrors of a validation; Validate joins them.
+type Checker struct{ errs []error }
 
-func (c *checker) fail(field, format string, args ...any) {
+// Fail records that field is invalid, the message formatted as fmt.Sprintf.
+func (c *Checker) Fail(field, format string, args ...any) {
 	c.errs = append(c.errs, &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
-func (c *checker) check(ok bool, field, format string, args ...any) {
+// Check records that field is invalid unless ok.
+func (c *Checker) Check(ok bool, field, format string, args ...any) {
 	if !ok {
-		c.fail(field, format, args...)
+		c.Fail(field, format, args...)
 	}
 }
 
 // Validate reports every invalid field, each error naming its YAML path.
 func (c *Config) Validate() error {
-	var ck checker
+	var ck Checker
 	c.validateCore(&ck)
 	c.validateStreams(&ck)
 	c.validateIngress(&ck)
@@ -45,87 +46,87 @@ func (c *Config) Validate() error {
 	return errors.Join(ck.errs...)
 }
 
-func (c *Config) validateCore(ck *checker) {
-	ck.check(len(c.Pipeline.Key.Reveal()) >= 32, "pipeline.key", "must be set and at least 32 bytes (it keys the digests of secrets)")
-	ck.check(isToken(c.Pipeline.KeyID), "pipeline.key_id", "must be letters, digits, '-' or '_'")
+func (c *Config) validateCore(ck *Checker) {
+	ck.Check(len(c.Pipeline.Key.Reveal()) >= 32, "pipeline.key", "must be set and at least 32 bytes (it keys the digests of secrets)")
+	ck.Check(isToken(c.Pipeline.KeyID), "pipeline.key_id", "must be letters, digits, '-' or '_'")
 	for i, k := range c.Pipeline.PreviousKeys {
-		ck.check(len(k.Reveal()) >= 32, fmt.Sprintf("pipeline.previous_keys[%d]", i), "must be at least 32 bytes")
+		ck.Check(len(k.Reveal()) >= 32, fmt.Sprintf("pipeline.previous_keys[%d]", i), "must be at least 32 bytes")
 	}
 	for _, u := range strings.Split(c.NATS.URL, ",") {
 		if u = strings.TrimSpace(u); u != "" {
 			pu, err := url.Parse(u)
-			ck.check(err == nil && pu.Host != "", "nats.url", "%q is not a URL such as nats://host:4222", u)
+			ck.Check(err == nil && pu.Host != "", "nats.url", "%q is not a URL such as nats://host:4222", u)
 		}
 	}
 	e := c.NATS.Embedded
-	ck.check(e.Port > 0 && e.Port < 65536, "nats.embedded.port", "must be 1-65535")
-	ck.check(e.DataDir != "", "nats.embedded.data_dir", "must be set")
-	ck.check(e.SyncInterval > 0 || e.SyncAlways, "nats.embedded.sync_interval", "must be positive")
-	ck.check(e.MaxStore >= 0, "nats.embedded.max_store", "must not be negative (0 for the server's default)")
+	ck.Check(e.Port > 0 && e.Port < 65536, "nats.embedded.port", "must be 1-65535")
+	ck.Check(e.DataDir != "", "nats.embedded.data_dir", "must be set")
+	ck.Check(e.SyncInterval > 0 || e.SyncAlways, "nats.embedded.sync_interval", "must be positive")
+	ck.Check(e.MaxStore >= 0, "nats.embedded.max_store", "must not be negative (0 for the server's default)")
 	_, err := zapcore.ParseLevel(c.Log.Level)
-	ck.check(err == nil, "log.level", "must be debug, info, warn or error")
-	ck.check(c.Log.Format == "json" || c.Log.Format == "console", "log.format", "must be json or console")
-	ck.check(validListen(c.Admin.Listen), "admin.listen", "%q is not host:port", c.Admin.Listen)
+	ck.Check(err == nil, "log.level", "must be debug, info, warn or error")
+	ck.Check(c.Log.Format == "json" || c.Log.Format == "console", "log.format", "must be json or console")
+	ck.Check(validListen(c.Admin.Listen), "admin.listen", "%q is not host:port", c.Admin.Listen)
 }
 
-func (c *Config) validateStreams(ck *checker) {
+func (c *Config) validateStreams(ck *Checker) {
 	s := c.Streams
-	ck.check(s.Replicas >= 1 && s.Replicas <= 5, "streams.replicas", "must be 1 to 5 (3 for a cluster)")
-	ck.check(s.DuplicateWindow > 0, "streams.duplicate_window", "must be positive")
-	ck.check(s.DedupeTTL >= s.DuplicateWindow, "streams.dedupe_ttl", "must be at least streams.duplicate_window")
+	ck.Check(s.Replicas >= 1 && s.Replicas <= 5, "streams.replicas", "must be 1 to 5 (3 for a cluster)")
+	ck.Check(s.DuplicateWindow > 0, "streams.duplicate_window", "must be positive")
+	ck.Check(s.DedupeTTL >= s.DuplicateWindow, "streams.dedupe_ttl", "must be at least streams.duplicate_window")
 	for name, r := range map[string]Retention{"raw": s.Raw, "events": s.Events, "documents": s.Documents, "rejected": s.Rejected, "document_store": s.DocumentStore} {
-		ck.check(r.MaxAge >= 0, "streams."+name+".max_age", "must not be negative")
-		ck.check(r.MaxBytes == -1 || r.MaxBytes > 0, "streams."+name+".max_bytes", "must be positive, or -1 for no limit")
+		ck.Check(r.MaxAge >= 0, "streams."+name+".max_age", "must not be negative")
+		ck.Check(r.MaxBytes == -1 || r.MaxBytes > 0, "streams."+name+".max_bytes", "must be positive, or -1 for no limit")
 		if r.MaxAge > 0 && name != "document_store" {
-			ck.check(r.MaxAge >= s.DuplicateWindow, "streams."+name+".max_age", "must be at least streams.duplicate_window")
+			ck.Check(r.MaxAge >= s.DuplicateWindow, "streams."+name+".max_age", "must be at least streams.duplicate_window")
 		}
 	}
 }
 
-func (c *Config) validateIngress(ck *checker) {
+func (c *Config) validateIngress(ck *Checker) {
 	in := c.Ingress
-	ck.check(validListen(in.Listen), "ingress.listen", "%q is not host:port", in.Listen)
-	ck.check(in.Listen != c.Admin.Listen, "admin.listen", "must differ from ingress.listen")
-	ck.check(in.BodyLimit > 0, "ingress.body_limit", "must be positive")
-	ck.check(in.PublishTimeout > 0 && in.PublishTimeout <= 10e9, "ingress.publish_timeout", "must be positive and at most 10s (providers time out at 15s)")
-	ck.check(in.RetryAfter >= 1e9, "ingress.retry_after", "must be at least 1s")
-	ck.check(in.MaxPending > 0, "ingress.max_pending", "must be positive")
+	ck.Check(validListen(in.Listen), "ingress.listen", "%q is not host:port", in.Listen)
+	ck.Check(in.Listen != c.Admin.Listen, "admin.listen", "must differ from ingress.listen")
+	ck.Check(in.BodyLimit > 0, "ingress.body_limit", "must be positive")
+	ck.Check(in.PublishTimeout > 0 && in.PublishTimeout <= 10e9, "ingress.publish_timeout", "must be positive and at most 10s (providers time out at 15s)")
+	ck.Check(in.RetryAfter >= 1e9, "ingress.retry_after", "must be at least 1s")
+	ck.Check(in.MaxPending > 0, "ingress.max_pending", "must be positive")
 	for name, d := range map[string]int64{"read_header_timeout": int64(in.ReadHeaderTimeout), "read_timeout": int64(in.ReadTimeout), "write_timeout": int64(in.WriteTimeout), "idle_timeout": int64(in.IdleTimeout), "shutdown_timeout": int64(in.ShutdownTimeout)} {
-		ck.check(d > 0, "ingress."+name, "must be positive")
+		ck.Check(d > 0, "ingress."+name, "must be positive")
 	}
-	ck.check(in.WriteTimeout > in.PublishTimeout, "ingress.write_timeout", "must exceed ingress.publish_timeout")
+	ck.Check(in.WriteTimeout > in.PublishTimeout, "ingress.write_timeout", "must exceed ingress.publish_timeout")
 	rl := in.RateLimit
-	ck.check(rl.AccountRPS >= 0, "ingress.rate_limit.account_rps", "must not be negative (0 turns the limit off)")
-	ck.check(rl.AccountRPS <= 0 || rl.AccountBurst >= 1, "ingress.rate_limit.account_burst", "must be at least 1 when account_rps is set")
-	ck.check(rl.ClientRPS >= 0, "ingress.rate_limit.client_rps", "must not be negative (0 turns the limit off)")
-	ck.check(rl.ClientRPS <= 0 || rl.ClientBurst >= 1, "ingress.rate_limit.client_burst", "must be at least 1 when client_rps is set")
+	ck.Check(rl.AccountRPS >= 0, "ingress.rate_limit.account_rps", "must not be negative (0 turns the limit off)")
+	ck.Check(rl.AccountRPS <= 0 || rl.AccountBurst >= 1, "ingress.rate_limit.account_burst", "must be at least 1 when account_rps is set")
+	ck.Check(rl.ClientRPS >= 0, "ingress.rate_limit.client_rps", "must not be negative (0 turns the limit off)")
+	ck.Check(rl.ClientRPS <= 0 || rl.ClientBurst >= 1, "ingress.rate_limit.client_burst", "must be at least 1 when client_rps is set")
 	for i, cidr := range in.TrustedProxies {
 		_, _, err := net.ParseCIDR(cidr)
-		ck.check(err == nil, fmt.Sprintf("ingress.trusted_proxies[%d]", i), "%q is not a CIDR", cidr)
+		ck.Check(err == nil, fmt.Sprintf("ingress.trusted_proxies[%d]", i), "%q is not a CIDR", cidr)
 	}
 }
 
-func (c *Config) validateProcessor(ck *checker) {
+func (c *Config) validateProcessor(ck *Checker) {
 	p := c.Processor
-	ck.check(p.Concurrency >= 1 && p.Concurrency <= 1024, "processor.concurrency", "must be 1 to 1024")
-	ck.check(p.MaxDeliver >= 2, "processor.max_deliver", "must be at least 2")
-	ck.check(p.AckWait >= 15*time.Second, "processor.ack_wait", "must be at least 15s (a message may take 10s)")
-	ck.check(p.RetryDelay > 0, "processor.retry_delay", "must be positive")
+	ck.Check(p.Concurrency >= 1 && p.Concurrency <= 1024, "processor.concurrency", "must be 1 to 1024")
+	ck.Check(p.MaxDeliver >= 2, "processor.max_deliver", "must be at least 2")
+	ck.Check(p.AckWait >= 15*time.Second, "processor.ack_wait", "must be at least 15s (a message may take 10s)")
+	ck.Check(p.RetryDelay > 0, "processor.retry_delay", "must be positive")
 }
 
-func (c *Config) validateDownloader(ck *checker) {
+func (c *Config) validateDownloader(ck *Checker) {
 	d := c.Downloader
-	ck.check(d.Concurrency >= 1 && d.Concurrency <= 1024, "downloader.concurrency", "must be 1 to 1024")
-	ck.check(d.ProviderConcurrency >= 1, "downloader.provider_concurrency", "must be at least 1")
-	ck.check(d.MaxDocumentSize > 0, "downloader.max_document_size", "must be positive")
-	ck.check(d.RequestTimeout > 0, "downloader.request_timeout", "must be positive")
-	ck.check(d.StallTimeout > 0 && d.StallTimeout <= d.RequestTimeout, "downloader.stall_timeout", "must be positive and at most request_timeout")
-	ck.check(d.NotFoundGrace >= 0, "downloader.not_found_grace", "must not be negative")
-	ck.check(d.RetryBudget > 0, "downloader.retry_budget", "must be positive")
-	ck.check(d.InitialBackoff > 0 && d.MaxBackoff >= d.InitialBackoff, "downloader.max_backoff", "must be at least initial_backoff, both positive")
-	ck.check(d.MaxDeliver >= 2, "downloader.max_deliver", "must be at least 2")
-	ck.check(d.AckWait > d.StallTimeout, "downloader.ack_wait", "must exceed stall_timeout (long downloads report progress)")
-	ck.check(d.Format == "pdf" || d.Format == "tiff", "downloader.format", "must be pdf or tiff")
+	ck.Check(d.Concurrency >= 1 && d.Concurrency <= 1024, "downloader.concurrency", "must be 1 to 1024")
+	ck.Check(d.ProviderConcurrency >= 1, "downloader.provider_concurrency", "must be at least 1")
+	ck.Check(d.MaxDocumentSize > 0, "downloader.max_document_size", "must be positive")
+	ck.Check(d.RequestTimeout > 0, "downloader.request_timeout", "must be positive")
+	ck.Check(d.StallTimeout > 0 && d.StallTimeout <= d.RequestTimeout, "downloader.stall_timeout", "must be positive and at most request_timeout")
+	ck.Check(d.NotFoundGrace >= 0, "downloader.not_found_grace", "must not be negative")
+	ck.Check(d.RetryBudget > 0, "downloader.retry_budget", "must be positive")
+	ck.Check(d.InitialBackoff > 0 && d.MaxBackoff >= d.InitialBackoff, "downloader.max_backoff", "must be at least initial_backoff, both positive")
+	ck.Check(d.MaxDeliver >= 2, "downloader.max_deliver", "must be at least 2")
+	ck.Check(d.AckWait > d.StallTimeout, "downloader.ack_wait", "must exceed stall_timeout (long downloads report progress)")
+	ck.Check(d.Format == "pdf" || d.Format == "tiff", "downloader.format", "must be pdf or tiff")
 }
 
 func validListen(addr string) bool {
@@ -143,15 +144,4 @@ func isToken(s string) bool {
 		}
 	}
 	return true
-}
-
-// validateBase checks what every account has and that ids are unique.
-func validateBase(ck *checker, field string, a AccountBase, seen map[string]bool) {
-	if err := fax.ValidateAccountID(a.ID); err != nil {
-		ck.fail(field+".id", "%v", err)
-	}
-	ck.check(!seen[a.ID], field+".id", "duplicate account id %q", a.ID)
-	seen[a.ID] = true
-	u, err := url.Parse(a.APIBaseURL)
-	ck.check(err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "", field+".api_base_url", "%q is not an http(s) URL", a.APIBaseURL)
 }

@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/provider/efax"
+	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
+	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
 )
 
 func boolPtr(b bool) *bool { return &b }
@@ -18,22 +21,22 @@ func validConfig() config.Config {
 	c := config.Default()
 	c.Pipeline.Key = config.Literal(testKey)
 	c.Accounts = config.Accounts{
-		Sfax: []config.SfaxAccount{{
+		&sfax.Account{
 			AccountBase:   config.AccountBase{ID: "sf1", APIBaseURL: "https://api.sfaxme.com"},
 			Username:      "master",
 			APIKey:        config.Literal("5787A4EDBCDE46F9D6D2E067AC7097DC"),
 			EncryptionKey: config.Literal(testKey),
 			InitVector:    config.Literal("fedcba9876543210"),
 			TokenWindow:   15 * time.Minute,
-		}},
-		GoFax: []config.GoFaxAccount{{
+		},
+		&gofax.Account{
 			AccountBase: config.AccountBase{ID: "gf1", APIBaseURL: "https://restful-api.gofax.com.au"},
-			BasicAuth:   config.BasicAuth{Username: "gofax", Password: config.Literal("pw")},
-		}},
-		EFax: []config.EFaxAccount{{
+			BasicAuth:   gofax.BasicAuth{Username: "gofax", Password: config.Literal("pw")},
+		},
+		&efax.Account{
 			AccountBase: config.AccountBase{ID: "ef1", APIBaseURL: "https://api.securedocex.com"},
 			HMACSecret:  config.Literal("hmac"),
-		}},
+		},
 	}
 	return c
 }
@@ -109,47 +112,48 @@ func TestValidateNamesBadField(t *testing.T) {
 			c.Ingress.TrustedProxies = []string{"10.0.0.0/8", "10.0.0.1", "fd00::/8"}
 		}, []string{"ingress.trusted_proxies[1]"}},
 		// accounts, every provider
-		{"account id bad pattern", func(c *config.Config) { c.Accounts.Sfax[0].ID = "Bad.ID" }, []string{"accounts.sfax[0].id"}},
-		{"account id empty", func(c *config.Config) { c.Accounts.EFax[0].ID = "" }, []string{"accounts.efax[0].id"}},
+		{"account id bad pattern", func(c *config.Config) { sfaxes(c.Accounts)[0].ID = "Bad.ID" }, []string{"accounts.sfax[0].id"}},
+		{"account id empty", func(c *config.Config) { efaxes(c.Accounts)[0].ID = "" }, []string{"accounts.efax[0].id"}},
 		{"duplicate account id", func(c *config.Config) {
-			c.Accounts.GoFax = append(c.Accounts.GoFax, c.Accounts.GoFax[0])
+			dup := *gofaxes(c.Accounts)[0]
+			c.Accounts = append(c.Accounts, &dup)
 		}, []string{"accounts.gofax[1].id"}},
 		{"same account id under two providers", func(c *config.Config) {
-			c.Accounts.Sfax[0].ID, c.Accounts.GoFax[0].ID, c.Accounts.EFax[0].ID = "demo", "demo", "demo"
+			sfaxes(c.Accounts)[0].ID, gofaxes(c.Accounts)[0].ID, efaxes(c.Accounts)[0].ID = "demo", "demo", "demo"
 		}, nil},
-		{"api_base_url not http", func(c *config.Config) { c.Accounts.Sfax[0].APIBaseURL = "ftp://api.sfaxme.com" }, []string{"accounts.sfax[0].api_base_url"}},
-		{"api_base_url empty", func(c *config.Config) { c.Accounts.EFax[0].APIBaseURL = "" }, []string{"accounts.efax[0].api_base_url"}},
+		{"api_base_url not http", func(c *config.Config) { sfaxes(c.Accounts)[0].APIBaseURL = "ftp://api.sfaxme.com" }, []string{"accounts.sfax[0].api_base_url"}},
+		{"api_base_url empty", func(c *config.Config) { efaxes(c.Accounts)[0].APIBaseURL = "" }, []string{"accounts.efax[0].api_base_url"}},
 		// sfax
-		{"sfax username empty", func(c *config.Config) { c.Accounts.Sfax[0].Username = "" }, []string{"accounts.sfax[0].username"}},
-		{"sfax api_key missing", func(c *config.Config) { c.Accounts.Sfax[0].APIKey = config.Secret{} }, []string{"accounts.sfax[0].api_key"}},
-		{"sfax encryption_key 12 bytes", func(c *config.Config) { c.Accounts.Sfax[0].EncryptionKey = config.Literal("short-key-12") }, []string{"accounts.sfax[0].encryption_key"}},
-		{"sfax encryption_key 33 bytes", func(c *config.Config) { c.Accounts.Sfax[0].EncryptionKey = config.Literal(testKey + "x") }, []string{"accounts.sfax[0].encryption_key"}},
-		{"sfax init_vector 8 bytes", func(c *config.Config) { c.Accounts.Sfax[0].InitVector = config.Literal("fedcba98") }, []string{"accounts.sfax[0].init_vector"}},
-		{"sfax token_window 0", func(c *config.Config) { c.Accounts.Sfax[0].TokenWindow = 0 }, []string{"accounts.sfax[0].token_window"}},
+		{"sfax username empty", func(c *config.Config) { sfaxes(c.Accounts)[0].Username = "" }, []string{"accounts.sfax[0].username"}},
+		{"sfax api_key missing", func(c *config.Config) { sfaxes(c.Accounts)[0].APIKey = config.Secret{} }, []string{"accounts.sfax[0].api_key"}},
+		{"sfax encryption_key 12 bytes", func(c *config.Config) { sfaxes(c.Accounts)[0].EncryptionKey = config.Literal("short-key-12") }, []string{"accounts.sfax[0].encryption_key"}},
+		{"sfax encryption_key 33 bytes", func(c *config.Config) { sfaxes(c.Accounts)[0].EncryptionKey = config.Literal(testKey + "x") }, []string{"accounts.sfax[0].encryption_key"}},
+		{"sfax init_vector 8 bytes", func(c *config.Config) { sfaxes(c.Accounts)[0].InitVector = config.Literal("fedcba98") }, []string{"accounts.sfax[0].init_vector"}},
+		{"sfax token_window 0", func(c *config.Config) { sfaxes(c.Accounts)[0].TokenWindow = 0 }, []string{"accounts.sfax[0].token_window"}},
 		// gofax
 		{"gofax basic_auth without password", func(c *config.Config) {
-			c.Accounts.GoFax[0].BasicAuth.Password = config.Secret{}
+			gofaxes(c.Accounts)[0].BasicAuth.Password = config.Secret{}
 		}, []string{"accounts.gofax[0].basic_auth.password"}},
 		{"gofax url_secret without value", func(c *config.Config) {
-			c.Accounts.GoFax[0].URLSecret = config.URLSecret{Param: "secret"}
+			gofaxes(c.Accounts)[0].URLSecret = gofax.URLSecret{Param: "secret"}
 		}, []string{"accounts.gofax[0].url_secret.value"}},
 		{"gofax url_secret alone", func(c *config.Config) {
-			c.Accounts.GoFax[0].BasicAuth = config.BasicAuth{}
-			c.Accounts.GoFax[0].URLSecret = config.URLSecret{Param: "secret", Value: config.Literal("s")}
+			gofaxes(c.Accounts)[0].BasicAuth = gofax.BasicAuth{}
+			gofaxes(c.Accounts)[0].URLSecret = gofax.URLSecret{Param: "secret", Value: config.Literal("s")}
 		}, nil},
 		{"gofax neither basic_auth nor url_secret", func(c *config.Config) {
-			c.Accounts.GoFax[0].BasicAuth = config.BasicAuth{}
+			gofaxes(c.Accounts)[0].BasicAuth = gofax.BasicAuth{}
 		}, []string{"accounts.gofax[0].basic_auth"}},
 		{"gofax neither with verify true", func(c *config.Config) {
-			c.Accounts.GoFax[0].BasicAuth, c.Accounts.GoFax[0].Verify = config.BasicAuth{}, boolPtr(true)
+			gofaxes(c.Accounts)[0].BasicAuth, gofaxes(c.Accounts)[0].Verify = gofax.BasicAuth{}, boolPtr(true)
 		}, []string{"accounts.gofax[0].basic_auth"}},
 		{"gofax neither with verify false", func(c *config.Config) {
-			c.Accounts.GoFax[0].BasicAuth, c.Accounts.GoFax[0].Verify = config.BasicAuth{}, boolPtr(false)
+			gofaxes(c.Accounts)[0].BasicAuth, gofaxes(c.Accounts)[0].Verify = gofax.BasicAuth{}, boolPtr(false)
 		}, nil},
 		// efax
-		{"efax without hmac_secret", func(c *config.Config) { c.Accounts.EFax[0].HMACSecret = config.Secret{} }, []string{"accounts.efax[0].hmac_secret"}},
+		{"efax without hmac_secret", func(c *config.Config) { efaxes(c.Accounts)[0].HMACSecret = config.Secret{} }, []string{"accounts.efax[0].hmac_secret"}},
 		{"efax without hmac_secret with verify false", func(c *config.Config) {
-			c.Accounts.EFax[0].HMACSecret, c.Accounts.EFax[0].Verify = config.Secret{}, boolPtr(false)
+			efaxes(c.Accounts)[0].HMACSecret, efaxes(c.Accounts)[0].Verify = config.Secret{}, boolPtr(false)
 		}, nil},
 	}
 	for _, tt := range tests {
@@ -182,8 +186,8 @@ func TestValidateReportsEveryInvalidField(t *testing.T) {
 	c.Pipeline.Key = config.Secret{}
 	c.NATS.URL = "not a url"
 	c.Ingress.WriteTimeout = c.Ingress.PublishTimeout
-	c.Accounts.Sfax[0].EncryptionKey = config.Literal("short")
-	c.Accounts.EFax[0].HMACSecret = config.Secret{}
+	sfaxes(c.Accounts)[0].EncryptionKey = config.Literal("short")
+	efaxes(c.Accounts)[0].HMACSecret = config.Secret{}
 	want := []string{
 		"accounts.efax[0].hmac_secret",
 		"accounts.sfax[0].encryption_key",
@@ -198,7 +202,7 @@ func TestValidateReportsEveryInvalidField(t *testing.T) {
 
 func TestFieldErrorMessage(t *testing.T) {
 	c := validConfig()
-	c.Accounts.Sfax[0].EncryptionKey = config.Literal("short-key-12")
+	sfaxes(c.Accounts)[0].EncryptionKey = config.Literal("short-key-12")
 	if got, want := c.Validate().Error(), "accounts.sfax[0].encryption_key: must be 32 bytes, got 12"; got != want {
 		t.Errorf("Validate().Error() = %q, want %q", got, want)
 	}
@@ -243,7 +247,7 @@ accounts:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := config.Load(writeConfig(t, tt.yaml), env(nil))
+			_, err := config.Load(writeConfig(t, tt.yaml), env(nil), accountTypes)
 			if tt.fields == nil {
 				if err != nil {
 					t.Fatalf("Load() = %v, want nil", err)

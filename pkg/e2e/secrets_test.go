@@ -12,6 +12,10 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/provider"
+	"github.com/faxpipe/faxpipe/pkg/provider/efax"
+	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
+	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
 	"github.com/faxpipe/faxpipe/pkg/sim"
 )
 
@@ -64,7 +68,7 @@ func TestNoSecretLeaks(t *testing.T) {
 // they are sent in.
 func configSecrets(t testing.TB, p *pipeline) map[string]string {
 	t.Helper()
-	cfg, err := config.Load(p.config, os.Getenv)
+	cfg, err := config.Load(p.config, os.Getenv, provider.AccountTypes())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,18 +77,18 @@ func configSecrets(t testing.TB, p *pipeline) map[string]string {
 		out[name] = v
 		out[name+" (query-escaped)"] = url.QueryEscape(v)
 	}
-	for _, a := range cfg.Accounts.Sfax {
+	for _, a := range config.AccountsOf[sfax.Account](cfg.Accounts) {
 		add("sfax api_key", a.APIKey.Reveal())
 		add("sfax encryption_key", a.EncryptionKey.Reveal())
 		add("sfax init_vector", a.InitVector.Reveal())
 	}
-	for _, a := range cfg.Accounts.GoFax {
+	for _, a := range config.AccountsOf[gofax.Account](cfg.Accounts) {
 		add("gofax password", a.BasicAuth.Password.Reveal())
 		out["gofax Basic credentials"] = base64.StdEncoding.EncodeToString([]byte(a.BasicAuth.Username + ":" + a.BasicAuth.Password.Reveal()))
 		add("gofax url secret", a.URLSecret.Value.Reveal())
 		add("gofax api_token", a.APIToken.Reveal())
 	}
-	for _, a := range cfg.Accounts.EFax {
+	for _, a := range config.AccountsOf[efax.Account](cfg.Accounts) {
 		add("efax api_key", a.APIKey.Reveal())
 		add("efax hmac_secret", a.HMACSecret.Reveal())
 		out["efax client credentials"] = base64.StdEncoding.EncodeToString([]byte(a.AppID + ":" + a.APIKey.Reveal()))

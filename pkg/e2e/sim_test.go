@@ -7,6 +7,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/sim"
 )
 
@@ -35,7 +36,7 @@ func startSim(t testing.TB, p *pipeline, opts sim.Options) *sim.Simulator {
 // accountsOf are the accounts of p's configuration.
 func accountsOf(t testing.TB, p *pipeline) config.Accounts {
 	t.Helper()
-	cfg, err := config.Load(p.config, os.Getenv)
+	cfg, err := config.Load(p.config, os.Getenv, provider.AccountTypes())
 	if err != nil {
 		t.Fatal(err)
 	}

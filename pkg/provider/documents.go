@@ -8,30 +8,19 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
-	"github.com/faxpipe/faxpipe/pkg/provider/efax"
-	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
-	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
 )
-
-// DocumentFactories lists how each provider's documents are fetched, one
-// line each, like Registry.
-var DocumentFactories = map[fax.Provider]docfetch.Factory{
-	fax.Sfax:  sfax.NewDocumentClient,
-	fax.GoFax: gofax.NewDocumentClient,
-	fax.EFax:  efax.NewDocumentClient,
-}
 
 // DocumentClients is a docfetch.Client for every provider: it hands each
 // request to its provider's client.
 type DocumentClients map[fax.Provider]docfetch.Client
 
 // NewDocumentClients builds the document client of every provider in
-// DocumentFactories for the configured accounts. An error names the
-// provider whose client failed.
+// Registry for the configured accounts. An error names the provider whose
+// client failed.
 func NewDocumentClients(accounts config.Accounts, opts docfetch.Options) (DocumentClients, error) {
-	out := make(DocumentClients, len(DocumentFactories))
-	for p, f := range DocumentFactories {
-		c, err := f(accounts, opts)
+	out := make(DocumentClients, len(Registry))
+	for p, e := range Registry {
+		c, err := e.NewDocumentClient(accounts, opts)
 		if err != nil {
 			return nil, fmt.Errorf("provider %s: %w", p, err)
 		}
@@ -50,18 +39,12 @@ func (cs DocumentClients) Fetch(ctx context.Context, req docfetch.Request) (io.R
 	return c.Fetch(ctx, req)
 }
 
-// APIBaseURLs lists the API base URL of every configured account: the only
-// places the downloader may send a request.
-func APIBaseURLs(a config.Accounts) []string {
-	var out []string
-	for _, s := range a.Sfax {
-		out = append(out, s.APIBaseURL)
+// NewDocumentClient is NewDocumentClients as a docfetch.Factory, for the
+// downloader.
+func NewDocumentClient(accounts config.Accounts, opts docfetch.Options) (docfetch.Client, error) {
+	cs, err := NewDocumentClients(accounts, opts)
+	if err != nil {
+		return nil, err
 	}
-	for _, g := range a.GoFax {
-		out = append(out, g.APIBaseURL)
-	}
-	for _, e := range a.EFax {
-		out = append(out, e.APIBaseURL)
-	}
-	return out
+	return cs, nil
 }

@@ -14,8 +14,8 @@ import (
 func TestRegistryCoversEveryProvider(t *testing.T) {
 	for _, p := range []fax.Provider{fax.Sfax, fax.GoFax, fax.EFax} {
 		e, ok := provider.Registry[p]
-		if !ok || e.NewAdapter == nil || len(e.Callback.Methods) == 0 {
-			t.Errorf("registry entry of %s = %+v, want a callback spec and an adapter", p, e)
+		if !ok || e.Name() != p || len(e.Callback().Methods) == 0 {
+			t.Errorf("registry entry of %s = %+v, want a callback spec under its own name", p, e)
 		}
 		if _, ok := provider.Callbacks[p]; !ok {
 			t.Errorf("Callbacks lacks %s", p)

@@ -14,6 +14,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
+	"github.com/faxpipe/faxpipe/pkg/provider/efax"
 )
 
 // efaxTokens are the API tokens issued, one valid per app: a new token
@@ -31,7 +32,7 @@ type efaxToken struct {
 }
 
 // issue returns a new token of acc's app, invalidating the previous one.
-func (t *efaxTokens) issue(acc config.EFaxAccount, now time.Time) string {
+func (t *efaxTokens) issue(acc efax.Account, now time.Time) string {
 	var b [24]byte
 	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
 	tok := hex.EncodeToString(b[:])
@@ -65,7 +66,7 @@ func (a *api) efaxToken(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type"})
 		return
 	}
-	for _, acc := range a.s.Accounts().EFax {
+	for _, acc := range config.AccountsOf[efax.Account](a.s.Accounts()) {
 		if ok && matchesEncoded(user, acc.AppID) && matchesEncoded(pass, acc.APIKey.Reveal()) {
 			tok := a.tokens.issue(acc, time.Now())
 			a.stats.update(fax.EFax, func(t *DocumentTotals) { t.Tokens++ })

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
 )
 
 // gofaxDocumentAnswer is GoFax's answer carrying a document. The member
@@ -38,7 +40,7 @@ var gofaxAnswer = docAnswer{
 // GoFax offers no format choice: each fax is PDF or TIFF (docKey).
 func (a *api) gofaxDocument(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
-	for _, acc := range a.s.Accounts().GoFax {
+	for _, acc := range config.AccountsOf[gofax.Account](a.s.Accounts()) {
 		if equalSecret(token, acc.APIToken.Reveal()) {
 			a.serveDocument(w, r, docKey{fax.GoFax, acc.ID, r.PathValue("faxId")}, "", gofaxAnswer)
 			return

@@ -51,8 +51,8 @@ func (a *api) sfaxDocument(f docfetch.Format) http.HandlerFunc {
 
 // sfaxAccount finds the account whose API key is apiKey and whose
 // credentials token was generated with, fresh at now.
-func (a *api) sfaxAccount(token, apiKey string, now time.Time) (config.SfaxAccount, bool) {
-	for _, acc := range a.s.Accounts().Sfax {
+func (a *api) sfaxAccount(token, apiKey string, now time.Time) (sfax.Account, bool) {
+	for _, acc := range config.AccountsOf[sfax.Account](a.s.Accounts()) {
 		if !equalSecret(apiKey, acc.APIKey.Reveal()) {
 			continue
 		}
@@ -68,7 +68,7 @@ func (a *api) sfaxAccount(token, apiKey string, now time.Time) (config.SfaxAccou
 			return acc, true
 		}
 	}
-	return config.SfaxAccount{}, false
+	return sfax.Account{}, false
 }
 
 // equalSecret compares a presented credential with a configured one in

@@ -7,6 +7,9 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider/efax"
+	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
+	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
 	"github.com/faxpipe/faxpipe/pkg/sim"
 )
 
@@ -114,18 +117,18 @@ func TestWrongCredentialsAreRejected(t *testing.T) {
 		reason fax.Reason
 	}{
 		{"sfax encryption key", fax.Sfax, func(a *config.Accounts) {
-			a.Sfax[0].EncryptionKey = config.Literal("ffffffffffffffffffffffffffffffff")
+			nth[*sfax.Account](*a, 0).EncryptionKey = config.Literal("ffffffffffffffffffffffffffffffff")
 		}, fax.ReasonSignatureInvalid},
 		{"sfax API key", fax.Sfax, func(a *config.Accounts) {
-			a.Sfax[0].APIKey = config.Literal("00000000000000000000000000000000")
+			nth[*sfax.Account](*a, 0).APIKey = config.Literal("00000000000000000000000000000000")
 		}, fax.ReasonCredentialsMismatch},
 		{"gofax password and URL secret", fax.GoFax, func(a *config.Accounts) {
-			a.GoFax[0].BasicAuth.Password = config.Literal("wrong")
-			a.GoFax[0].URLSecret.Value = config.Literal("wrong")
-			a.GoFax[1].URLSecret.Value = config.Literal("wrong")
+			nth[*gofax.Account](*a, 0).BasicAuth.Password = config.Literal("wrong")
+			nth[*gofax.Account](*a, 0).URLSecret.Value = config.Literal("wrong")
+			nth[*gofax.Account](*a, 1).URLSecret.Value = config.Literal("wrong")
 		}, fax.ReasonCredentialsMismatch},
 		{"efax HMAC secret", fax.EFax, func(a *config.Accounts) {
-			a.EFax[0].HMACSecret = config.Literal("wrong")
+			nth[*efax.Account](*a, 0).HMACSecret = config.Literal("wrong")
 		}, fax.ReasonSignatureInvalid},
 	}
 	for _, tt := range tests {

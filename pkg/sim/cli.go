@@ -18,7 +18,6 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/logging"
-	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 )
 
@@ -95,7 +94,7 @@ func warnElsewhere(log *zap.Logger, accounts config.Accounts, listen string) {
 	if err != nil {
 		return
 	}
-	for _, base := range provider.APIBaseURLs(accounts) {
+	for _, base := range accounts.APIBaseURLs() {
 		u, err := url.Parse(base)
 		if err == nil && u.Port() != port {
 			log.Warn("an account's api_base_url is not this simulator's API: faxpipe will fetch its documents there",

@@ -14,6 +14,9 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
+	"github.com/faxpipe/faxpipe/pkg/provider/efax"
+	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
+	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
 	"github.com/faxpipe/faxpipe/pkg/sim"
 )
 
@@ -167,9 +170,9 @@ func TestDocumentsAreTheSameFromAnyInstance(t *testing.T) {
 func TestDocumentAPIChecksCredentials(t *testing.T) {
 	s, _, events := received(t, 12, sim.Options{Seed: 41})
 	wrong := s.Accounts()
-	wrong.Sfax[0].InitVector = config.Literal("0000000000000000")
-	wrong.GoFax[0].APIToken, wrong.GoFax[1].APIToken = config.Literal("nope"), config.Literal("nope")
-	wrong.EFax[0].APIKey = config.Literal("nope")
+	nth[*sfax.Account](wrong, 0).InitVector = config.Literal("0000000000000000")
+	nth[*gofax.Account](wrong, 0).APIToken, nth[*gofax.Account](wrong, 1).APIToken = config.Literal("nope"), config.Literal("nope")
+	nth[*efax.Account](wrong, 0).APIKey = config.Literal("nope")
 	cs := documentClients(t, wrong)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

@@ -13,6 +13,7 @@ import (
 	"github.com/faxpipe/faxpipe/downloader"
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 	"github.com/faxpipe/faxpipe/pkg/sim"
 	"github.com/faxpipe/faxpipe/pkg/stream"
@@ -75,7 +76,7 @@ func startDownloader(t *testing.T, conn *stream.Conn, accounts config.Accounts, 
 	cfg.AllowPrivateNetworks = true
 	cfg.RequestTimeout, cfg.StallTimeout = 5*time.Second, 300*time.Millisecond
 	cfg.InitialBackoff, cfg.MaxBackoff, cfg.RetryBudget = 10*time.Millisecond, 100*time.Millisecond, 20*time.Second
-	d, err := downloader.New(cfg, downloader.Deps{JS: conn.JS, Accounts: accounts, Log: zap.NewNop(), Registry: prometheus.NewRegistry()})
+	d, err := downloader.New(cfg, downloader.Deps{JS: conn.JS, Accounts: accounts, Documents: provider.NewDocumentClient, Log: zap.NewNop(), Registry: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider/efax"
+	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
+	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
 )
 
 // account is one configured account the simulator sends as; exactly one
@@ -17,9 +19,9 @@ import (
 type account struct {
 	provider fax.Provider
 	id       string
-	sfax     *config.SfaxAccount
-	gofax    *config.GoFaxAccount
-	efax     *config.EFaxAccount
+	sfax     *sfax.Account
+	gofax    *gofax.Account
+	efax     *efax.Account
 	lines    []phone // the account's own fax numbers
 }
 

@@ -13,7 +13,10 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider"
+	"github.com/faxpipe/faxpipe/pkg/provider/efax"
+	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
 	"github.com/faxpipe/faxpipe/pkg/provider/providertest"
+	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
 	"github.com/faxpipe/faxpipe/pkg/sim"
 )
 
@@ -22,31 +25,42 @@ import (
 func testAccounts(apiBase string) config.Accounts {
 	base := func(id string) config.AccountBase { return config.AccountBase{ID: id, APIBaseURL: apiBase} }
 	return config.Accounts{
-		Sfax: []config.SfaxAccount{{
+		&sfax.Account{
 			AccountBase: base("clinic"), Username: "clinic-api",
 			APIKey:        config.Literal("5787A4EDBCDE46F9D6D2E067AC7097DC"),
 			EncryptionKey: config.Literal("0123456789abcdef0123456789abcdef"),
 			InitVector:    config.Literal("fedcba9876543210"),
 			TokenWindow:   15 * time.Minute,
-		}},
-		GoFax: []config.GoFaxAccount{
-			{
-				AccountBase: base("au-main"),
-				BasicAuth:   config.BasicAuth{Username: "gofax", Password: config.Literal("gofax-password")},
-				URLSecret:   config.URLSecret{Param: "secret", Value: config.Literal("url-secret-1")},
-				APIToken:    config.Literal("gofax-api-token-1"),
-			},
-			{
-				AccountBase: base("au-jobs"),
-				URLSecret:   config.URLSecret{Param: "k", Value: config.Literal("url secret+2&")},
-				APIToken:    config.Literal("gofax-api-token-2"),
-			},
 		},
-		EFax: []config.EFaxAccount{{
+		&gofax.Account{
+			AccountBase: base("au-main"),
+			BasicAuth:   gofax.BasicAuth{Username: "gofax", Password: config.Literal("gofax-password")},
+			URLSecret:   gofax.URLSecret{Param: "secret", Value: config.Literal("url-secret-1")},
+			APIToken:    config.Literal("gofax-api-token-1"),
+		},
+		&gofax.Account{
+			AccountBase: base("au-jobs"),
+			URLSecret:   gofax.URLSecret{Param: "k", Value: config.Literal("url secret+2&")},
+			APIToken:    config.Literal("gofax-api-token-2"),
+		},
+		&efax.Account{
 			AccountBase: base("acme"), AppID: "d580162d-d162-4353-bd55-c2044ab20711",
 			APIKey: config.Literal("efax-api-key/+="), HMACSecret: config.Literal("efax-hmac-secret"),
-		}},
+		},
 	}
+}
+
+// nth is the i-th account of type P in a, pointing into a.
+func nth[P config.ProviderAccount](a config.Accounts, i int) P {
+	for _, acc := range a {
+		if p, ok := acc.(P); ok {
+			if i == 0 {
+				return p
+			}
+			i--
+		}
+	}
+	panic("no such account")
 }
 
 // ingress is a test server standing in for faxpipe's ingress: it

@@ -30,7 +30,9 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
-	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider/efax"
+	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
+	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
 )
 
 // Simulator sends provider callbacks to faxpipe and serves the providers'
@@ -64,7 +66,7 @@ func New(accounts config.Accounts, opts Options, log *zap.Logger) (*Simulator, e
 	if log == nil {
 		log = zap.NewNop()
 	}
-	s := &Simulator{opts: opts, log: log, accounts: copyAccounts(accounts), started: time.Now()}
+	s := &Simulator{opts: opts, log: log, accounts: accounts.Clone(), started: time.Now()}
 	accts := s.accountList()
 	for _, p := range opts.Providers {
 		if !slices.ContainsFunc(accts, func(a account) bool { return a.provider == p }) && (opts.Count > 0 || opts.Rate > 0) {
@@ -88,26 +90,21 @@ func New(accounts config.Accounts, opts Options, log *zap.Logger) (*Simulator, e
 	return s, nil
 }
 
-// copyAccounts copies the account slices, so that rewriting API base URLs
-// never touches the caller's configuration.
-func copyAccounts(a config.Accounts) config.Accounts {
-	return config.Accounts{Sfax: slices.Clone(a.Sfax), GoFax: slices.Clone(a.GoFax), EFax: slices.Clone(a.EFax)}
-}
-
 // accountList is every account, pointing into s.accounts.
 func (s *Simulator) accountList() []account {
 	var out []account
-	for i := range s.accounts.Sfax {
-		a := &s.accounts.Sfax[i]
-		out = append(out, account{provider: fax.Sfax, id: a.ID, sfax: a, lines: accountLines(fax.Sfax, a.ID)})
-	}
-	for i := range s.accounts.GoFax {
-		a := &s.accounts.GoFax[i]
-		out = append(out, account{provider: fax.GoFax, id: a.ID, gofax: a, lines: accountLines(fax.GoFax, a.ID)})
-	}
-	for i := range s.accounts.EFax {
-		a := &s.accounts.EFax[i]
-		out = append(out, account{provider: fax.EFax, id: a.ID, efax: a, lines: accountLines(fax.EFax, a.ID)})
+	for _, acc := range s.accounts {
+		p, id := acc.Provider(), acc.Base().ID
+		a := account{provider: p, id: id, lines: accountLines(p, id)}
+		switch acc := acc.(type) {
+		case *sfax.Account:
+			a.sfax = acc
+		case *gofax.Account:
+			a.gofax = acc
+		case *efax.Account:
+			a.efax = acc
+		}
+		out = append(out, a)
 	}
 	return out
 }
@@ -141,7 +138,7 @@ func (s *Simulator) Options() Options { return s.opts }
 func (s *Simulator) Accounts() config.Accounts {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return copyAccounts(s.accounts)
+	return s.accounts.Clone()
 }
 
 // ListenAPI binds the document API to Options.APIListen (":0" picks a
@@ -160,14 +157,8 @@ func (s *Simulator) ListenAPI() error {
 	s.ln = ln
 	if s.opts.RewriteAPIBaseURL {
 		u := "http://" + ln.Addr().String()
-		for i := range s.accounts.Sfax {
-			s.accounts.Sfax[i].APIBaseURL = u
-		}
-		for i := range s.accounts.GoFax {
-			s.accounts.GoFax[i].APIBaseURL = u
-		}
-		for i := range s.accounts.EFax {
-			s.accounts.EFax[i].APIBaseURL = u
+		for _, acc := range s.accounts {
+			acc.Base().APIBaseURL = u
 		}
 	}
 	return nil

@@ -58,8 +58,9 @@ type Options struct {
 	OnTokenRefresh func(p fax.Provider, account string)
 }
 
-// Factory builds a provider's document client for its configured accounts.
-// Every provider package exports one, named NewDocumentClient.
+// Factory builds the document client of the configured accounts: main
+// hands the downloader provider.NewDocumentClient, which covers every
+// provider.
 type Factory func(config.Accounts, Options) (Client, error)
 
 // Errors a Client returns, besides StatusError and network errors.

@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"net/url"
 
-	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
 // adapter verifies and normalizes the webhooks of the eFax accounts.
 type adapter struct {
-	accounts map[string]config.EFaxAccount
+	accounts map[string]Account
 }
 
 // NewAdapter returns the fax.Adapter of the eFax accounts in accounts. eFax
@@ -20,9 +19,9 @@ type adapter struct {
 // account id, an account whose API base URL is not an absolute URL
 // (resource URLs are checked against it), or a verifying account without an
 // HMAC secret (anybody can sign with an empty key).
-func NewAdapter(accounts config.Accounts, _ *fax.Digester) (fax.Adapter, error) {
-	a := &adapter{accounts: map[string]config.EFaxAccount{}}
-	for _, acc := range accounts.EFax {
+func NewAdapter(accounts []Account, _ *fax.Digester) (fax.Adapter, error) {
+	a := &adapter{accounts: map[string]Account{}}
+	for _, acc := range accounts {
 		if _, dup := a.accounts[acc.ID]; dup {
 			return nil, fmt.Errorf("efax: account %q configured twice", acc.ID)
 		}
@@ -68,7 +67,7 @@ func (a *adapter) Normalize(raw fax.RawMessage) (fax.Event, error) {
 
 // check applies the account's checks that read the body: app id (when
 // verifying) and resource_url (always, unless absent or null).
-func check(acc config.EFaxAccount, f *fields) error {
+func check(acc Account, f *fields) error {
 	if acc.Verifies() {
 		appID, _ := f.peek("app_id")
 		if err := verifyAppID(appID, acc.AppID); err != nil {

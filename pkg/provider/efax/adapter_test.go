@@ -17,17 +17,17 @@ const (
 
 var fixtures = []string{"inbound", "outbound", "outbound_failed", "ping"}
 
-func account(verify bool) config.EFaxAccount {
-	return config.EFaxAccount{
+func account(verify bool) efax.Account {
+	return efax.Account{
 		AccountBase: config.AccountBase{ID: "acme", Verify: &verify, APIBaseURL: "https://api.securedocex.com"},
 		AppID:       appID,
 		HMACSecret:  config.Literal(hmacSecret),
 	}
 }
 
-func newAdapter(t testing.TB, accounts ...config.EFaxAccount) fax.Adapter {
+func newAdapter(t testing.TB, accounts ...efax.Account) fax.Adapter {
 	t.Helper()
-	a, err := efax.NewAdapter(config.Accounts{EFax: accounts}, providertest.Digester(t))
+	a, err := efax.NewAdapter(accounts, providertest.Digester(t))
 	if err != nil {
 		t.Fatal(err)
 	}

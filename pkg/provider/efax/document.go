@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 )
@@ -23,15 +22,15 @@ type documentClient struct {
 }
 
 type documentAccount struct {
-	cfg    config.EFaxAccount
+	cfg    Account
 	tokens *tokenCache
 }
 
 // NewDocumentClient returns the docfetch.Client of the eFax accounts. It
 // fails on a repeated account id or an API base URL that is not absolute.
-func NewDocumentClient(accounts config.Accounts, opts docfetch.Options) (docfetch.Client, error) {
+func NewDocumentClient(accounts []Account, opts docfetch.Options) (docfetch.Client, error) {
 	c := &documentClient{accounts: map[string]*documentAccount{}, opts: opts}
-	for _, a := range accounts.EFax {
+	for _, a := range accounts {
 		if _, dup := c.accounts[a.ID]; dup {
 			return nil, fmt.Errorf("efax: account %q configured twice", a.ID)
 		}
@@ -86,7 +85,7 @@ func (c *documentClient) get(ctx context.Context, acc *documentAccount, u, userI
 }
 
 // imageURL is where the image of req is fetched from.
-func imageURL(acc config.EFaxAccount, req docfetch.Request) string {
+func imageURL(acc Account, req docfetch.Request) string {
 	format := "PDF"
 	if req.Format == docfetch.TIFF {
 		format = "TIFF"

@@ -168,7 +168,7 @@ func TestResourceURLAcceptsTheAccountsAPIHost(t *testing.T) {
 	sim.APIBaseURL = "https://127.0.0.1:8443/"
 	tests := []struct {
 		name string
-		acc  config.EFaxAccount
+		acc  efax.Account
 		url  string
 	}{
 		{name: "host in another case, explicit port 443", acc: account(true), url: `"https://API.SecureDocEx.com:443/faxes/1/image"`},
@@ -206,15 +206,15 @@ func TestNewAdapterRefusesBadAccounts(t *testing.T) {
 	badBase.APIBaseURL = "api.securedocex.com"
 	tests := []struct {
 		name     string
-		accounts []config.EFaxAccount
+		accounts []efax.Account
 	}{
-		{name: "repeated id", accounts: []config.EFaxAccount{account(true), account(true)}},
-		{name: "verifying without HMAC secret", accounts: []config.EFaxAccount{noSecret}},
-		{name: "API base URL without scheme", accounts: []config.EFaxAccount{badBase}},
+		{name: "repeated id", accounts: []efax.Account{account(true), account(true)}},
+		{name: "verifying without HMAC secret", accounts: []efax.Account{noSecret}},
+		{name: "API base URL without scheme", accounts: []efax.Account{badBase}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := efax.NewAdapter(config.Accounts{EFax: tt.accounts}, nil); err == nil {
+			if _, err := efax.NewAdapter(tt.accounts, nil); err == nil {
 				t.Fatal("NewAdapter succeeded")
 			}
 		})

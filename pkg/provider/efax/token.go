@@ -9,7 +9,6 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
-	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 )
@@ -25,7 +24,7 @@ type tokenCache struct {
 	tok     *oauth2.Token
 }
 
-func newTokenCache(a config.EFaxAccount, opts docfetch.Options) *tokenCache {
+func newTokenCache(a Account, opts docfetch.Options) *tokenCache {
 	return &tokenCache{
 		account: a.ID,
 		opts:    opts,

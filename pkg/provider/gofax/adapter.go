@@ -4,14 +4,13 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/form"
 )
 
 // adapter verifies and normalizes the callbacks of the GoFax accounts.
 type adapter struct {
-	accounts map[string]config.GoFaxAccount
+	accounts map[string]Account
 	digester *fax.Digester
 }
 
@@ -19,12 +18,12 @@ type adapter struct {
 // checking credential digests with d. It fails on a nil digester, a
 // repeated account id, or a verifying account without a complete
 // credential (Basic auth with its password, or a URL secret with its value).
-func NewAdapter(accounts config.Accounts, d *fax.Digester) (fax.Adapter, error) {
+func NewAdapter(accounts []Account, d *fax.Digester) (fax.Adapter, error) {
 	if d == nil {
 		return nil, errors.New("gofax: a digester is required")
 	}
-	a := &adapter{accounts: map[string]config.GoFaxAccount{}, digester: d}
-	for _, acc := range accounts.GoFax {
+	a := &adapter{accounts: map[string]Account{}, digester: d}
+	for _, acc := range accounts {
 		if _, dup := a.accounts[acc.ID]; dup {
 			return nil, fmt.Errorf("gofax: account %q configured twice", acc.ID)
 		}
@@ -72,7 +71,7 @@ func (a *adapter) Normalize(raw fax.RawMessage) (fax.Event, error) {
 
 // checkAccount refuses a verifying account whose credentials are missing or
 // half configured: an empty password or secret is one anybody can present.
-func checkAccount(acc config.GoFaxAccount) error {
+func checkAccount(acc Account) error {
 	hasBasic, hasURL := acc.BasicAuth.Username != "", acc.URLSecret.Param != ""
 	switch {
 	case !acc.Verifies():

@@ -22,17 +22,17 @@ const (
 var fixtures = []string{"fax_sent", "fax_sent_failed", "sms_sent", "received_complete", "received_incomplete", "received_in_query"}
 
 // account is the test account, accepting Basic auth and the URL secret.
-func account(verify bool) config.GoFaxAccount {
-	return config.GoFaxAccount{
+func account(verify bool) gofax.Account {
+	return gofax.Account{
 		AccountBase: config.AccountBase{ID: "acme", Verify: &verify, APIBaseURL: "https://restful-api.gofax.com.au"},
-		BasicAuth:   config.BasicAuth{Username: basicUser, Password: config.Literal(basicPass)},
-		URLSecret:   config.URLSecret{Param: secretParam, Value: config.Literal(secretValue)},
+		BasicAuth:   gofax.BasicAuth{Username: basicUser, Password: config.Literal(basicPass)},
+		URLSecret:   gofax.URLSecret{Param: secretParam, Value: config.Literal(secretValue)},
 	}
 }
 
-func newAdapter(t testing.TB, accounts ...config.GoFaxAccount) fax.Adapter {
+func newAdapter(t testing.TB, accounts ...gofax.Account) fax.Adapter {
 	t.Helper()
-	a, err := gofax.NewAdapter(config.Accounts{GoFax: accounts}, providertest.Digester(t))
+	a, err := gofax.NewAdapter(accounts, providertest.Digester(t))
 	if err != nil {
 		t.Fatal(err)
 	}

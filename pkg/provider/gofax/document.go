@@ -6,21 +6,20 @@ import (
 	"io"
 	"net/url"
 
-	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 )
 
 // documentClient downloads received faxes through the GoFax REST API.
 type documentClient struct {
-	accounts map[string]config.GoFaxAccount
+	accounts map[string]Account
 	opts     docfetch.Options
 }
 
 // NewDocumentClient returns the docfetch.Client of the GoFax accounts. It
 // fails on a repeated account id.
-func NewDocumentClient(accounts config.Accounts, opts docfetch.Options) (docfetch.Client, error) {
-	c := &documentClient{accounts: map[string]config.GoFaxAccount{}, opts: opts}
-	for _, a := range accounts.GoFax {
+func NewDocumentClient(accounts []Account, opts docfetch.Options) (docfetch.Client, error) {
+	c := &documentClient{accounts: map[string]Account{}, opts: opts}
+	for _, a := range accounts {
 		if _, dup := c.accounts[a.ID]; dup {
 			return nil, fmt.Errorf("gofax: account %q configured twice", a.ID)
 		}

@@ -35,9 +35,9 @@ func TestDocumentClient(t *testing.T) {
 				_, _ = io.WriteString(w, tt.answer)
 			}))
 			defer srv.Close()
-			c, err := NewDocumentClient(config.Accounts{GoFax: []config.GoFaxAccount{{
+			c, err := NewDocumentClient([]Account{{
 				AccountBase: config.AccountBase{ID: "demo", APIBaseURL: srv.URL}, APIToken: config.Literal("tok"),
-			}}}, docfetch.Options{HTTP: srv.Client()})
+			}}, docfetch.Options{HTTP: srv.Client()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,7 +63,7 @@ func TestDocumentClient(t *testing.T) {
 func TestDocumentClientUnauthorized(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusUnauthorized) }))
 	defer srv.Close()
-	c, _ := NewDocumentClient(config.Accounts{GoFax: []config.GoFaxAccount{{AccountBase: config.AccountBase{ID: "demo", APIBaseURL: srv.URL}}}},
+	c, _ := NewDocumentClient([]Account{{AccountBase: config.AccountBase{ID: "demo", APIBaseURL: srv.URL}}},
 		docfetch.Options{HTTP: srv.Client()})
 	_, err := c.Fetch(context.Background(), docfetch.Request{Event: fax.Event{Provider: fax.GoFax, Account: "demo", FaxID: "1"}})
 	var se *docfetch.StatusError

@@ -17,12 +17,12 @@ func basic(user, pass string) string {
 
 func TestForgeriesAreRejected(t *testing.T) {
 	onlyBasic := account(true)
-	onlyBasic.URLSecret = config.URLSecret{}
+	onlyBasic.URLSecret = gofax.URLSecret{}
 	tests := []struct {
 		name    string
 		fixture string
 		edit    func(*providertest.Request)
-		acc     config.GoFaxAccount
+		acc     gofax.Account
 		want    fax.Reason
 	}{
 		{name: "wrong Basic password", fixture: "sms_sent", edit: func(r *providertest.Request) {
@@ -91,7 +91,7 @@ func TestForgeriesAreRejected(t *testing.T) {
 
 func TestAuthorizationIgnoredWithoutBasicAuth(t *testing.T) {
 	onlyURL := account(true)
-	onlyURL.BasicAuth = config.BasicAuth{}
+	onlyURL.BasicAuth = gofax.BasicAuth{}
 	r := request(t, "fax_sent")
 	r.Headers["Authorization"] = []string{"Bearer some-proxy-token"}
 	if _, err := newAdapter(t, onlyURL).Normalize(raw(t, r)); err != nil {
@@ -120,26 +120,26 @@ func TestNewAdapterRefusesAccountsThatCannotVerify(t *testing.T) {
 	noValue := account(true)
 	noValue.URLSecret.Value = config.Secret{}
 	none := account(true)
-	none.BasicAuth, none.URLSecret = config.BasicAuth{}, config.URLSecret{}
+	none.BasicAuth, none.URLSecret = gofax.BasicAuth{}, gofax.URLSecret{}
 	tests := []struct {
 		name     string
-		accounts []config.GoFaxAccount
+		accounts []gofax.Account
 	}{
-		{name: "repeated id", accounts: []config.GoFaxAccount{account(true), account(true)}},
-		{name: "Basic user without password", accounts: []config.GoFaxAccount{noPassword}},
-		{name: "URL secret without value", accounts: []config.GoFaxAccount{noValue}},
-		{name: "no credential at all", accounts: []config.GoFaxAccount{none}},
+		{name: "repeated id", accounts: []gofax.Account{account(true), account(true)}},
+		{name: "Basic user without password", accounts: []gofax.Account{noPassword}},
+		{name: "URL secret without value", accounts: []gofax.Account{noValue}},
+		{name: "no credential at all", accounts: []gofax.Account{none}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := gofax.NewAdapter(config.Accounts{GoFax: tt.accounts}, providertest.Digester(t)); err == nil {
+			if _, err := gofax.NewAdapter(tt.accounts, providertest.Digester(t)); err == nil {
 				t.Fatal("NewAdapter succeeded")
 			}
 		})
 	}
 	unverified := none
 	unverified.Verify = new(bool)
-	if _, err := gofax.NewAdapter(config.Accounts{GoFax: []config.GoFaxAccount{unverified}}, providertest.Digester(t)); err != nil {
+	if _, err := gofax.NewAdapter([]gofax.Account{unverified}, providertest.Digester(t)); err != nil {
 		t.Errorf("NewAdapter of an unverified account without credentials: %v", err)
 	}
 }

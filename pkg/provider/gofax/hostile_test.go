@@ -4,16 +4,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
 	"github.com/faxpipe/faxpipe/pkg/provider/providertest"
 )
 
 // onlyURLSecret is the test account without Basic auth: the URL secret is
 // its only credential.
-func onlyURLSecret() config.GoFaxAccount {
+func onlyURLSecret() gofax.Account {
 	acc := account(true)
-	acc.BasicAuth = config.BasicAuth{}
+	acc.BasicAuth = gofax.BasicAuth{}
 	return acc
 }
 
@@ -95,7 +95,7 @@ func TestSmuggledAuthorization(t *testing.T) {
 		{name: "genuine, then empty", headers: map[string][]string{"Authorization": {good, ""}}},
 	}
 	onlyBasic := account(true)
-	onlyBasic.URLSecret = config.URLSecret{}
+	onlyBasic.URLSecret = gofax.URLSecret{}
 	a := newAdapter(t, onlyBasic)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"fmt"
 
-	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
@@ -23,7 +22,7 @@ type credentials struct {
 // value, each compared by digest in constant time. Anything else is
 // credentials_mismatch. An Authorization header on an account without
 // Basic auth is ignored (a proxy's, say).
-func (c credentials) verify(acc config.GoFaxAccount, d *fax.Digester) error {
+func (c credentials) verify(acc Account, d *fax.Digester) error {
 	presented := 0
 	if acc.BasicAuth.Username != "" && len(c.authorization) > 0 {
 		presented++
@@ -44,6 +43,6 @@ func (c credentials) verify(acc config.GoFaxAccount, d *fax.Digester) error {
 }
 
 // basicAuth is the Authorization header value of b, as HTTP clients send it.
-func basicAuth(b config.BasicAuth) string {
+func basicAuth(b BasicAuth) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(b.Username+":"+b.Password.Reveal()))
 }

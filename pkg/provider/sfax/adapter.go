@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/form"
 )
@@ -16,7 +15,7 @@ const DefaultTokenWindow = 15 * time.Minute
 
 // adapter verifies and normalizes the callbacks of the Sfax accounts.
 type adapter struct {
-	accounts map[string]config.SfaxAccount
+	accounts map[string]Account
 	digester *fax.Digester
 }
 
@@ -24,12 +23,12 @@ type adapter struct {
 // checking API key digests with d. It fails on a nil digester, a repeated
 // account id, or a verifying account without a user name and API key, or
 // whose encryption key is not 32 bytes or whose init vector is not 16.
-func NewAdapter(accounts config.Accounts, d *fax.Digester) (fax.Adapter, error) {
+func NewAdapter(accounts []Account, d *fax.Digester) (fax.Adapter, error) {
 	if d == nil {
 		return nil, errors.New("sfax: a digester is required")
 	}
-	a := &adapter{accounts: map[string]config.SfaxAccount{}, digester: d}
-	for _, acc := range accounts.Sfax {
+	a := &adapter{accounts: map[string]Account{}, digester: d}
+	for _, acc := range accounts {
 		if _, dup := a.accounts[acc.ID]; dup {
 			return nil, fmt.Errorf("sfax: account %q configured twice", acc.ID)
 		}
@@ -72,7 +71,7 @@ func (a *adapter) Normalize(raw fax.RawMessage) (fax.Event, error) {
 
 // checkAccount refuses a verifying account that could not verify anything,
 // or that would accept a token made with empty credentials.
-func checkAccount(acc config.SfaxAccount) error {
+func checkAccount(acc Account) error {
 	switch {
 	case !acc.Verifies():
 		return nil

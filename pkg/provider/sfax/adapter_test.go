@@ -24,8 +24,8 @@ const (
 // tokenAge is how long before receipt the fixtures' tokens were generated.
 const tokenAge = 2 * time.Minute
 
-func account(verify bool) config.SfaxAccount {
-	return config.SfaxAccount{
+func account(verify bool) sfax.Account {
+	return sfax.Account{
 		AccountBase:   config.AccountBase{ID: "acme", Verify: &verify, APIBaseURL: "https://api.sfaxme.com"},
 		Username:      username,
 		APIKey:        config.Literal(apiKey),
@@ -35,9 +35,9 @@ func account(verify bool) config.SfaxAccount {
 	}
 }
 
-func newAdapter(t testing.TB, accounts ...config.SfaxAccount) fax.Adapter {
+func newAdapter(t testing.TB, accounts ...sfax.Account) fax.Adapter {
 	t.Helper()
-	a, err := sfax.NewAdapter(config.Accounts{Sfax: accounts}, providertest.Digester(t))
+	a, err := sfax.NewAdapter(accounts, providertest.Digester(t))
 	if err != nil {
 		t.Fatal(err)
 	}

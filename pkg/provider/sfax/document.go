@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/url"
 
-	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 )
 
@@ -17,16 +16,16 @@ const maxErrorJSON = 64 << 10
 
 // documentClient downloads inbound faxes through the Sfax API.
 type documentClient struct {
-	accounts map[string]config.SfaxAccount
+	accounts map[string]Account
 	opts     docfetch.Options
 }
 
 // NewDocumentClient returns the docfetch.Client of the Sfax accounts. Each
 // request carries a token generated for it (EncryptToken with the account's
 // credentials, GenDT now). It fails on a repeated account id.
-func NewDocumentClient(accounts config.Accounts, opts docfetch.Options) (docfetch.Client, error) {
-	c := &documentClient{accounts: map[string]config.SfaxAccount{}, opts: opts}
-	for _, a := range accounts.Sfax {
+func NewDocumentClient(accounts []Account, opts docfetch.Options) (docfetch.Client, error) {
+	c := &documentClient{accounts: map[string]Account{}, opts: opts}
+	for _, a := range accounts {
 		if _, dup := c.accounts[a.ID]; dup {
 			return nil, fmt.Errorf("sfax: account %q configured twice", a.ID)
 		}
@@ -64,7 +63,7 @@ func (c *documentClient) Fetch(ctx context.Context, req docfetch.Request) (io.Re
 }
 
 // documentURL is the download URL of req with a fresh token.
-func (c *documentClient) documentURL(acc config.SfaxAccount, req docfetch.Request) (string, error) {
+func (c *documentClient) documentURL(acc Account, req docfetch.Request) (string, error) {
 	tok, err := EncryptToken(Token{Username: acc.Username, APIKey: acc.APIKey.Reveal(), GenDT: c.opts.Clock()()},
 		[]byte(acc.EncryptionKey.Reveal()), []byte(acc.InitVector.Reveal()))
 	if err != nil {

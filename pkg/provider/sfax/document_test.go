@@ -41,10 +41,10 @@ func TestDocumentClient(t *testing.T) {
 				_, _ = io.WriteString(w, tt.answer)
 			}))
 			defer srv.Close()
-			c, err := NewDocumentClient(config.Accounts{Sfax: []config.SfaxAccount{{
+			c, err := NewDocumentClient([]Account{{
 				AccountBase: config.AccountBase{ID: "demo", APIBaseURL: srv.URL + "/"}, Username: "demo",
 				APIKey: config.Literal("KEY123"), EncryptionKey: config.Literal(testKey), InitVector: config.Literal(testIV),
-			}}}, docfetch.Options{HTTP: srv.Client(), Now: func() time.Time { return now }})
+			}}, docfetch.Options{HTTP: srv.Client(), Now: func() time.Time { return now }})
 			if err != nil {
 				t.Fatal(err)
 			}

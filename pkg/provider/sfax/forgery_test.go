@@ -111,7 +111,7 @@ func TestTokenWindow(t *testing.T) {
 	unset.TokenWindow = 0
 	tests := []struct {
 		name    string
-		acc     config.SfaxAccount
+		acc     sfax.Account
 		age     time.Duration
 		wantErr bool
 	}{
@@ -165,12 +165,12 @@ func TestNewAdapterRefusesBadAccounts(t *testing.T) {
 	shortKey.EncryptionKey = config.Literal("short")
 	tests := []struct {
 		name     string
-		accounts []config.SfaxAccount
+		accounts []sfax.Account
 		digester bool
 	}{
-		{name: "no digester", accounts: []config.SfaxAccount{account(true)}},
-		{name: "repeated id", accounts: []config.SfaxAccount{account(true), account(true)}, digester: true},
-		{name: "short key", accounts: []config.SfaxAccount{shortKey}, digester: true},
+		{name: "no digester", accounts: []sfax.Account{account(true)}},
+		{name: "repeated id", accounts: []sfax.Account{account(true), account(true)}, digester: true},
+		{name: "short key", accounts: []sfax.Account{shortKey}, digester: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -178,7 +178,7 @@ func TestNewAdapterRefusesBadAccounts(t *testing.T) {
 			if tt.digester {
 				d = providertest.Digester(t)
 			}
-			if _, err := sfax.NewAdapter(config.Accounts{Sfax: tt.accounts}, d); err == nil {
+			if _, err := sfax.NewAdapter(tt.accounts, d); err == nil {
 				t.Fatal("NewAdapter succeeded")
 			}
 		})

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
@@ -15,7 +14,7 @@ import (
 // token window of the receipt time, before or after (else token_expired);
 // and apikeyDigest, the ingress's digest of the apikey parameter, is the
 // digest of the account's API key (else credentials_mismatch).
-func verify(acc config.SfaxAccount, token, apikeyDigest string, receivedAt time.Time, d *fax.Digester) error {
+func verify(acc Account, token, apikeyDigest string, receivedAt time.Time, d *fax.Digester) error {
 	if token == "" {
 		return fmt.Errorf("sfax callback has no token: %w", fax.ReasonSignatureInvalid)
 	}

@@ -1,0 +1,48 @@
+// Package providerdef is the shape every provider package fills in once:
+// its callback spec, its account type and its constructors, taken from the
+// package's own functions. The registry (package provider) lists the
+// values; nothing else needs to know a provider by name.
+package providerdef
+
+import (
+	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
+)
+
+// Def is one provider: A is its account type (accounts.<name>[i] in
+// YAML), P a pointer to it. Its constructors take the provider's own
+// accounts; Def's methods pick them out of the whole configuration.
+type Def[A any, P interface {
+	*A
+	config.ProviderAccount
+}] struct {
+	// Spec is how the provider calls the ingress.
+	Spec fax.CallbackSpec
+	// Adapter builds the verifier and normalizer of the accounts.
+	Adapter func([]A, *fax.Digester) (fax.Adapter, error)
+	// Documents builds the document client of the accounts.
+	Documents func([]A, docfetch.Options) (docfetch.Client, error)
+}
+
+// Name is the provider's name, as its account type gives it.
+func (d Def[A, P]) Name() fax.Provider { return d.NewAccount().Provider() }
+
+// Callback is how the provider calls the ingress.
+func (d Def[A, P]) Callback() fax.CallbackSpec { return d.Spec }
+
+// NewAccount returns a zero account of the provider's type, for the
+// configuration loader (config.AccountTypes).
+func (d Def[A, P]) NewAccount() config.ProviderAccount { return P(new(A)) }
+
+// NewAdapter builds the provider's adapter for its accounts among
+// accounts.
+func (d Def[A, P]) NewAdapter(accounts config.Accounts, dg *fax.Digester) (fax.Adapter, error) {
+	return d.Adapter(config.AccountsOf[A, P](accounts), dg)
+}
+
+// NewDocumentClient builds the provider's document client for its
+// accounts among accounts.
+func (d Def[A, P]) NewDocumentClient(accounts config.Accounts, opts docfetch.Options) (docfetch.Client, error) {
+	return d.Documents(config.AccountsOf[A, P](accounts), opts)
+}
