@@ -1,15 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	neturl "net/url"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -26,7 +29,7 @@ const demoUsage = `usage: faxpipe [-config FILE] demo [-count N] [-timeout D] [-
 Runs faxpipe all on a fresh embedded NATS server in a temporary directory,
 the simulator sending faxes of every provider to it and serving their
 documents, and shows events and documents as they land (as faxpipe tail);
-it ends when every document is announced, or on timeout.
+it ends when every document is announced and shown, or on timeout.
 
 Flags:
 `
@@ -34,7 +37,8 @@ Flags:
 // demo runs `faxpipe all` on a fresh embedded broker in a temporary
 // directory, the simulator sending faxes of every provider to it and
 // serving their documents, and `faxpipe tail` showing events and documents
-// as they land; it ends when every document is announced, or on timeout.
+// as they land; it ends when every document is announced and shown, or on
+// timeout.
 func demo(ctx context.Context, e toolEnv) error {
 	fs := flag.NewFlagSet("faxpipe demo", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
@@ -60,9 +64,10 @@ func demo(ctx context.Context, e toolEnv) error {
 		return errors.Join(err, g.Wait())
 	}
 	_, _ = fmt.Fprintf(e.stdout, "faxpipe all is up (embedded NATS, data in %s); the simulator sends %d faxes…\n\n", cfg.NATS.Embedded.DataDir, *count)
+	shown := newDocumentLines(e.stdout)
 	demoEnv := e
 	demoEnv.cfg = cfg // the demo's own embedded broker, whatever nats.url says
-	demoEnv.help = false
+	demoEnv.stdout, demoEnv.help = shown, false
 	g.Go(func() error {
 		return withBroker(func(ctx context.Context, e toolEnv, conn *stream.Conn) error {
 			return opscmd.Tail(ctx, conn.JS, []string{"--since", "1h"}, e.stdout, e.stderr)
@@ -70,7 +75,7 @@ func demo(ctx context.Context, e toolEnv) error {
 	})
 	g.Go(func() error {
 		defer done()
-		return demoSend(ctx, cfg, sim.Options{Count: *count, Seed: *seed}, e)
+		return demoSend(ctx, cfg, sim.Options{Count: *count, Seed: *seed}, shown, e)
 	})
 	return g.Wait()
 }
@@ -92,8 +97,9 @@ func demoConfig(cfg *config.Config) (*config.Config, func(), error) {
 }
 
 // demoSend runs the simulator against the demo's ingress until every
-// document it announced is stored or failed, then prints its summary.
-func demoSend(ctx context.Context, cfg *config.Config, opts sim.Options, e toolEnv) error {
+// document it announced is stored or failed and shown, then prints its
+// summary.
+func demoSend(ctx context.Context, cfg *config.Config, opts sim.Options, shown *documentLines, e toolEnv) error {
 	target, err := config.LocalURL(cfg.Ingress.Listen)
 	if err != nil {
 		return err
@@ -113,10 +119,13 @@ func demoSend(ctx context.Context, cfg *config.Config, opts sim.Options, e toolE
 	}
 	rep, err := s.Run(ctx)
 	if err == nil {
-		err = awaitDocuments(ctx, cfg, expectedDocuments(rep))
+		want := expectedDocuments(rep)
+		err = awaitDocuments(ctx, cfg, want)
+		if err == nil {
+			err = shown.await(ctx, want)
+		}
 	}
 	err = errors.Join(err, stopServing())
-	time.Sleep(500 * time.Millisecond) // let tail print the last announcements
 	_, _ = fmt.Fprintln(e.stdout)
 	return errors.Join(err, s.Report().WriteSummary(e.stdout))
 }
@@ -188,4 +197,52 @@ func awaitReady(ctx context.Context, listen string) error {
 		_ = resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
+}
+
+// documentLines passes tail's output on to w and counts the document
+// announcements in it, so that the demo can end once all are shown. It
+// knows tail's line: "TIME #SEQ faxpipe.document.OUTCOME …".
+type documentLines struct {
+	w     io.Writer
+	mu    sync.Mutex
+	n     uint64
+	wrote chan struct{} // closed, and replaced, on every write
+}
+
+func newDocumentLines(w io.Writer) *documentLines {
+	return &documentLines{w: w, wrote: make(chan struct{})}
+}
+
+var documentType = []byte(" faxpipe.document.")
+
+func (d *documentLines) Write(p []byte) (int, error) {
+	n, err := d.w.Write(p)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for line := range bytes.Lines(p[:n]) {
+		if bytes.Contains(line, documentType) {
+			d.n++
+		}
+	}
+	close(d.wrote)
+	d.wrote = make(chan struct{})
+	return n, err
+}
+
+// await waits until want document announcements were written, or returns
+// ctx's error.
+func (d *documentLines) await(ctx context.Context, want uint64) error {
+	for {
+		d.mu.Lock()
+		n, wrote := d.n, d.wrote
+		d.mu.Unlock()
+		if n >= want {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("tail showed %d of %d documents: %w", n, want, ctx.Err())
+		case <-wrote:
+		}
+	}
 }
