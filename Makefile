@@ -19,10 +19,12 @@ all: build
 
 ## build: the static faxpipe binary in bin/
 build:
+	@echo "building bin/faxpipe (the first build downloads the modules and compiles nats-server: a few minutes)…"
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/faxpipe .
 
 ## run: the whole pipeline in one process on an embedded NATS server
 run: build
+	@echo "starting faxpipe all with $(CONFIG); Ctrl-C stops it"
 	$(BIN)/faxpipe -config $(CONFIG) all
 
 ## demo: faxpipe all and the provider simulator together; events and documents shown as they land

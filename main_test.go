@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -465,5 +466,111 @@ func TestDemo(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "faxpipe sim: 9 faxes") {
 		t.Errorf("no simulator summary in the demo's output:\n%s", stdout.String())
+	}
+}
+
+// helpInvocations are every command's request for help, in the forms a
+// user types them.
+var helpInvocations = []struct {
+	name string
+	args []string
+	want string // in the usage printed
+}{
+	{name: "faxpipe -h", args: []string{"-h"}, want: "usage: faxpipe [-config FILE] COMMAND"},
+	{name: "faxpipe --help", args: []string{"--help"}, want: "usage: faxpipe [-config FILE] COMMAND"},
+	{name: "faxpipe help", args: []string{"help"}, want: "usage: faxpipe [-config FILE] COMMAND"},
+	{name: "faxpipe help tail", args: []string{"help", "tail"}, want: "usage: faxpipe tail"},
+	{name: "faxpipe help rejected list", args: []string{"help", "rejected", "list"}, want: "usage: faxpipe rejected"},
+	{name: "ingress -h", args: []string{"ingress", "-h"}, want: "usage: faxpipe [-config FILE] ingress"},
+	{name: "processor --help", args: []string{"processor", "--help"}, want: "usage: faxpipe [-config FILE] processor"},
+	{name: "downloader -help", args: []string{"downloader", "-help"}, want: "usage: faxpipe [-config FILE] downloader"},
+	{name: "all -h", args: []string{"all", "-h"}, want: "usage: faxpipe [-config FILE] all"},
+	{name: "sim -h", args: []string{"sim", "-h"}, want: "faxpipe sim"},
+	{name: "sim --help", args: []string{"sim", "--help"}, want: "-serve-only"},
+	{name: "demo -h", args: []string{"demo", "-h"}, want: "usage: faxpipe [-config FILE] demo"},
+	{name: "tail -h", args: []string{"tail", "-h"}, want: "usage: faxpipe tail"},
+	{name: "tail --since 1h --help", args: []string{"tail", "--since", "1h", "--help"}, want: "usage: faxpipe tail"},
+	{name: "replay -h", args: []string{"replay", "-h"}, want: "usage: faxpipe replay"},
+	{name: "replay -help", args: []string{"replay", "-help"}, want: "usage: faxpipe replay"},
+	{name: "rejected -h", args: []string{"rejected", "-h"}, want: "usage: faxpipe rejected"},
+	{name: "rejected --help", args: []string{"rejected", "--help"}, want: "usage: faxpipe rejected"},
+	{name: "rejected list -h", args: []string{"rejected", "list", "-h"}, want: "usage: faxpipe rejected"},
+	{name: "rejected show -h", args: []string{"rejected", "show", "-h"}, want: "usage: faxpipe rejected"},
+	{name: "rejected redrive --help", args: []string{"rejected", "redrive", "--help"}, want: "usage: faxpipe rejected"},
+}
+
+// TestHelp: every command's help works anywhere, with no configuration
+// file and no environment: run prints the usage and returns nil, and the
+// built binary exits 0.
+func TestHelp(t *testing.T) {
+	t.Chdir(t.TempDir()) // no configuration file around
+	for _, tc := range helpInvocations {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr syncBuffer
+			err := run(context.Background(), tc.args, func(string) string { return "" }, &stdout, &stderr)
+			if err != nil {
+				t.Fatalf("run: %v, want nil\n%s%s", err, stdout.String(), stderr.String())
+			}
+			if out := stdout.String() + stderr.String(); !strings.Contains(out, tc.want) {
+				t.Errorf("output lacks %q:\n%s", tc.want, out)
+			}
+		})
+	}
+}
+
+// TestHelpBinary: the same, through the built binary: exit status 0.
+func TestHelpBinary(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "faxpipe")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	for _, tc := range helpInvocations {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(bin, tc.args...)
+			cmd.Env, cmd.Dir = []string{}, dir
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%v, want exit status 0:\n%s", err, out)
+			}
+			if !strings.Contains(string(out), tc.want) {
+				t.Errorf("output lacks %q:\n%s", tc.want, out)
+			}
+		})
+	}
+}
+
+// TestDemoWaitsForTail: the demo's wait for tail counts document
+// announcements only, ends as soon as the last expected one is written, and
+// gives up with its context.
+func TestDemoWaitsForTail(t *testing.T) {
+	var out bytes.Buffer
+	shown := newDocumentLines(&out)
+	lines := []string{
+		"2026-12-03T15:12:10Z #1      faxpipe.fax.inbound.received   sfax/demo fax_id=1  1 pages",
+		"2026-12-03T15:12:10Z #1      faxpipe.document.stored        sfax/demo fax_id=1  sfax/demo/1.pdf  16438 bytes",
+		"2026-12-03T15:12:10Z #2      faxpipe.document.failed        gofax/demo fax_id=2  reason not_found",
+	}
+	done := make(chan error, 1)
+	go func() { done <- shown.await(context.Background(), 2) }()
+	for _, l := range lines[:2] {
+		_, _ = fmt.Fprintln(shown, l)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("await returned %v after one document of two", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	_, _ = fmt.Fprintln(shown, lines[2])
+	if err := <-done; err != nil {
+		t.Fatalf("await: %v", err)
+	}
+	if got, want := out.String(), strings.Join(lines, "\n")+"\n"; got != want {
+		t.Errorf("passed on %q, want %q", got, want)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := shown.await(ctx, 3); !errors.Is(err, context.Canceled) {
+		t.Errorf("await with an ended context: %v, want context.Canceled", err)
 	}
 }

@@ -29,13 +29,17 @@ const rejectedUsage = `rejected list|show|redrive ...
       a configuration fix; safe to repeat`
 
 // Rejected is `faxpipe rejected list|show|redrive`. Re-driving goes
-// through rp, the processor's own processing.
+// through rp, the processor's own processing. Asked for help (-h, -help,
+// --help) it prints its usage and returns nil.
 func Rejected(ctx context.Context, js jetstream.JetStream, rp reprocess.Reprocessor, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		_, _ = fmt.Fprintf(stderr, "usage: faxpipe %s\n", rejectedUsage)
 		return errors.New("rejected: expected list, show or redrive")
 	}
 	switch args[0] {
+	case "-h", "-help", "--help":
+		_, _ = fmt.Fprintf(stderr, "usage: faxpipe %s\n", rejectedUsage)
+		return nil
 	case "list":
 		return listRejected(ctx, js, args[1:], stdout, stderr)
 	case "show":

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/opscmd"
+	"github.com/faxpipe/faxpipe/pkg/provider"
+	"github.com/faxpipe/faxpipe/pkg/reprocess"
+	"github.com/faxpipe/faxpipe/pkg/sim"
+	"github.com/faxpipe/faxpipe/pkg/stream"
+	"github.com/faxpipe/faxpipe/processor"
+)
+
+// toolEnv is what a tool command runs with.
+type toolEnv struct {
+	cfg            *config.Config
+	log            *zap.Logger
+	args           []string
+	help           bool // args ask for the usage: print it, connect to nothing
+	stdout, stderr io.Writer
+}
+
+// tool is a command that is not a service.
+type tool struct {
+	name, summary string
+	run           func(context.Context, toolEnv) error
+}
+
+// tools are the commands that are not services, in the usage's order.
+var tools = []tool{
+	{"sim", "simulate Sfax, GoFax and eFax: send callbacks, serve documents", func(ctx context.Context, e toolEnv) error {
+		return sim.Main(ctx, e.cfg, e.args, e.stdout, e.stderr)
+	}},
+	{"demo", "faxpipe all and the simulator together, events shown live", demo},
+	{"tail", "live view of fax events and document announcements", withBroker(func(ctx context.Context, e toolEnv, conn *stream.Conn) error {
+		return opscmd.Tail(ctx, jetStreamOf(conn), e.args, e.stdout, e.stderr)
+	})},
+	{"replay", "process raw callbacks of a time range again", withReprocessor(opscmd.Replay)},
+	{"rejected", "list, show and re-drive rejected callbacks", withReprocessor(opscmd.Rejected)},
+}
+
+// toolNamed is the tool called name, nil for none.
+func toolNamed(name string) *tool {
+	for i := range tools {
+		if tools[i].name == name {
+			return &tools[i]
+		}
+	}
+	return nil
+}
+
+// withBroker connects a tool to the configured NATS, or with no nats.url
+// to where `faxpipe all` embeds its server. Asked for help, it connects to
+// nothing and passes a nil conn: the command prints its usage.
+func withBroker(f func(context.Context, toolEnv, *stream.Conn) error) func(context.Context, toolEnv) error {
+	return func(ctx context.Context, e toolEnv) error {
+		if e.help {
+			return f(ctx, e, nil)
+		}
+		url := brokerURL(e.cfg.NATS)
+		conn, err := stream.Connect(url, e.cfg.NATS, "tool", e.log.Named("nats"))
+		if err != nil {
+			return fmt.Errorf("connect to %s: %w", url, err)
+		}
+		defer conn.Close(5 * time.Second)
+		// A tool has no use for a broker that is not there (yet): say so
+		// rather than fail on its first request.
+		wait, cancel := context.WithTimeout(ctx, e.cfg.NATS.ConnectWait)
+		defer cancel()
+		if err := poll(wait, func(context.Context) bool { return conn.NC.IsConnected() }); err != nil {
+			return fmt.Errorf("no NATS server at %s (is faxpipe running?)", url)
+		}
+		return f(ctx, e, conn)
+	}
+}
+
+// jetStreamOf is conn's JetStream, nil for none (a command asked for help).
+func jetStreamOf(conn *stream.Conn) jetstream.JetStream {
+	if conn == nil {
+		return nil
+	}
+	return conn.JS
+}
+
+// reprocessCommand is a tool that runs raw callbacks through the processor.
+type reprocessCommand func(ctx context.Context, js jetstream.JetStream, rp reprocess.Reprocessor, args []string, stdout, stderr io.Writer) error
+
+// withReprocessor gives cmd the processor's own processing, built from the
+// configured accounts and pipeline key.
+func withReprocessor(cmd reprocessCommand) func(context.Context, toolEnv) error {
+	return withBroker(func(ctx context.Context, e toolEnv, conn *stream.Conn) error {
+		if conn == nil { // help only
+			return cmd(ctx, nil, nil, e.args, e.stdout, e.stderr)
+		}
+		digester, err := newDigester(e.cfg.Pipeline)
+		if err != nil {
+			return err
+		}
+		adapters, err := provider.NewAdapters(e.cfg.Accounts, digester)
+		if err != nil {
+			return err
+		}
+		rp, err := processor.NewReplayer(ctx, e.cfg.Processor, processor.Deps{JS: conn.JS, Normalizer: adapters, Log: e.log.Named("processor")})
+		if err != nil {
+			return err
+		}
+		return cmd(ctx, conn.JS, rp, e.args, e.stdout, e.stderr)
+	})
+}
+
+// poll calls ok every 200 ms until it is true, or returns ctx's error.
+func poll(ctx context.Context, ok func(context.Context) bool) error {
+	for !ok(ctx) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return nil
+}
