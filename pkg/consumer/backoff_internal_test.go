@@ -20,7 +20,7 @@ func TestRetryDelayGrows(t *testing.T) {
 	for _, tc := range cases {
 		for range 20 { // jitter: every draw within bounds
 			d := tc.base
-			if got := c.retryDelay(tc.failures); got < d*8/10 || got > d*12/10 {
+			if got := c.options().Backoff.Delay(tc.failures); got < d*8/10 || got > d*12/10 {
 				t.Fatalf("retryDelay(%d) = %v, want %v ± 20%%", tc.failures, got, d)
 			}
 		}

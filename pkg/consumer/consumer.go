@@ -11,7 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/stream"
+	"github.com/faxpipe/faxpipe/pkg/stream/consume"
 )
 
 // Handler handles one message. nil acknowledges it; an error hands it back
@@ -137,9 +137,7 @@ func (c *Consumer[T]) Run(ctx context.Context, h Handler[T]) error {
 	if c.cfg.Durable == "" {
 		defer c.delete(cons)
 	}
-	return stream.ConsumeWorkers(ctx, cons, c.cfg.Concurrency, c.cfg.AckWait,
-		func(m jetstream.Msg) { c.settle(ctx, m, h) },
-		func(err error) { c.cfg.Log.Debug("consume", zap.Error(err)) })
+	return consume.Run(ctx, cons, c.options(), c.handler(h))
 }
 
 // attach creates the consumer, or updates an existing durable one keeping

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/cenkalti/backoff/v4"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
@@ -110,20 +109,8 @@ func (t Topology) Check(ctx context.Context, js jetstream.JetStream) error {
 // EnsureWithRetry runs Ensure until it succeeds or ctx ends, backing off
 // between attempts, so a service can start before its broker is reachable.
 func (t Topology) EnsureWithRetry(ctx context.Context, js jetstream.JetStream, onErr func(error)) error {
-	b := backoff.NewExponentialBackOff(
-		backoff.WithInitialInterval(250*time.Millisecond),
-		backoff.WithMaxInterval(5*time.Second),
-		backoff.WithMaxElapsedTime(0),
-	)
-	return backoff.RetryNotify(func() error {
-		if err := t.Ensure(ctx, js); err != nil {
-			if ctx.Err() != nil {
-				return backoff.Permanent(ctx.Err())
-			}
-			return err
-		}
-		return nil
-	}, backoff.WithContext(b, ctx), func(err error, _ time.Duration) { onErr(err) })
+	_, err := retry(ctx, func() (struct{}, error) { return struct{}{}, t.Ensure(ctx, js) }, onErr)
+	return err
 }
 
 // ProcessorConsumer is the durable pull consumer the processors share on

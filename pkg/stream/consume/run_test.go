@@ -1,4 +1,4 @@
-package stream_test
+package consume_test
 
 import (
 	"context"
@@ -11,13 +11,14 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
+	"github.com/faxpipe/faxpipe/pkg/stream/consume"
 	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
 )
 
-// TestConsumeWorkersHandsBackOnStop: when the service stops, a message in
+// TestRunHandsBackOnStop: when the service stops, a message in
 // a worker's hands is finished and those fetched are handed back at once,
 // not after AckWait (a delivery still on the wire may wait for it).
-func TestConsumeWorkersHandsBackOnStop(t *testing.T) {
+func TestRunHandsBackOnStop(t *testing.T) {
 	ns := streamtest.Start(t)
 	conn := streamtest.Connect(t, ns, config.Default().Streams)
 	ctx := context.Background()
@@ -35,16 +36,17 @@ func TestConsumeWorkersHandsBackOnStop(t *testing.T) {
 	var once sync.Once
 	done := make(chan error, 1)
 	go func() {
-		done <- stream.ConsumeWorkers(runCtx, cons, 1, time.Minute, func(m jetstream.Msg) {
+		opts := consume.Options{Workers: 1, AckWait: time.Minute}
+		done <- consume.Run(runCtx, cons, opts, func(context.Context, jetstream.Msg) error {
 			once.Do(func() { close(started) }) // the worker takes a message, then the service stops
 			<-runCtx.Done()
-			_ = m.Ack()
-		}, func(error) {})
+			return nil
+		})
 	}()
 	<-started
 	stop()
 	if err := <-done; err != nil {
-		t.Fatalf("ConsumeWorkers: %v", err)
+		t.Fatalf("Run: %v", err)
 	}
 	// Every message but the acked one is available again at once (a Nak is
 	// sent without waiting, so allow the server a moment), not after the

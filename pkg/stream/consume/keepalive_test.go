@@ -1,4 +1,4 @@
-package stream_test
+package consume
 
 import (
 	"sync/atomic"
@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // progressMsg counts the InProgress reports of a message; its other
@@ -36,7 +34,7 @@ func TestKeepAlive(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := &progressMsg{}
-			stop := stream.KeepAlive(m, tt.interval)
+			stop := keepAlive(m, tt.interval)
 			deadline := time.Now().Add(5 * time.Second)
 			for m.reports.Load() < 3 && time.Now().Before(deadline) {
 				time.Sleep(5 * time.Millisecond)
@@ -58,7 +56,7 @@ func TestKeepAlive(t *testing.T) {
 // causes no report at all.
 func TestKeepAliveStopBeforeInterval(t *testing.T) {
 	m := &progressMsg{}
-	stop := stream.KeepAlive(m, time.Hour)
+	stop := keepAlive(m, time.Hour)
 	stop()
 	if got := m.reports.Load(); got != 0 {
 		t.Errorf("%d reports, want 0", got)

@@ -1,0 +1,46 @@
+package consume
+
+import (
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// Backoff is faxpipe's one retry policy (cenkalti/backoff's exponential
+// backoff): delays start at Initial and grow by Multiplier (default 2) per
+// failure up to Max, spread by ±Jitter (a fraction, 0 for none) so that
+// replicas retrying together spread out. The settle step uses it between
+// deliveries; in-process retries (a broker write, a download, a replay)
+// use New.
+type Backoff struct {
+	Initial, Max time.Duration
+	Multiplier   float64
+	Jitter       float64
+}
+
+// New is a fresh backoff.BackOff of the policy that gives up after
+// maxElapsed (0: never).
+func (b Backoff) New(maxElapsed time.Duration) backoff.BackOff {
+	mult := b.Multiplier
+	if mult < 1 {
+		mult = 2
+	}
+	return backoff.NewExponentialBackOff(
+		backoff.WithInitialInterval(max(b.Initial, time.Millisecond)),
+		backoff.WithMaxInterval(max(b.Max, b.Initial, time.Millisecond)),
+		backoff.WithMultiplier(mult),
+		backoff.WithRandomizationFactor(b.Jitter),
+		backoff.WithMaxElapsedTime(maxElapsed),
+	)
+}
+
+// Delay is the wait before delivery n+1 of a message that failed n times.
+func (b Backoff) Delay(failures uint64) time.Duration {
+	eb := b.New(0)
+	d := eb.NextBackOff()
+	// Past 64 growths every interval is Max.
+	for i := uint64(1); i < min(failures, 64); i++ {
+		d = eb.NextBackOff()
+	}
+	return d
+}
