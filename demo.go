@@ -20,8 +20,8 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/opscmd"
-	"github.com/faxpipe/faxpipe/pkg/sim"
+	"github.com/faxpipe/faxpipe/pkg/tools/ops"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
@@ -71,7 +71,7 @@ func demo(ctx context.Context, e toolEnv) error {
 	demoEnv.stdout, demoEnv.help = shown, false
 	g.Go(func() error {
 		return withBroker(func(ctx context.Context, e toolEnv, conn *stream.Conn) error {
-			return opscmd.Tail(ctx, conn.JS, []string{"--since", "1h"}, e.stdout, e.stderr)
+			return ops.Tail(ctx, conn.JS, []string{"--since", "1h"}, e.stdout, e.stderr)
 		})(stop, demoEnv)
 	})
 	g.Go(func() error {

@@ -10,11 +10,11 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
-	"github.com/faxpipe/faxpipe/pkg/opscmd"
 	"github.com/faxpipe/faxpipe/pkg/provider"
-	"github.com/faxpipe/faxpipe/pkg/reprocess"
-	"github.com/faxpipe/faxpipe/pkg/sim"
 	"github.com/faxpipe/faxpipe/pkg/stream"
+	"github.com/faxpipe/faxpipe/pkg/tools/ops"
+	"github.com/faxpipe/faxpipe/pkg/tools/replay"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 	"github.com/faxpipe/faxpipe/processor"
 )
 
@@ -40,10 +40,10 @@ var tools = []tool{
 	}},
 	{"demo", "faxpipe all and the simulator together, events shown live", demo},
 	{"tail", "live view of fax events and document announcements", withBroker(func(ctx context.Context, e toolEnv, conn *stream.Conn) error {
-		return opscmd.Tail(ctx, jetStreamOf(conn), e.args, e.stdout, e.stderr)
+		return ops.Tail(ctx, jetStreamOf(conn), e.args, e.stdout, e.stderr)
 	})},
-	{"replay", "process raw callbacks of a time range again", withReprocessor(opscmd.Replay)},
-	{"rejected", "list, show and re-drive rejected callbacks", withReprocessor(opscmd.Rejected)},
+	{"replay", "process raw callbacks of a time range again", withReprocessor(ops.Replay)},
+	{"rejected", "list, show and re-drive rejected callbacks", withReprocessor(ops.Rejected)},
 }
 
 // toolNamed is the tool called name, nil for none.
@@ -90,7 +90,7 @@ func jetStreamOf(conn *stream.Conn) jetstream.JetStream {
 }
 
 // reprocessCommand is a tool that runs raw callbacks through the processor.
-type reprocessCommand func(ctx context.Context, js jetstream.JetStream, rp reprocess.Reprocessor, args []string, stdout, stderr io.Writer) error
+type reprocessCommand func(ctx context.Context, js jetstream.JetStream, rp replay.Reprocessor, args []string, stdout, stderr io.Writer) error
 
 // withReprocessor gives cmd the processor's own processing, built from the
 // configured accounts and pipeline key.
@@ -107,11 +107,11 @@ func withReprocessor(cmd reprocessCommand) func(context.Context, toolEnv) error 
 		if err != nil {
 			return err
 		}
-		rp, err := processor.NewReplayer(ctx, e.cfg.Processor, processor.Deps{JS: conn.JS, Normalizer: adapters, Log: e.log.Named("processor")})
+		rp, err := processor.NewReplayer(ctx, processor.Deps{JS: conn.JS, Normalizer: adapters, Log: e.log.Named("processor")})
 		if err != nil {
 			return err
 		}
-		return cmd(ctx, conn.JS, rp, e.args, e.stdout, e.stderr)
+		return cmd(ctx, conn.JS, replay.FromProcessor(rp), e.args, e.stdout, e.stderr)
 	})
 }
 

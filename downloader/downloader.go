@@ -27,6 +27,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 	"github.com/faxpipe/faxpipe/pkg/stream"
+	"github.com/faxpipe/faxpipe/pkg/stream/consume"
 )
 
 // Deps are what the downloader needs from the rest of the process.
@@ -108,7 +109,7 @@ func (d *Downloader) Run(ctx context.Context) error {
 	}
 	d.ready.Set()
 	d.deps.Log.Info("downloader consuming", zap.Int("concurrency", d.cfg.Concurrency))
-	return d.consume(ctx, cons)
+	return consume.Run(ctx, cons, d.consumeOptions(), d.handler())
 }
 
 // attach creates or updates the durable consumer and opens the document

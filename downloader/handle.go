@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
@@ -14,91 +15,124 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/docstore"
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/stream"
+	"github.com/faxpipe/faxpipe/pkg/stream/consume"
 )
 
-// handle takes one fax event to its end: events without a document are
-// acked at once; a document already stored is announced again (deduped by
-// Nats-Msg-Id) without fetching; otherwise it is downloaded and the
-// outcome announced and acked, or the message handed back with a delay
-// when transient faults outlast RetryBudget. A message keeps being
-// reported in progress while handled.
-func (d *Downloader) handle(ctx context.Context, m jetstream.Msg) {
-	stop := stream.KeepAlive(m, d.cfg.AckWait/3)
-	defer stop()
+// settleTimeout bounds announcing a message's outcome once its download is
+// over, even while the downloader stops.
+const settleTimeout = 10 * time.Second
+
+// consumeOptions are the consumer's under the one message-handling policy:
+// a download in progress is abandoned when the downloader stops (its
+// message handed back, to be fetched again), and a message is delivered
+// again after the delay its failure asks.
+func (d *Downloader) consumeOptions() consume.Options {
+	return consume.Options{
+		Workers: d.cfg.Concurrency,
+		AckWait: d.cfg.AckWait,
+		Backoff: consume.Backoff{Initial: d.cfg.InitialBackoff, Max: d.cfg.MaxBackoff},
+		Log:     d.deps.Log,
+	}
+}
+
+// handler takes each fax event to its end, reporting it in progress
+// meanwhile. A download that failed for good, or still fails on the last
+// allowed delivery, is announced failed (giveUp); any other failure (the
+// store or the stream unavailable) is retried however long it lasts.
+func (d *Downloader) handler() consume.Handler {
+	notDownload := func(err error) bool { return !errors.As(err, new(*downloadError)) }
+	return consume.KeepAlive(consume.Poison(d.handle, d.cfg.MaxDeliver, notDownload, d.giveUp), d.cfg.AckWait/3)
+}
+
+// downloadError is a download that failed: f says how.
+type downloadError struct {
+	id string
+	ev fax.Event
+	f  failure
+}
+
+func (e *downloadError) Error() string { return e.f.detail() }
+func (e *downloadError) Unwrap() error { return e.f.err }
+
+// handle takes one fax event to its end: an unreadable one is terminated;
+// events without a document are done at once; a document already stored is
+// announced again (deduped by Nats-Msg-Id) without fetching; otherwise it
+// is downloaded and announced stored, or the failure is returned: permanent,
+// or transient with the wait before the next delivery.
+func (d *Downloader) handle(ctx context.Context, m jetstream.Msg) error {
 	id, ev, err := decodeEvent(m)
 	if err != nil {
 		d.deps.Log.Warn("fax event unreadable; skipped", zap.String("subject", m.Subject()), zap.Error(err))
-		d.ack(m)
-		return
+		return consume.Permanent(err)
 	}
 	if !ev.Document || ev.Channel != fax.ChannelFax || ev.Direction != fax.Inbound || ev.Outcome != fax.OutcomeReceived {
-		d.ack(m)
-		return
+		return nil
 	}
-	if done := d.announceIfStored(ctx, m, id, ev); done {
-		return
+	if done, err := d.announceIfStored(ctx, id, ev); done || err != nil {
+		return err
 	}
 	st, f := d.download(ctx, ev)
 	if ctx.Err() != nil {
-		_ = m.Nak() // stopping: another downloader takes it from the start
-		return
+		return ctx.Err() // stopping: another downloader takes it from the start
 	}
-	d.settle(ctx, m, id, ev, st, f)
+	if f != nil {
+		err := &downloadError{id: id, ev: ev, f: *f}
+		if !f.transient {
+			return consume.Permanent(err)
+		}
+		d.deps.Log.Info("document not fetched yet; retrying later", zap.String("event_id", id),
+			zap.Duration("in", f.next), zap.Error(f.err))
+		return consume.RetryIn(err, f.next)
+	}
+	return d.settle(ctx, storedAnnouncement(id, ev, st))
 }
 
-// announceIfStored announces and acks a document stored before (by an
-// earlier delivery whose announcement or ack was lost) and reports whether
-// m is done.
-func (d *Downloader) announceIfStored(ctx context.Context, m jetstream.Msg, id string, ev fax.Event) bool {
+// announceIfStored announces a document stored before (by an earlier
+// delivery whose announcement or ack was lost) and reports whether the
+// message is done; an error is transient.
+func (d *Downloader) announceIfStored(ctx context.Context, id string, ev fax.Event) (bool, error) {
 	sctx, cancel := context.WithTimeout(ctx, settleTimeout)
 	defer cancel()
 	st, err := d.stored(sctx, ev)
 	if errors.Is(err, docstore.ErrNotFound) {
-		return false
+		return false, nil
 	}
 	if err == nil {
 		err = d.announce(sctx, storedAnnouncement(id, ev, st), "already_stored")
 	}
 	if err != nil {
-		d.deps.Log.Warn("document store or stream unavailable; retrying", zap.Error(err))
-		_ = m.NakWithDelay(d.cfg.InitialBackoff)
-		return true
+		return false, consume.RetryIn(fmt.Errorf("document store or stream unavailable: %w", err), d.cfg.InitialBackoff)
 	}
-	d.ack(m)
-	return true
+	return true, nil
 }
 
-// settle announces the outcome of a download and acks m, or hands m back
-// to be tried again after f.next when deliveries remain.
-func (d *Downloader) settle(ctx context.Context, m jetstream.Msg, id string, ev fax.Event, st docstore.Stored, f *failure) {
+// giveUp announces the document of a download that failed for good, or
+// still failed on the last allowed delivery.
+func (d *Downloader) giveUp(ctx context.Context, m jetstream.Msg, cause error) error {
+	var de *downloadError
+	if !errors.As(cause, &de) {
+		return cause // unreadable: terminated
+	}
 	deliveries := 1
 	if meta, err := m.Metadata(); err == nil {
 		deliveries = int(min(meta.NumDelivered, math.MaxInt32))
 	}
-	var a fax.Document
-	switch {
-	case f == nil:
-		a = storedAnnouncement(id, ev, st)
-	case f.transient && deliveries < d.cfg.MaxDeliver:
-		d.deps.Log.Info("document not fetched yet; retrying later", zap.String("event_id", id),
-			zap.Int("deliveries", deliveries), zap.Duration("in", f.next), zap.Error(f.err))
-		_ = m.NakWithDelay(f.next)
-		return
-	case f.transient:
-		a = failedAnnouncement(id, ev, exhausted(*f), deliveries)
-	default:
-		a = failedAnnouncement(id, ev, *f, deliveries)
+	f := de.f
+	if f.transient {
+		f = exhausted(f)
 	}
+	return d.settle(ctx, failedAnnouncement(de.id, de.ev, f, deliveries))
+}
+
+// settle announces a, with time of its own; an error is transient.
+func (d *Downloader) settle(ctx context.Context, a fax.Document) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 	defer cancel()
 	if err := d.announce(sctx, a, string(a.Outcome)); err != nil {
-		d.deps.Log.Warn("announcement not published; retrying", zap.Error(err))
-		_ = m.NakWithDelay(d.cfg.InitialBackoff)
-		return
+		return consume.RetryIn(fmt.Errorf("announcement not published: %w", err), d.cfg.InitialBackoff)
 	}
 	d.logOutcome(a)
-	d.ack(m)
+	return nil
 }
 
 func (d *Downloader) logOutcome(a fax.Document) {
@@ -109,13 +143,6 @@ func (d *Downloader) logOutcome(a fax.Document) {
 		return
 	}
 	log.Warn("document failed", zap.String("reason", string(a.Reason)), zap.String("detail", a.Detail))
-}
-
-func (d *Downloader) ack(m jetstream.Msg) {
-	if err := m.Ack(); err != nil {
-		// Not acked: the message comes back and finds its document stored.
-		d.deps.Log.Warn("ack failed", zap.Error(err))
-	}
 }
 
 // stored describes ev's document if an earlier delivery stored it, under

@@ -25,6 +25,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
+	"github.com/faxpipe/faxpipe/pkg/stream/consume"
 	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
 	"github.com/faxpipe/faxpipe/processor"
 )
@@ -214,13 +215,14 @@ func consumePublish(ctx context.Context, js jetstream.JetStream, record bool, fa
 			return err
 		}
 	}
-	return stream.ConsumeWorkers(ctx, cons, benchConcurrency, benchProcessorConfig.AckWait, func(m jetstream.Msg) { republish(js, kv, m, failed) }, func(error) {})
+	opts := consume.Options{Workers: benchConcurrency, AckWait: benchProcessorConfig.AckWait, Backoff: consume.Backoff{Initial: time.Second, Max: time.Second}}
+	return consume.Run(ctx, cons, opts, func(_ context.Context, m jetstream.Msg) error { return republish(js, kv, m, failed) })
 }
 
 // republish copies m onto faxpipe.events.{provider}.{account}, records its
 // id in kv unless kv is nil (an id recorded already counts as recorded, as
-// in the processor), and acks it, or counts a failure and hands it back.
-func republish(js jetstream.JetStream, kv jetstream.KeyValue, m jetstream.Msg, failed *atomic.Int64) {
+// in the processor): nil to ack it, or a failure counted, to hand it back.
+func republish(js jetstream.JetStream, kv jetstream.KeyValue, m jetstream.Msg, failed *atomic.Int64) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	id := m.Headers().Get(jetstream.MsgIDHeader)
@@ -235,10 +237,8 @@ func republish(js jetstream.JetStream, kv jetstream.KeyValue, m jetstream.Msg, f
 	}
 	if err != nil {
 		failed.Add(1)
-		_ = m.NakWithDelay(time.Second)
-		return
 	}
-	_ = m.Ack()
+	return err
 }
 
 // publishMix stores n raw callbacks of distinct faxes in FAXPIPE_RAW, as the

@@ -6,12 +6,6 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
-const (
-	outcomeEvent     = "event"
-	outcomeDuplicate = "duplicate"
-	outcomeRejected  = "rejected"
-)
-
 // verificationReasons are the rejections that mean "not from the provider".
 var verificationReasons = map[fax.Reason]bool{
 	fax.ReasonSignatureInvalid: true, fax.ReasonTokenExpired: true,
@@ -57,12 +51,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	return m, nil
 }
 
-func (m *metrics) outcome(p fax.Provider, outcome string, reason fax.Reason) {
-	m.messages.WithLabelValues(string(p), outcome, string(reason)).Inc()
+// outcome counts what processing a callback came to.
+func (m *metrics) outcome(out Outcome) {
+	m.messages.WithLabelValues(string(out.Provider), string(out.Kind), string(out.Reason)).Inc()
 	switch {
-	case outcome == outcomeDuplicate:
-		m.dedupeHits.WithLabelValues(string(p)).Inc()
-	case verificationReasons[reason]:
-		m.verifyFailed.WithLabelValues(string(p), string(reason)).Inc()
+	case out.Kind == Duplicate:
+		m.dedupeHits.WithLabelValues(string(out.Provider)).Inc()
+	case verificationReasons[out.Reason]:
+		m.verifyFailed.WithLabelValues(string(out.Provider), string(out.Reason)).Inc()
 	}
 }

@@ -3,61 +3,87 @@ package processor
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
-
-	"github.com/nats-io/nats.go/jetstream"
+	"time"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/reprocess"
 )
 
-// handler processes one raw message. nil means the message is done (an
-// event, a duplicate or a recorded rejection, as the outcome says) and may
-// be acked; an error means a transient fault: try again later.
-type handler func(ctx context.Context, m rawMsg) (reprocess.Outcome, error)
-
-// rawMsg is what processing reads of a raw message: a delivery of the
-// processor's consumer (jetstream.Msg), or a message read back from the
-// stream for a replay or a re-drive (reprocess.Raw).
-type rawMsg interface {
-	Subject() string
-	Data() []byte
-	Metadata() (*jetstream.MsgMetadata, error)
+// Normalizer verifies and normalizes a raw callback: the providers'
+// adapters (provider.Adapters).
+type Normalizer interface {
+	Normalize(raw fax.RawMessage) (fax.Event, error)
 }
 
-// pipeline is the processing of one raw message with its wrappers: a panic
-// is a failure, and a message that fails on its last delivery is rejected.
-func (p *Processor) pipeline() handler {
-	return p.rejectPoison(recoverPanics(p.process))
+// Emitter is where processing ends: the live one publishes to JetStream
+// (NewPublisher), a dry run's only says what would be published
+// (NewDryRun). Both must be safe for concurrent use.
+type Emitter interface {
+	// Event publishes e's event once per id: the kind is Event, or
+	// Duplicate when the id was published before. An error is transient.
+	Event(ctx context.Context, e Emission) (Kind, error)
+	// Reject records r under msgID (its Nats-Msg-Id). An error is
+	// transient.
+	Reject(ctx context.Context, r fax.Rejected, msgID string) error
 }
 
-// process verifies and normalizes m and publishes the outcome: the event
-// (once per id) or the rejection.
-func (p *Processor) process(ctx context.Context, m rawMsg) (reprocess.Outcome, error) {
+// Emission is an event ready to publish.
+type Emission struct {
+	Event   fax.Event
+	ID      string
+	Subject string
+	Data    []byte // the CloudEvent's JSON
+}
+
+// Pipeline is the processing of one raw callback: decode the envelope,
+// verify and normalize it, then emit the event or the rejection. The
+// running processor and every replay or re-drive use it; only the Emitter
+// differs. It is safe for concurrent use.
+type Pipeline struct {
+	normalizer Normalizer
+	emitter    Emitter
+	now        func() time.Time
+}
+
+// NewPipeline is the processing of n's providers ending in e; now stamps
+// rejections (time.Now if nil).
+func NewPipeline(n Normalizer, e Emitter, now func() time.Time) *Pipeline {
+	if now == nil {
+		now = time.Now
+	}
+	return &Pipeline{normalizer: n, emitter: e, now: now}
+}
+
+// Process verifies and normalizes m and emits the outcome: the event (once
+// per id) or the rejection. nil means m is done, as the outcome says; an
+// error is a transient fault: process it again later.
+func (p *Pipeline) Process(ctx context.Context, m Message) (Outcome, error) {
 	raw, err := decode(m)
 	if err != nil {
-		return p.reject(ctx, m, raw, err)
+		return p.Reject(ctx, m, err)
 	}
-	ev, err := p.deps.Normalizer.Normalize(raw)
+	ev, err := p.normalizer.Normalize(raw)
 	if err != nil {
 		if _, permanent := fax.ReasonOf(err); permanent {
-			return p.reject(ctx, m, raw, err)
+			return p.Reject(ctx, m, err)
 		}
-		return reprocess.Outcome{}, err
+		return Outcome{}, err
 	}
-	out, err := p.emit(ctx, ev)
-	var perm *permanentError
-	if errors.As(err, &perm) {
-		return p.reject(ctx, m, raw, perm.err)
+	e := Emission{Event: ev, ID: ev.ID()}
+	e.Subject, e.Data, err = ev.Encode()
+	if err != nil {
+		return p.Reject(ctx, m, fmt.Errorf("%w: %w", fax.ReasonMalformed, err))
 	}
-	return out, err
+	kind, err := p.emitter.Event(ctx, e)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Kind: kind, Provider: ev.Provider, EventID: e.ID, Subject: e.Subject}, nil
 }
 
 // decode reads the envelope of m. A message that is not one is malformed;
 // raw then carries only the stream sequence.
-func decode(m rawMsg) (fax.RawMessage, error) {
+func decode(m Message) (fax.RawMessage, error) {
 	var raw fax.RawMessage
 	if meta, err := m.Metadata(); err == nil {
 		raw.StreamSeq = meta.Sequence.Stream
@@ -69,21 +95,9 @@ func decode(m rawMsg) (fax.RawMessage, error) {
 	if env.ID == "" || env.Provider == "" || env.Account == "" {
 		return raw, fmt.Errorf("envelope lacks id, provider or account: %w", fax.ReasonMalformed)
 	}
-	if want := fax.RawSubject(env.Provider, env.Account); m.Subject() != want {
+	if want := env.Subject(); m.Subject() != want {
 		return raw, fmt.Errorf("envelope of %s on subject %s: %w", want, m.Subject(), fax.ReasonMalformed)
 	}
 	raw.Envelope = &env
 	return raw, nil
 }
-
-// subjectAccount is the provider and account of a raw subject
-// faxpipe.raw.{provider}.{account}, for messages whose envelope is unreadable.
-func subjectAccount(subject string) (fax.Provider, string) {
-	parts := strings.Split(subject, ".")
-	if len(parts) != 4 {
-		return "unknown", "unknown"
-	}
-	return fax.Provider(parts[2]), parts[3]
-}
-
-var errPanic = errors.New("panic while processing")

@@ -21,12 +21,8 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
+	"github.com/faxpipe/faxpipe/pkg/stream/consume"
 )
-
-// Normalizer verifies and normalizes a raw callback (provider.Adapters).
-type Normalizer interface {
-	Normalize(raw fax.RawMessage) (fax.Event, error)
-}
 
 // Deps are what the processor needs from the rest of the process.
 type Deps struct {
@@ -40,14 +36,12 @@ type Deps struct {
 // Processor is the raw-stream consumer. Create it with New, start it with
 // Run.
 type Processor struct {
-	cfg     config.Processor
-	deps    Deps
-	metrics *metrics
-	handle  handler
-	dedupe  jetstream.KeyValue
-	dry     *dryRun    // non-nil: a dry run, which publishes nothing (replay_dryrun.go)
-	running sync.Mutex // held while Run runs
-	ready   *admin.Flag
+	cfg      config.Processor
+	deps     Deps
+	metrics  *metrics
+	pipeline *Pipeline  // set once the dedupe bucket is open
+	running  sync.Mutex // held while Run runs
+	ready    *admin.Flag
 }
 
 // New builds the processor.
@@ -59,9 +53,7 @@ func New(cfg config.Processor, deps Deps) (*Processor, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Processor{cfg: cfg, deps: deps, metrics: m, ready: admin.NewFlag("the processor is not consuming yet")}
-	p.handle = p.pipeline()
-	return p, nil
+	return &Processor{cfg: cfg, deps: deps, metrics: m, ready: admin.NewFlag("the processor is not consuming yet")}, nil
 }
 
 // Ready reports an error until the processor consumes.
@@ -83,21 +75,25 @@ func (p *Processor) Run(ctx context.Context) error {
 	p.ready.Set()
 	p.deps.Log.Info("processor consuming", zap.Int("concurrency", p.cfg.Concurrency))
 	go p.watchLag(ctx, cons)
-	return p.consume(ctx, cons)
+	return consume.Run(ctx, cons, p.consumeOptions(), p.handler())
 }
 
 // attach creates or updates the durable consumer, opens the dedupe bucket
-// and reads the events stream's duplicate window, retrying until the topology exists or ctx ends.
+// and retrying until the topology exists or ctx ends.
 func (p *Processor) attach(ctx context.Context) (jetstream.Consumer, error) {
 	cc := stream.ProcessorConsumer(p.cfg.AckWait, 64*p.cfg.Concurrency)
 	return stream.Attach(ctx, p.deps.JS, fax.RawStream, cc, p.open,
 		func(err error) { p.deps.Log.Warn("waiting for the raw stream and dedupe bucket", zap.Error(err)) })
 }
 
-// open opens the dedupe bucket.
-func (p *Processor) open(ctx context.Context) (err error) {
-	p.dedupe, err = p.deps.JS.KeyValue(ctx, fax.DedupeBucket)
-	return err
+// open opens the dedupe bucket under the pipeline.
+func (p *Processor) open(ctx context.Context) error {
+	pub, err := NewPublisher(ctx, p.deps.JS, p.deps.Log)
+	if err != nil {
+		return err
+	}
+	p.pipeline = NewPipeline(p.deps.Normalizer, pub, p.deps.Now)
+	return nil
 }
 
 // watchLag publishes the consumer's backlog as a metric until ctx ends.

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/faxpipe/faxpipe/pkg/opscmd"
-	"github.com/faxpipe/faxpipe/pkg/reprocess"
+	"github.com/faxpipe/faxpipe/pkg/tools/ops"
+	"github.com/faxpipe/faxpipe/pkg/tools/replay"
 )
 
 // TestReplayCommand: `faxpipe replay` after the key fix — a dry run reports
@@ -20,18 +20,18 @@ func TestReplayCommand(t *testing.T) {
 	cases := []struct {
 		name string
 		args []string
-		want reprocess.Summary
+		want replay.Summary
 	}{
-		{"dry run", []string{"--dry-run", "--json"}, reprocess.Summary{DryRun: true, Processed: 5, Events: 3, Duplicates: 2}},
-		{"efax only", []string{"--provider", "efax", "--json", "--from", "1h"}, reprocess.Summary{Processed: 3, Events: 3}},
-		{"again, everything", []string{"--json"}, reprocess.Summary{Processed: 5, Duplicates: 5}},
+		{"dry run", []string{"--dry-run", "--json"}, replay.Summary{DryRun: true, Processed: 5, Events: 3, Duplicates: 2}},
+		{"efax only", []string{"--provider", "efax", "--json", "--from", "1h"}, replay.Summary{Processed: 3, Events: 3}},
+		{"again, everything", []string{"--json"}, replay.Summary{Processed: 5, Duplicates: 5}},
 	}
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer
-		if err := opscmd.Replay(t.Context(), p.conn.JS, rp, c.args, &stdout, &stderr); err != nil {
+		if err := ops.Replay(t.Context(), p.conn.JS, rp, c.args, &stdout, &stderr); err != nil {
 			t.Fatalf("%s: %v\n%s", c.name, err, stderr.String())
 		}
-		var got reprocess.Summary
+		var got replay.Summary
 		if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
 			t.Fatalf("%s: summary %q: %v", c.name, stdout.String(), err)
 		}
@@ -49,7 +49,7 @@ func TestRejectedCommands(t *testing.T) {
 	p, _ := wrongKeyed(t)
 	rp := p.replayer()
 	out := run(t, "list", func(stdout, stderr *bytes.Buffer) error {
-		return opscmd.Rejected(t.Context(), p.conn.JS, rp, []string{"list", "--reason", "signature_invalid"}, stdout, stderr)
+		return ops.Rejected(t.Context(), p.conn.JS, rp, []string{"list", "--reason", "signature_invalid"}, stdout, stderr)
 	})
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	rawSeqs := map[string]bool{}
@@ -64,7 +64,7 @@ func TestRejectedCommands(t *testing.T) {
 	}
 	rawOf2 := strings.Fields(lines[1])[5]
 	out = run(t, "show", func(stdout, stderr *bytes.Buffer) error {
-		return opscmd.Rejected(t.Context(), p.conn.JS, rp, []string{"show", "2"}, stdout, stderr)
+		return ops.Rejected(t.Context(), p.conn.JS, rp, []string{"show", "2"}, stdout, stderr)
 	})
 	for _, want := range []string{"rejection #2", "signature_invalid", "FAXPIPE_RAW " + rawOf2, `"X-Hmac-Signature"`, `"fax_id":"efax-`} {
 		if !strings.Contains(out, want) {
@@ -72,13 +72,13 @@ func TestRejectedCommands(t *testing.T) {
 		}
 	}
 	out = run(t, "redrive", func(stdout, stderr *bytes.Buffer) error {
-		return opscmd.Rejected(t.Context(), p.conn.JS, rp, []string{"redrive", "--reason", "signature_invalid", "-v"}, stdout, stderr)
+		return ops.Rejected(t.Context(), p.conn.JS, rp, []string{"redrive", "--reason", "signature_invalid", "-v"}, stdout, stderr)
 	})
 	if !strings.Contains(out, "new events           3") || strings.Count(out, " event ") != 3 {
 		t.Errorf("redrive by reason:\n%s", out)
 	}
 	out = run(t, "redrive again", func(stdout, stderr *bytes.Buffer) error {
-		return opscmd.Rejected(t.Context(), p.conn.JS, rp, []string{"redrive", "1"}, stdout, stderr)
+		return ops.Rejected(t.Context(), p.conn.JS, rp, []string{"redrive", "1"}, stdout, stderr)
 	})
 	if !strings.Contains(out, "new events           0") || !strings.Contains(out, "duplicates           1") {
 		t.Errorf("redrive by sequence:\n%s", out)

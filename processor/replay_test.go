@@ -11,8 +11,8 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/provider/efax"
-	"github.com/faxpipe/faxpipe/pkg/reprocess"
 	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
+	"github.com/faxpipe/faxpipe/pkg/tools/replay"
 	"github.com/faxpipe/faxpipe/processor"
 )
 
@@ -47,18 +47,17 @@ func wrongKeyed(t *testing.T) (*pipeline, []string) {
 }
 
 // replayer is a Replayer with the configuration fixed.
-func (p *pipeline) replayer() *processor.Replayer {
+func (p *pipeline) replayer() replay.Reprocessor {
 	p.t.Helper()
 	adapters, err := provider.NewAdapters(accounts(), digester(p.t))
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	pc := config.Processor{Concurrency: 4, MaxDeliver: testMaxDeliver, AckWait: testAckWait, RetryDelay: 20 * time.Millisecond}
-	rp, err := processor.NewReplayer(p.t.Context(), pc, processor.Deps{JS: p.conn.JS, Normalizer: adapters, Log: zap.NewNop()})
+	rp, err := processor.NewReplayer(p.t.Context(), processor.Deps{JS: p.conn.JS, Normalizer: adapters, Log: zap.NewNop()})
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	return rp
+	return replay.FromProcessor(rp)
 }
 
 // eventFaxIDs lists the fax ids of the events stream, failing the test if
@@ -80,7 +79,7 @@ func (p *pipeline) eventFaxIDs() []string {
 
 type summaryWant struct{ events, duplicates, rejected int }
 
-func checkSummary(t *testing.T, what string, s reprocess.Summary, err error, want summaryWant) {
+func checkSummary(t *testing.T, what string, s replay.Summary, err error, want summaryWant) {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
@@ -100,20 +99,20 @@ func TestReplayAfterKeyFix(t *testing.T) {
 	rp := p.replayer()
 	before := p.eventFaxIDs()
 
-	dry, err := reprocess.Replay(t.Context(), p.conn.JS, rp, reprocess.Range{}, reprocess.Options{DryRun: true})
+	dry, err := replay.Replay(t.Context(), p.conn.JS, rp, replay.Range{}, replay.Options{DryRun: true})
 	checkSummary(t, "dry run", dry, err, summaryWant{events: 3, duplicates: 2})
 	if got := p.eventFaxIDs(); !slices.Equal(got, before) {
 		t.Fatalf("the dry run published: events %v, before %v", got, before)
 	}
 
-	first, err := reprocess.Replay(t.Context(), p.conn.JS, rp, reprocess.Range{}, reprocess.Options{})
+	first, err := replay.Replay(t.Context(), p.conn.JS, rp, replay.Range{}, replay.Options{})
 	checkSummary(t, "replay", first, err, summaryWant{events: 3, duplicates: 2})
 	want := slices.Sorted(slices.Values(append(slices.Clone(before), efaxIDs...)))
 	if got := p.eventFaxIDs(); !slices.Equal(got, want) {
 		t.Errorf("events after the replay %v, want %v", got, want)
 	}
 
-	second, err := reprocess.Replay(t.Context(), p.conn.JS, rp, reprocess.Range{}, reprocess.Options{})
+	second, err := replay.Replay(t.Context(), p.conn.JS, rp, replay.Range{}, replay.Options{})
 	checkSummary(t, "second replay", second, err, summaryWant{duplicates: 5})
 	if got := p.eventFaxIDs(); !slices.Equal(got, want) {
 		t.Errorf("events after the second replay %v, want %v", got, want)
@@ -131,16 +130,16 @@ func TestReplaySelectsRange(t *testing.T) {
 	raws := streamtest.Messages(t, p.conn.JS, "FAXPIPE_RAW") // sfax, efax-1, efax-2, efax-3, sfax
 	cases := []struct {
 		name string
-		r    reprocess.Range
+		r    replay.Range
 		want summaryWant
 	}{
-		{"efax-2 and efax-3 by time", reprocess.Range{From: raws[2].Time, To: raws[3].Time}, summaryWant{events: 2}},
-		{"sfax only", reprocess.Range{Provider: fax.Sfax}, summaryWant{duplicates: 2}},
-		{"efax from efax-1 on", reprocess.Range{From: raws[1].Time, Provider: fax.EFax}, summaryWant{events: 1, duplicates: 2}},
-		{"an account without callbacks", reprocess.Range{Account: "nobody"}, summaryWant{}},
+		{"efax-2 and efax-3 by time", replay.Range{From: raws[2].Time, To: raws[3].Time}, summaryWant{events: 2}},
+		{"sfax only", replay.Range{Provider: fax.Sfax}, summaryWant{duplicates: 2}},
+		{"efax from efax-1 on", replay.Range{From: raws[1].Time, Provider: fax.EFax}, summaryWant{events: 1, duplicates: 2}},
+		{"an account without callbacks", replay.Range{Account: "nobody"}, summaryWant{}},
 	}
 	for _, c := range cases {
-		s, err := reprocess.Replay(t.Context(), p.conn.JS, rp, c.r, reprocess.Options{Concurrency: 1})
+		s, err := replay.Replay(t.Context(), p.conn.JS, rp, c.r, replay.Options{Concurrency: 1})
 		checkSummary(t, c.name, s, err, c.want)
 	}
 }
@@ -152,20 +151,20 @@ func TestRedriveAfterKeyFix(t *testing.T) {
 	p, efaxIDs := wrongKeyed(t)
 	rp := p.replayer()
 	before := p.eventFaxIDs()
-	var rejections []reprocess.Rejection
-	err := reprocess.Rejections(t.Context(), p.conn.JS, reprocess.RejectionFilter{Reason: fax.ReasonSignatureInvalid},
-		func(r reprocess.Rejection) error { rejections = append(rejections, r); return nil })
+	var rejections []replay.Rejection
+	err := replay.Rejections(t.Context(), p.conn.JS, replay.RejectionFilter{Reason: fax.ReasonSignatureInvalid},
+		func(r replay.Rejection) error { rejections = append(rejections, r); return nil })
 	if err != nil || len(rejections) != 3 {
 		t.Fatalf("listed %d signature_invalid rejections (%v), want 3", len(rejections), err)
 	}
 
-	first, err := reprocess.Redrive(t.Context(), p.conn.JS, rp, rejections, reprocess.Options{})
+	first, err := replay.Redrive(t.Context(), p.conn.JS, rp, rejections, replay.Options{})
 	checkSummary(t, "re-drive", first, err, summaryWant{events: 3})
 	want := slices.Sorted(slices.Values(append(slices.Clone(before), efaxIDs...)))
 	if got := p.eventFaxIDs(); !slices.Equal(got, want) {
 		t.Errorf("events after the re-drive %v, want %v", got, want)
 	}
-	second, err := reprocess.Redrive(t.Context(), p.conn.JS, rp, rejections, reprocess.Options{})
+	second, err := replay.Redrive(t.Context(), p.conn.JS, rp, rejections, replay.Options{})
 	checkSummary(t, "second re-drive", second, err, summaryWant{duplicates: 3})
 	if got := p.eventFaxIDs(); !slices.Equal(got, want) {
 		t.Errorf("events after the second re-drive %v, want %v", got, want)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/consumer"
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/sim"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
 // tally is what landed of a simulator's run, for a FIGURE line.

@@ -12,7 +12,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/faxpipe/faxpipe/pkg/sim"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
 // soak is set by `make soak` (FAXPIPE_SOAK=1): the failover then goes on for

@@ -14,7 +14,7 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/consumer"
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/sim"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
 // simulatedFaxes is how many faxes the simulator sends, across providers.

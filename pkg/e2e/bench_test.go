@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faxpipe/faxpipe/pkg/sim"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
 // BenchmarkEndToEnd measures the whole pipeline — separate ingress,

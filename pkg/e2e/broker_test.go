@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faxpipe/faxpipe/pkg/sim"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
 // TestBrokerLoss: the single nats-server is stopped during load and started

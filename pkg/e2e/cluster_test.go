@@ -11,7 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/sim"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
 // TestClusterFailover: on a 3-node JetStream cluster with R3 streams, under

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faxpipe/faxpipe/pkg/sim"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
 // TestCrashes: under steady load from all three providers, the processor

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faxpipe/faxpipe/pkg/sim"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
 // TestEndToEnd: the simulator sends faxes, SMS and pings of all three

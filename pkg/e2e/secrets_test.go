@@ -16,7 +16,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/provider/efax"
 	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
 	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
-	"github.com/faxpipe/faxpipe/pkg/sim"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
 // TestNoSecretLeaks runs traffic of every provider and kind through the

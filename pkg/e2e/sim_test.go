@@ -8,7 +8,7 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/provider"
-	"github.com/faxpipe/faxpipe/pkg/sim"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
 // startSim builds a simulator for p's accounts, sending to p's ingress and

@@ -1,0 +1,173 @@
+package ops
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/faxpipe/faxpipe/pkg/consumer"
+	"github.com/faxpipe/faxpipe/pkg/fax"
+)
+
+const tailUsage = `tail [--provider P] [--account A] [--channel fax|sms] [--direction inbound|outbound]
+                    [--outcome O] [--since 1h|2026-11-22T19:00:00Z] [--json]
+
+Prints fax events and document announcements as they are published, one
+line each (with --json: each message's CloudEvent as stored, one per line),
+until interrupted. --since starts that far back in history; the two streams
+are then printed side by side, each in its own order.`
+
+// Tail is `faxpipe tail`: it follows FAXPIPE_EVENTS and FAXPIPE_DOCUMENTS
+// with ephemeral consumers and prints what matches to stdout until ctx ends
+// (nil) or stdout fails.
+func Tail(ctx context.Context, js jetstream.JetStream, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("tail", tailUsage, stderr)
+	filter := filterFlags(fs, true)
+	since := fs.String("since", "", "start this far back: a duration (90m) or an RFC 3339 time; default: new messages only")
+	asJSON := fs.Bool("json", false, "print each message's CloudEvent JSON as stored, one per line")
+	if pos, err := parse(fs, args); err != nil || len(pos) > 0 {
+		return badArgs(fs, err, pos)
+	}
+	f := filter()
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	start := consumer.StartNew()
+	if *since != "" {
+		t, err := parseTime(*since, time.Now())
+		if err != nil {
+			return err
+		}
+		start = consumer.StartTime(t)
+	}
+	return tail(ctx, js, consumer.Config{Filter: f, Start: start}, &printer{w: stdout, json: *asJSON})
+}
+
+// tail runs a consumer per stream the filter can match, printing with p,
+// until ctx ends or a write fails.
+func tail(ctx context.Context, js jetstream.JetStream, cfg consumer.Config, p *printer) error {
+	ctx, p.stop = context.WithCancel(ctx)
+	defer p.stop()
+	g, ctx := errgroup.WithContext(ctx)
+	if cfg.Filter.MatchesEvents() {
+		g.Go(func() error {
+			return consumer.Events(js, cfg).Run(ctx, func(_ context.Context, m consumer.Message[fax.Event]) error {
+				return p.print(m.Raw, eventLine(m))
+			})
+		})
+	}
+	if cfg.Filter.MatchesDocuments() {
+		g.Go(func() error {
+			return consumer.Documents(js, cfg).Run(ctx, func(_ context.Context, m consumer.Message[fax.Document]) error {
+				return p.print(m.Raw, documentLine(m))
+			})
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return p.failed()
+}
+
+// printer writes whole lines from concurrent consumers; the first write
+// that fails stops the tail.
+type printer struct {
+	mu   sync.Mutex
+	w    io.Writer
+	json bool
+	err  error
+	stop context.CancelFunc
+}
+
+func (p *printer) print(raw []byte, line string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.err != nil {
+		return nil // already stopping
+	}
+	if p.json {
+		line = string(raw)
+	}
+	if _, err := fmt.Fprintln(p.w, line); err != nil {
+		p.err = fmt.Errorf("write: %w", err)
+		p.stop()
+	}
+	return nil // the message was shown, or the tail is stopping
+}
+
+func (p *printer) failed() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+// eventLine is one human-readable line of an event:
+// time, sequence, type, provider/account, fax id and what is known of it.
+func eventLine(m consumer.Message[fax.Event]) string {
+	ev := m.Data
+	parts := []string{lineHead(m.Stored, m.Seq, m.Type, ev.Provider, ev.Account, ev.FaxID)}
+	if ev.Test {
+		parts = append(parts, "TEST")
+	}
+	if ev.Pages != nil {
+		parts = append(parts, fmt.Sprintf("%d pages", *ev.Pages))
+	}
+	parts = append(parts, party("from", ev.From), party("to", ev.To))
+	if ev.StatusMessage != "" {
+		parts = append(parts, fmt.Sprintf("status %q", ev.StatusMessage))
+	}
+	return joinNonEmpty(parts)
+}
+
+// documentLine is one human-readable line of a document announcement.
+func documentLine(m consumer.Message[fax.Document]) string {
+	d := m.Data
+	parts := []string{lineHead(m.Stored, m.Seq, m.Type, d.Provider, d.Account, d.FaxID)}
+	if d.Outcome == fax.DocumentStored {
+		size := int64(0)
+		if d.Size != nil {
+			size = *d.Size
+		}
+		parts = append(parts, d.Object, fmt.Sprintf("%d bytes", size), d.ContentType, "sha256 "+short(d.SHA256))
+	} else {
+		parts = append(parts, "reason "+string(d.Reason), fmt.Sprintf("%q", d.Detail))
+	}
+	return joinNonEmpty(parts)
+}
+
+func lineHead(at time.Time, seq uint64, typ string, p fax.Provider, account, faxID string) string {
+	return fmt.Sprintf("%s #%-6d %-30s %s/%s fax_id=%s", at.UTC().Format(time.RFC3339), seq, typ, p, account, faxID)
+}
+
+func party(label string, p *fax.Party) string {
+	switch {
+	case p == nil:
+		return ""
+	case p.Number != "":
+		return label + " " + p.Number
+	}
+	return fmt.Sprintf("%s %q", label, p.Raw)
+}
+
+func short(sum string) string {
+	if len(sum) > 12 {
+		return sum[:12] + "…"
+	}
+	return sum
+}
+
+func joinNonEmpty(parts []string) string {
+	out := parts[:0]
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "  ")
+}

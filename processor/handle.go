@@ -1,0 +1,90 @@
+package processor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/stream/consume"
+)
+
+// messageTimeout bounds the work on one message: broker calls that take
+// longer are transient faults.
+const messageTimeout = 10 * time.Second
+
+// consumeOptions are the consumer's under the one message-handling policy:
+// a message in hand is finished when the processor stops (within its own
+// deadline), and a failing one is delivered again after RetryDelay,
+// doubling per delivery up to a minute.
+func (p *Processor) consumeOptions() consume.Options {
+	return consume.Options{
+		Workers:      p.cfg.Concurrency,
+		AckWait:      p.cfg.AckWait,
+		Timeout:      messageTimeout,
+		FinishInHand: true,
+		Backoff:      consume.Backoff{Initial: p.cfg.RetryDelay, Max: time.Minute},
+		Log:          p.deps.Log,
+	}
+}
+
+// handler processes a delivery through the pipeline: a panic is a
+// failure, and a message that still fails on its last allowed delivery is
+// rejected (processing_failed), so it neither blocks those behind it nor
+// disappears when JetStream stops redelivering it. A broker that does not
+// answer is not the message's fault: such failures are retried however
+// long the outage lasts, instead of turning every callback of it into a
+// rejection.
+func (p *Processor) handler() consume.Handler {
+	return consume.Poison(consume.Recover(p.handle), p.cfg.MaxDeliver, brokerUnavailable, p.giveUp)
+}
+
+// handle processes m and counts its outcome.
+func (p *Processor) handle(ctx context.Context, m jetstream.Msg) error {
+	out, err := p.pipeline.Process(ctx, m)
+	if err == nil {
+		p.metrics.outcome(out)
+	}
+	return err
+}
+
+// giveUp rejects m, which kept failing with cause.
+func (p *Processor) giveUp(ctx context.Context, m jetstream.Msg, cause error) error {
+	var n uint64
+	if meta, err := m.Metadata(); err == nil {
+		n = meta.NumDelivered
+	}
+	p.deps.Log.Error("message keeps failing; rejecting it", zap.Uint64("deliveries", n), zap.Error(cause))
+	// The failure may have used up ctx (a slow broker): the rejection gets
+	// time of its own. If it cannot be stored either, the message is
+	// redelivered and rejected then.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), messageTimeout)
+	defer cancel()
+	out, err := p.pipeline.Reject(ctx, m, fmt.Errorf("failed %d deliveries, last: %w: %w", n, cause, fax.ReasonProcessingFailed))
+	if err == nil {
+		p.metrics.outcome(out)
+	}
+	return err
+}
+
+// brokerUnavailable reports whether err is the broker not answering (a
+// timeout, no responders, a lost connection), as opposed to an answer
+// refusing the request (a JetStream API error) or a failure of our own.
+func brokerUnavailable(err error) bool {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) || errors.Is(err, consume.ErrPanic) {
+		return false
+	}
+	for _, e := range []error{context.DeadlineExceeded, nats.ErrTimeout, nats.ErrNoResponders, jetstream.ErrNoStreamResponse,
+		nats.ErrConnectionClosed, nats.ErrDisconnected, nats.ErrConnectionReconnecting, nats.ErrConnectionDraining} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
