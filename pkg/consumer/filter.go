@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strings"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
@@ -75,7 +74,7 @@ func (f Filter) EventSubject() string {
 	if !f.MatchesEvents() {
 		outcome = ""
 	}
-	return subject("faxpipe.events", string(f.Provider), f.Account, string(f.Channel), string(f.Direction), outcome)
+	return fax.EventSubject(f.Provider, f.Account, f.Channel, f.Direction, fax.Outcome(outcome))
 }
 
 // DocumentSubject is the subject filter of f on FAXPIPE_DOCUMENTS:
@@ -86,17 +85,5 @@ func (f Filter) DocumentSubject() string {
 	if !slices.Contains(documentOutcomes, outcome) {
 		outcome = ""
 	}
-	return subject("faxpipe.documents", string(f.Provider), f.Account, outcome)
-}
-
-// subject joins prefix and tokens, an empty token matching any ("*").
-func subject(prefix string, tokens ...string) string {
-	parts := []string{prefix}
-	for _, t := range tokens {
-		if t == "" {
-			t = "*"
-		}
-		parts = append(parts, t)
-	}
-	return strings.Join(parts, ".")
+	return fax.DocumentSubject(f.Provider, f.Account, fax.DocumentOutcome(outcome))
 }

@@ -64,7 +64,7 @@ func CheckRejected(t testing.TB, raw fax.RawMessage, ev fax.Event, err error, wa
 		t.Errorf("rejected callback produced an event: %+v", ev)
 	}
 	rec := fax.NewRejected(raw, err, RejectedAt)
-	if got, want := rec.Subject(), "faxpipe.rejected."+string(raw.Envelope.Provider)+"."+raw.Envelope.Account+"."+string(want); got != want {
+	if got, want := rec.Subject(), fax.RejectedSubject(raw.Envelope.Provider, raw.Envelope.Account, want); got != want {
 		t.Errorf("rejection subject = %q, want %q", got, want)
 	}
 	data, merr := json.Marshal(rec)

@@ -47,13 +47,7 @@ func (f RejectionFilter) Validate() error {
 }
 
 func (f RejectionFilter) subject() string {
-	token := func(s string) string {
-		if s == "" {
-			return "*"
-		}
-		return s
-	}
-	return fmt.Sprintf("faxpipe.rejected.%s.%s.%s", token(string(f.Provider)), token(f.Account), token(string(f.Reason)))
+	return fax.RejectedSubject(f.Provider, f.Account, f.Reason)
 }
 
 // Rejections calls fn on each rejection f selects, oldest first, up to the

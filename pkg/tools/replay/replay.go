@@ -28,19 +28,7 @@ func (r Range) Validate() error {
 
 // history is the stretch of FAXPIPE_RAW the range selects.
 func (r Range) history() consumer.History {
-	return consumer.History{Stream: fax.RawStream, Subject: RawSubject(r.Provider, r.Account), From: r.From, Until: r.To}
-}
-
-// RawSubject is the raw stream's subject filter for a provider and an
-// account, either empty for any.
-func RawSubject(p fax.Provider, account string) string {
-	if p == "" {
-		p = "*"
-	}
-	if account == "" {
-		account = "*"
-	}
-	return fax.RawSubject(p, account)
+	return consumer.History{Stream: fax.RawStream, Subject: fax.RawSubject(r.Provider, r.Account), From: r.From, Until: r.To}
 }
 
 // Replay processes every raw callback of r in stream order (with
