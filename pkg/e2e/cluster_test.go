@@ -40,12 +40,12 @@ func TestClusterFailover(t *testing.T) {
 				faults = append(faults, err.Error())
 				return
 			}
-			i := slices.IndexFunc(p.servers, func(s natsNode) bool { return s.name == leader })
-			if i < 0 {
+			at := slices.IndexFunc(p.servers, func(s natsNode) bool { return s.name == leader })
+			if at < 0 {
 				faults = append(faults, "the raw stream's leader "+leader+" is no nats-server of the cluster")
 				return
 			}
-			killed = p.servers[i]
+			killed = p.servers[at]
 			killed.Kill()
 			time.Sleep(3 * time.Second)
 			start := time.Now()
