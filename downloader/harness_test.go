@@ -47,10 +47,15 @@ func testConfig() config.Downloader {
 	cfg := config.Default().Downloader
 	cfg.Concurrency, cfg.ProviderConcurrency = 4, 2
 	cfg.MaxDocumentSize = 1 << 20
-	cfg.RequestTimeout, cfg.StallTimeout = 5*time.Second, 300*time.Millisecond
+	// A stall is 2 s of silence, not less: the tests count requests
+	// exactly, and on a loaded machine (under -race) a healthy answer can
+	// pause for a few hundred milliseconds, which a shorter stall timeout
+	// would take for a stall and retry. AckWait exceeds it, as validation
+	// requires, with room for the keep-alive to be late.
+	cfg.RequestTimeout, cfg.StallTimeout = 5*time.Second, 2*time.Second
 	cfg.NotFoundGrace, cfg.RetryBudget = time.Minute, 5*time.Second
 	cfg.InitialBackoff, cfg.MaxBackoff = 20*time.Millisecond, 200*time.Millisecond
-	cfg.MaxDeliver, cfg.AckWait = 3, 2*time.Second
+	cfg.MaxDeliver, cfg.AckWait = 3, 10*time.Second
 	cfg.AllowPrivateNetworks = true // the emulators listen on loopback
 	return cfg
 }

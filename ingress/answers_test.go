@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -184,15 +185,27 @@ func waitFor200(t *testing.T, send func() *http.Response) {
 	}
 }
 
-// slowPublisher acknowledges after delay, or fails when ctx ends first.
+// slowPublisher acknowledges after delay (or once release, if set, is
+// closed), or fails when ctx ends first; publishing, if set, is sent to
+// (without blocking) as each publish begins.
 type slowPublisher struct {
-	delay time.Duration
-	acked atomic.Int64
+	delay      time.Duration
+	acked      atomic.Int64
+	publishing chan struct{}
+	release    chan struct{}
 }
 
 func (p *slowPublisher) Publish(ctx context.Context, _, _ string, _ []byte) (uint64, error) {
+	if p.publishing != nil {
+		select {
+		case p.publishing <- struct{}{}:
+		default:
+		}
+	}
 	select {
 	case <-time.After(p.delay):
+		return uint64(p.acked.Add(1)), nil
+	case <-p.release: // a nil channel: never
 		return uint64(p.acked.Add(1)), nil
 	case <-ctx.Done():
 		return 0, ctx.Err()
@@ -217,7 +230,7 @@ func TestSlowBrokerAnswers503(t *testing.T) {
 // waits for its ack: that callback still gets its 200, and new connections
 // are refused.
 func TestGracefulShutdownFinishesInFlight(t *testing.T) {
-	pub := &slowPublisher{delay: 300 * time.Millisecond}
+	pub := &slowPublisher{delay: time.Minute, publishing: make(chan struct{}, 1), release: make(chan struct{})}
 	base, _, stop := startIngress(t, testIngressConfig(), pub)
 	answered := make(chan int, 1)
 	go func() {
@@ -229,8 +242,30 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 		_ = resp.Body.Close()
 		answered <- resp.StatusCode
 	}()
-	time.Sleep(100 * time.Millisecond) // the request is now waiting for its ack
+	select { // wait until the request is waiting for its ack, however long that takes
+	case <-pub.publishing:
+	case got := <-answered:
+		t.Fatalf("callback answered %d before its publish began", got)
+	}
+	// The ack comes only once the ingress is shutting down (its listener
+	// closed), so the callback is in flight through the shutdown.
+	released := make(chan bool, 1)
+	go func() {
+		defer close(pub.release)
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+			if err != nil {
+				released <- true
+				return
+			}
+			_ = conn.Close()
+		}
+		released <- false
+	}()
 	stop()
+	if !<-released {
+		t.Error("the ingress still accepted connections 10s into its shutdown")
+	}
 	if got := <-answered; got != 200 {
 		t.Fatalf("in-flight callback answered %d, want 200", got)
 	}

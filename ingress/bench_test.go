@@ -105,8 +105,9 @@ func serveBench(b *testing.B, h http.Handler) string {
 		b.Fatal(err)
 	}
 	srv := &http.Server{Handler: h}
-	go func() { _ = srv.Serve(ln) }()
-	b.Cleanup(func() { _ = srv.Close() })
+	served := make(chan struct{})
+	go func() { defer close(served); _ = srv.Serve(ln) }()
+	b.Cleanup(func() { _ = srv.Close(); <-served })
 	return "http://" + ln.Addr().String()
 }
 

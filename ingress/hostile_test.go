@@ -149,7 +149,14 @@ func (h *harness) slowClient(head, trickle string, every time.Duration) *slowCli
 		h.t.Fatal(err)
 	}
 	sc := &slowClient{total: len(trickle), done: make(chan struct{})}
+	trickled := make(chan struct{})
+	h.t.Cleanup(func() { // neither goroutine outlives the test, even a failed one
+		_ = conn.Close()
+		<-trickled
+		<-sc.done
+	})
 	go func() { // ends when the connection fails, at the latest at its deadline
+		defer close(trickled)
 		for i := range len(trickle) {
 			time.Sleep(every)
 			if _, err := io.WriteString(conn, trickle[i:i+1]); err != nil {

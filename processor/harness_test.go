@@ -68,6 +68,10 @@ type pipeline struct {
 	t    *testing.T
 	nats *streamtest.Server
 	conn *stream.Conn
+	// ackWait, if set, replaces testAckWait for the processors started
+	// next: for tests that count deliveries, which a redelivery after a
+	// slow machine let 1 s pass would change.
+	ackWait time.Duration
 }
 
 func newPipeline(t *testing.T) *pipeline {
@@ -104,6 +108,9 @@ func (p *pipeline) start(wrap func(processor.Normalizer) processor.Normalizer) *
 	}
 	reg := prometheus.NewRegistry()
 	pc := config.Processor{Concurrency: 4, MaxDeliver: testMaxDeliver, AckWait: testAckWait, RetryDelay: 20 * time.Millisecond}
+	if p.ackWait > 0 {
+		pc.AckWait = p.ackWait
+	}
 	proc, err := processor.New(pc, processor.Deps{JS: conn.JS, Normalizer: n, Log: zap.NewNop(), Registry: reg})
 	if err != nil {
 		t.Fatal(err)

@@ -72,6 +72,11 @@ func brokerLoss(ctx context.Context, t *testing.T, c *cluster) {
 		f.cycle(ctx)
 	}
 	rep := run.report(ctx, t, failoverRun+2*time.Minute)
+	// -allow-give-up lets the simulator end well whatever it was answered:
+	// a cluster that acknowledged nothing would lose nothing acknowledged.
+	if rep.Total.Acked == 0 {
+		t.Fatalf("the simulator got no callback acknowledged: %+v", rep.Total)
+	}
 	f.awaitProbes(ctx, since)
 	events, docs := awaitLanded(ctx, t, f.r, rep, since)
 	tl := checkLanded(ctx, t, f.r, rep, f.checkProbes(events), docs)

@@ -66,8 +66,9 @@ func TestRunStopsWithContext(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
+	done, finished := make(chan error, 1), make(chan struct{})
+	go func() { defer close(finished); done <- srv.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-finished }) // Run never outlives the test, even a failed one
 	resp, err := http.Get("http://" + srv.Addr().String() + "/healthz")
 	if err != nil {
 		t.Fatal(err)

@@ -117,15 +117,23 @@ func run[T any](t *testing.T, c *consumer.Consumer[T], h consumer.Handler[T], do
 	defer cancel()
 	col := &collector[T]{}
 	errc := make(chan error, 1)
+	returned := false
 	go func() {
 		errc <- c.Run(ctx, func(ctx context.Context, m consumer.Message[T]) error {
 			col.add(m)
 			return h(ctx, m)
 		})
 	}()
+	defer func() { // Run never outlives the test, even one failed below
+		if !returned {
+			cancel()
+			<-errc
+		}
+	}()
 	for !done(col.all()) {
 		select {
 		case err := <-errc:
+			returned = true
 			t.Fatalf("Run returned early: %v", err)
 		case <-ctx.Done():
 			t.Fatalf("gave up waiting; handled %d messages", len(col.all()))
@@ -133,7 +141,9 @@ func run[T any](t *testing.T, c *consumer.Consumer[T], h consumer.Handler[T], do
 		}
 	}
 	cancel()
-	if err := <-errc; err != nil {
+	err := <-errc
+	returned = true
+	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	return col

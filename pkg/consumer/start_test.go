@@ -1,10 +1,13 @@
 package consumer_test
 
 import (
+	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/faxpipe/faxpipe/pkg/consumer"
@@ -40,7 +43,15 @@ func TestStartPoints(t *testing.T) {
 			durable := "start-" + string(rune('a'+i))
 			cons := consumer.Events(js, consumer.Config{Durable: durable, Start: c.start})
 			if len(c.later) > 0 {
-				go publishOnceCreated(t, js, durable, c.later)
+				// The publisher reports to this goroutine, which waits for it
+				// (also when the test fails early) and asserts on its error.
+				published := make(chan error, 1)
+				go func() { published <- publishOnceCreated(js, durable, c.later) }()
+				t.Cleanup(func() {
+					if err := <-published; err != nil {
+						t.Error(err)
+					}
+				})
 			}
 			got := faxIDs(run(t, cons, ok, count[fax.Event](len(c.want))).all())
 			settled(t, js, fax.EventsStream, durable) // nothing more was to come
@@ -52,18 +63,32 @@ func TestStartPoints(t *testing.T) {
 }
 
 // publishOnceCreated publishes events with ids once the durable consumer
-// exists.
-func publishOnceCreated(t *testing.T, js jetstream.JetStream, durable string, ids []string) {
-	for range 1000 {
-		if _, err := js.Consumer(t.Context(), fax.EventsStream, durable); err == nil {
+// exists. It runs off the test goroutine, so it returns its error rather
+// than failing a test, and it does not use a test's context, which ends
+// with the test.
+func publishOnceCreated(js jetstream.JetStream, durable string, ids []string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	for ctx.Err() == nil {
+		if _, err := js.Consumer(ctx, fax.EventsStream, durable); err == nil {
 			for _, id := range ids {
-				publishEvent(t, js, event(fax.EFax, "demo", "fax.inbound.received", id))
+				ev := event(fax.EFax, "demo", "fax.inbound.received", id)
+				subject, data, err := ev.Encode()
+				if err != nil {
+					return err
+				}
+				msg := nats.NewMsg(subject)
+				msg.Data = data
+				msg.Header.Set(jetstream.MsgIDHeader, ev.ID())
+				if _, err := js.PublishMsg(ctx, msg); err != nil {
+					return fmt.Errorf("publish %s: %w", id, err)
+				}
 			}
-			return
+			return nil
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	t.Error("consumer never created")
+	return fmt.Errorf("consumer %s never created", durable)
 }
 
 // TestDurableResumes: a durable consumer started again resumes after the

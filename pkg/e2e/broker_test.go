@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,18 +30,26 @@ func TestBrokerLoss(t *testing.T) {
 		SfaxSuspendAfter: -1,
 	})
 	down := length(2*time.Second, 5*time.Second)
-	outages := every(run/3, func(i int) {
+	var restartErrs []string // off the test goroutine: kept for it to report
+	outages := every(t, run/3, func(i int) {
 		if i >= 2 {
 			return
 		}
 		p.nats.Stop()
 		time.Sleep(down)
-		p.restartNATS()
+		if err := p.nats.TryRestart(); err != nil {
+			restartErrs = append(restartErrs, err.Error())
+		} else if !healthy(p.servers[0], 60*time.Second) {
+			restartErrs = append(restartErrs, "nats-server not healthy 60s after its restart")
+		}
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), run+90*time.Second)
 	defer cancel()
 	r, err := s.Run(ctx)
 	n := min(outages(), 2)
+	if len(restartErrs) > 0 {
+		t.Fatalf("restarting the broker: %s", strings.Join(restartErrs, "; "))
+	}
 	if err != nil {
 		t.Fatalf("simulator: %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +30,9 @@ func TestClusterFailover(t *testing.T) {
 		SfaxSuspendAfter: -1}) // as in TestBrokerLoss
 	var faults []string
 	killed := p.servers[0]
-	chaos := every(run/4, func(i int) {
+	// The faults are injected off the test goroutine, which must not fail
+	// the test: what goes wrong is kept in faults, which the test checks.
+	chaos := every(t, run/4, func(i int) {
 		switch i {
 		case 0:
 			leader, err := streamLeader(js, fax.RawStream)
@@ -37,11 +40,19 @@ func TestClusterFailover(t *testing.T) {
 				faults = append(faults, err.Error())
 				return
 			}
-			killed = p.server(leader)
+			at := slices.IndexFunc(p.servers, func(s natsNode) bool { return s.name == leader })
+			if at < 0 {
+				faults = append(faults, "the raw stream's leader "+leader+" is no nats-server of the cluster")
+				return
+			}
+			killed = p.servers[at]
 			killed.Kill()
 			time.Sleep(3 * time.Second)
 			start := time.Now()
-			killed.Restart()
+			if err := killed.TryRestart(); err != nil {
+				faults = append(faults, err.Error())
+				return
+			}
 			rejoined := "NOT healthy 60s after its restart"
 			if healthy(killed, 60*time.Second) {
 				rejoined = "healthy again " + time.Since(start).Round(100*time.Millisecond).String() + " after its restart"
@@ -63,6 +74,15 @@ func TestClusterFailover(t *testing.T) {
 		t.Fatalf("simulator: %v", err)
 	}
 	tl := verify(t, r, awaitLanded(t, js, r, 90*time.Second))
+	// "Nothing lost" means nothing only if callbacks were acknowledged: a
+	// cluster refusing everything would lose nothing. As in TestBrokerLoss,
+	// the providers keep retrying, so none may be given up.
+	if tl.acked == 0 {
+		t.Errorf("no callback acknowledged of %d faxes sent: the run did not exercise the cluster", len(r.Faxes))
+	}
+	if g := r.GivenUp(); len(g) > 0 {
+		t.Errorf("%d callbacks given up by the providers despite their retries: %v", len(g), g[:min(len(g), 5)])
+	}
 	if len(faults) != 2 || !strings.HasPrefix(faults[0], "killed") || strings.Contains(faults[0], "NOT") || !strings.HasPrefix(faults[1], "froze") {
 		t.Errorf("faults injected: %v; want a leader killed and a server frozen", faults)
 	}

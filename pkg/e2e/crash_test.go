@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -24,20 +25,28 @@ func TestCrashes(t *testing.T) {
 		Faults: sim.Faults{ErrorRate: 0.05},
 	})
 	victims := []*proc{p.processor, p.downloader}
-	stop := every(length(2*time.Second, 3*time.Second), func(i int) {
+	var killErrs, restartErrs []error // off the test goroutine: kept for it to report
+	stop := every(t, length(2*time.Second, 3*time.Second), func(i int) {
 		v := victims[i%2]
 		v.Kill()
 		time.Sleep(200 * time.Millisecond)
-		v.Restart()
+		if err := v.TryRestart(); err != nil {
+			killErrs = append(killErrs, err)
+		}
 	})
-	restarts := every(run/2, func(int) {
+	restarts := every(t, run/2, func(int) {
 		p.ingress.Stop() // drains the requests in flight, then stops
-		p.ingress.Restart()
+		if err := p.ingress.TryRestart(); err != nil {
+			restartErrs = append(restartErrs, err)
+		}
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), run+90*time.Second)
 	defer cancel()
 	r, err := s.Run(ctx)
 	kills, ingressRestarts := stop(), restarts()
+	if err := errors.Join(append(killErrs, restartErrs...)...); err != nil {
+		t.Fatalf("restarting a service: %v", err)
+	}
 	if err != nil {
 		t.Fatalf("simulator: %v", err)
 	}

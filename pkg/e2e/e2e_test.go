@@ -25,18 +25,22 @@ func TestEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	restarted := make(chan struct{})
+	var restartErr error // off the test goroutine: kept for it to report
 	go func() {
 		defer close(restarted)
 		time.Sleep(time.Second) // a third of the way through
 		p.ingress.Stop()
 		time.Sleep(500 * time.Millisecond)
-		p.ingress.Restart()
+		restartErr = p.ingress.TryRestart()
 	}()
 	r, err := s.Run(ctx)
+	<-restarted // before any return: the goroutine does not outlive the test
+	if restartErr != nil {
+		t.Fatal(restartErr)
+	}
 	if err != nil {
 		t.Fatalf("simulator: %v", err)
 	}
-	<-restarted
 	l := awaitLanded(t, connect(t, p.natsURL), r, 60*time.Second)
 	tl := verify(t, r, l)
 	if tl.rejected != 0 {

@@ -81,17 +81,26 @@ func startProc(t testing.TB, name, path string, env []string, args ...string) *p
 
 func (p *proc) start() {
 	p.t.Helper()
+	if err := p.tryStart(); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// tryStart is start for goroutines other than the test's, which must not
+// fail the test: it returns the error.
+func (p *proc) tryStart() error {
 	cmd := exec.Command(p.path, p.args...)
 	cmd.Env = append(os.Environ(), p.env...)
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {
-		p.t.Fatalf("start %s: %v", p.name, err)
+		return fmt.Errorf("start %s: %w", p.name, err)
 	}
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
 	p.mu.Lock()
 	p.cmd, p.done = cmd, done
 	p.mu.Unlock()
+	return nil
 }
 
 // Kill sends SIGKILL and waits for the process to be gone.
@@ -133,12 +142,20 @@ func (p *proc) signal(sig syscall.Signal, wait time.Duration) bool {
 // ended.
 func (p *proc) Restart() {
 	p.t.Helper()
+	if err := p.TryRestart(); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// TryRestart is Restart for goroutines other than the test's (fault
+// injectors), which must not fail the test: it returns the error.
+func (p *proc) TryRestart() error {
 	p.mu.Lock()
 	done := p.done
 	p.mu.Unlock()
 	<-done
 	_, _ = fmt.Fprintf(p.out, "\n---- restarted at %s ----\n", time.Now().Format(time.RFC3339Nano))
-	p.start()
+	return p.tryStart()
 }
 
 // Exited reports whether the process has ended.

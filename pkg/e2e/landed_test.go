@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -93,19 +94,44 @@ func readLanded(t testing.TB, js jetstream.JetStream) landed {
 // readStream returns every message of name, in order.
 func readStream(ctx context.Context, t testing.TB, js jetstream.JetStream, name string) []jetstream.Msg {
 	t.Helper()
-	n := streamMessages(ctx, t, js, name)
+	// A cluster just recovered from its faults (a loaded machine slows
+	// that) may not answer every request yet ("no responders"): read again
+	// from the start until ctx ends.
+	for {
+		msgs, err := readStreamOnce(ctx, js, name)
+		if err == nil {
+			return msgs
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal(err)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func readStreamOnce(ctx context.Context, js jetstream.JetStream, name string) ([]jetstream.Msg, error) {
+	s, err := js.Stream(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	n := info.State.Msgs
 	if n == 0 {
-		return nil
+		return nil, nil
 	}
 	c, err := js.OrderedConsumer(ctx, name, jetstream.OrderedConsumerConfig{})
 	if err != nil {
-		t.Fatalf("%s: %v", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	msgs := make([]jetstream.Msg, 0, n)
 	for uint64(len(msgs)) < n {
 		batch, err := c.Fetch(int(min(n-uint64(len(msgs)), 500)), jetstream.FetchMaxWait(5*time.Second))
 		if err != nil {
-			t.Fatalf("%s: %v", name, err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		got := 0
 		for m := range batch.Messages() {
@@ -113,10 +139,10 @@ func readStream(ctx context.Context, t testing.TB, js jetstream.JetStream, name 
 			got++
 		}
 		if got == 0 {
-			t.Fatalf("%s: read %d of %d messages: %v", name, len(msgs), n, batch.Error())
+			return nil, fmt.Errorf("%s: read %d of %d messages: %v", name, len(msgs), n, batch.Error())
 		}
 	}
-	return msgs
+	return msgs, nil
 }
 
 func streamMessages(ctx context.Context, t testing.TB, js jetstream.JetStream, name string) uint64 {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"strconv"
@@ -60,18 +61,28 @@ func labelsMatch(m *dto.Metric, match map[string]string) bool {
 // rss is the resident memory of pid in bytes, from /proc.
 func rss(t testing.TB, pid int) int64 {
 	t.Helper()
+	n, err := readRSS(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// readRSS is rss for goroutines other than the test's: it returns the
+// error.
+func readRSS(pid int) (int64, error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
-		return 0 // the process is gone
+		return 0, nil // the process is gone
 	}
 	for line := range strings.Lines(string(b)) {
 		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
 			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
 			if err != nil {
-				t.Fatalf("VmRSS %q: %v", rest, err)
+				return 0, fmt.Errorf("VmRSS %q: %w", rest, err)
 			}
-			return kb << 10
+			return kb << 10, nil
 		}
 	}
-	return 0
+	return 0, nil
 }

@@ -116,25 +116,6 @@ func (p *pipeline) waitNATS(s natsNode) {
 	waitHTTP(p.t, s.mon+"/healthz", 60*time.Second, s.proc)
 }
 
-// restartNATS starts the stopped single nats-server again and waits for it.
-func (p *pipeline) restartNATS() {
-	p.t.Helper()
-	p.nats.Restart()
-	p.waitNATS(p.servers[0])
-}
-
-// server is the node named name.
-func (p *pipeline) server(name string) natsNode {
-	p.t.Helper()
-	for _, s := range p.servers {
-		if s.name == name {
-			return s
-		}
-	}
-	p.t.Fatalf("no nats-server %q", name)
-	return natsNode{}
-}
-
 // waitReady waits until service answers /readyz with 200.
 func (p *pipeline) waitReady(service string, pr *proc) {
 	p.t.Helper()

@@ -21,9 +21,10 @@ func length(short, long time.Duration) time.Duration {
 }
 
 // every calls f every interval, from one goroutine, until the returned
-// stop is called; stop waits for f to return and tells how many times it
-// ran.
-func every(interval time.Duration, f func(i int)) (stop func() int) {
+// stop is called (at the latest when t ends); stop waits for f to return
+// and tells how many times it ran. f runs off the test goroutine: it must
+// not fail t (no t.Fatal), but keep its errors for the test to report.
+func every(t testing.TB, interval time.Duration, f func(i int)) (stop func() int) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	n := 0
@@ -40,11 +41,13 @@ func every(interval time.Duration, f func(i int)) (stop func() int) {
 			}
 		}
 	})
-	return func() int {
+	stop = func() int {
 		cancel()
 		wg.Wait()
 		return n
 	}
+	t.Cleanup(func() { stop() })
+	return stop
 }
 
 // figure is one line of the reliability table, printed by the suites so

@@ -81,14 +81,19 @@ func TestDocumentTokenSharedByConcurrentFetches(t *testing.T) {
 	api := &fakeAPI{}
 	c, _ := newClient(t, api)
 	var wg sync.WaitGroup
+	errs := make(chan string, 8) // the workers report; the test goroutine asserts
 	for range 8 {
 		wg.Go(func() {
 			if got, err := fetch(c, request("f1", map[string]string{"user_id": "u1"})); err != nil || got != "%PDF-1.4" {
-				t.Errorf("fetch = %q, %v", got, err)
+				errs <- fmt.Sprintf("fetch = %q, %v", got, err)
 			}
 		})
 	}
 	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
 	if got := api.tokens.Load(); got != 1 {
 		t.Fatalf("%d token requests, want 1", got)
 	}

@@ -142,10 +142,12 @@ func TestMainServeOnly(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stdout bytes.Buffer
-	done := make(chan error, 1)
+	done, finished := make(chan error, 1), make(chan struct{})
 	go func() {
+		defer close(finished)
 		done <- sim.Main(ctx, mainConfig(), []string{"-serve-only", "-api-listen", addr}, &stdout, &lockedWriter{w: io.Discard})
 	}()
+	t.Cleanup(func() { cancel(); <-finished }) // Main never outlives the test, even a failed one
 	url := "http://" + addr + "/v1.0/ReceiveFax/4851543/Document?token=gofax-api-token-1"
 	var resp *http.Response
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
