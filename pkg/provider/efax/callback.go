@@ -1,5 +1,3 @@
-// Package efax is faxpipe's adapter for eFax Enterprise: what its webhooks
-// look like and how they are answered.
 package efax
 
 import (

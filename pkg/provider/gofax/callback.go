@@ -1,5 +1,3 @@
-// Package gofax is faxpipe's adapter for GoFax: what its webhooks look like
-// and how they are answered.
 package gofax
 
 import (

@@ -1,5 +1,3 @@
-// Package sfax is faxpipe's adapter for Sfax (Scrypt / Consensus): what its
-// callbacks look like and how they are answered.
 package sfax
 
 import (

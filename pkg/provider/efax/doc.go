@@ -1,0 +1,44 @@
+// Package efax is faxpipe's adapter for eFax Enterprise (Consensus), API
+// https://api.securedocex.com: its account configuration, how its webhooks
+// are accepted, verified and normalized, and how its documents are fetched.
+//
+// Marks used in this package: [doc] the provider's own documentation;
+// [lib] agreed by several public client libraries; [?] not confirmed
+// anywhere (parsed tolerantly, configurable).
+//
+// # Webhooks
+//
+// [doc] An HTTPS POST of JSON: app_id, user_id, notification_id, direction,
+// completed_timestamp, duration, pages, fax_id, sending_fax_number,
+// receiving_fax_number, resource_url, originating_fax_tsid. A test ping
+// (POST /notifications/ping at eFax) arrives as app_id, notification_id,
+// direction, event_type "PING", notification_config_id. The receiver must
+// answer 200 with a JSON body. Duplicates happen and order is not
+// guaranteed; a failed notification is retried five times, five minutes
+// apart, then given up.
+//
+// # Verification
+//
+// [doc] Header X-HMAC-Signature: HMAC-SHA256 of the request body with the
+// account's shared secret (accounts.efax[].hmac_secret), hex-encoded [lib]
+// (accepted in either case, compared in constant time). Anti-spoofing [doc]:
+// resource_url must point at the account's API host; any other host is
+// rejected (untrusted_resource_url).
+//
+// # Documents
+//
+// [doc]/[lib] POST /tokens with Basic auth app_id:api_key and form
+// grant_type=client_credentials gives {"access_token","expires_in"} (24 h);
+// a new token invalidates the previous one for the app, so one token is
+// cached and shared. Every call carries Authorization: Bearer and the
+// header user-id (the fax's user_id). GET /faxes/{fax_id}/image (what
+// resource_url names; ?desired_format=PDF or TIFF) answers JSON
+// {"fax_id","file_name","image":"<base64>"} [lib].
+//
+// # Listing received faxes
+//
+// [doc]/[lib] GET /faxes/received with min_completed_timestamp,
+// max_completed_timestamp and image_downloaded=false, paged by the request
+// headers pagination-offset / pagination-limit (100 per page); the answer's
+// shape is [?]. Reading /faxes/{id}/image marks a fax downloaded [lib].
+package efax
