@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	cmd, rest := fs.Arg(0), fs.Args()[1:]
 	if cmd == "help" {
-		if len(rest) == 0 {
+		if len(rest) == 0 || wantsHelp(rest[:1]) {
 			_, err := fmt.Fprint(stdout, usage())
 			return err
 		}

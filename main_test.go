@@ -479,6 +479,7 @@ var helpInvocations = []struct {
 	{name: "faxpipe -h", args: []string{"-h"}, want: "usage: faxpipe [-config FILE] COMMAND"},
 	{name: "faxpipe --help", args: []string{"--help"}, want: "usage: faxpipe [-config FILE] COMMAND"},
 	{name: "faxpipe help", args: []string{"help"}, want: "usage: faxpipe [-config FILE] COMMAND"},
+	{name: "faxpipe help -h", args: []string{"help", "-h"}, want: "usage: faxpipe [-config FILE] COMMAND"},
 	{name: "faxpipe help tail", args: []string{"help", "tail"}, want: "usage: faxpipe tail"},
 	{name: "faxpipe help rejected list", args: []string{"help", "rejected", "list"}, want: "usage: faxpipe rejected"},
 	{name: "ingress -h", args: []string{"ingress", "-h"}, want: "usage: faxpipe [-config FILE] ingress"},
