@@ -20,9 +20,9 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/pkg/tools/ops"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
-	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 const demoUsage = `usage: faxpipe [-config FILE] demo [-count N] [-timeout D] [-seed N]

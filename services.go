@@ -108,7 +108,7 @@ func (w wiring) ingress() (runner, error) {
 }
 
 func (w wiring) processor() (runner, error) {
-	adapters, err := provider.NewAdapters(w.cfg.Accounts, w.digester)
+	adapters, err := provider.NewNormalizers(w.cfg.Accounts, w.digester)
 	if err != nil {
 		return nil, err
 	}

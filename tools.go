@@ -103,7 +103,7 @@ func withReprocessor(cmd reprocessCommand) func(context.Context, toolEnv) error 
 		if err != nil {
 			return err
 		}
-		adapters, err := provider.NewAdapters(e.cfg.Accounts, digester)
+		adapters, err := provider.NewNormalizers(e.cfg.Accounts, digester)
 		if err != nil {
 			return err
 		}

@@ -12,7 +12,7 @@ import (
 )
 
 // storedAnnouncement announces st as the document of the event ev (id).
-func storedAnnouncement(id string, ev fax.Event, st docstore.Stored) fax.Document {
+func storedAnnouncement(id string, ev fax.Event, st docstore.Stored) fax.DocumentAnnouncement {
 	a := newAnnouncement(id, ev, fax.DocumentStored)
 	size := st.Size
 	a.Bucket, a.Object, a.Size, a.SHA256, a.ContentType = st.Bucket, st.Name, &size, st.SHA256, st.ContentType
@@ -21,20 +21,20 @@ func storedAnnouncement(id string, ev fax.Event, st docstore.Stored) fax.Documen
 }
 
 // failedAnnouncement announces that the document of ev will not be stored.
-func failedAnnouncement(id string, ev fax.Event, f failure, deliveries int) fax.Document {
+func failedAnnouncement(id string, ev fax.Event, f failure, deliveries int) fax.DocumentAnnouncement {
 	a := newAnnouncement(id, ev, fax.DocumentFailed)
 	a.Reason, a.Detail, a.LastStatus = f.reason, f.detail(), f.status
 	a.Attempts, a.Deliveries = &f.attempts, &deliveries
 	return a
 }
 
-func newAnnouncement(id string, ev fax.Event, outcome fax.DocumentOutcome) fax.Document {
-	return fax.Document{EventID: id, Provider: ev.Provider, Account: ev.Account, FaxID: ev.FaxID, Outcome: outcome}
+func newAnnouncement(id string, ev fax.Event, outcome fax.DocumentOutcome) fax.DocumentAnnouncement {
+	return fax.DocumentAnnouncement{EventID: id, Provider: ev.Provider, Account: ev.Account, FaxID: ev.FaxID, Outcome: outcome}
 }
 
 // announce publishes a on FAXPIPE_DOCUMENTS with Nats-Msg-Id a.ID() and
 // counts it under outcome.
-func (d *Downloader) announce(ctx context.Context, a fax.Document, outcome string) error {
+func (d *Downloader) announce(ctx context.Context, a fax.DocumentAnnouncement, outcome string) error {
 	data, err := a.Encode(d.deps.Now())
 	if err != nil {
 		return err

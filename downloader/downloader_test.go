@@ -40,7 +40,7 @@ func (a *apis) accounts() config.Accounts { return accounts(a.sfax.URL, a.gofax.
 
 // stored checks that anns is exactly one stored announcement of ev whose
 // object holds want, and returns it.
-func checkStored(t *testing.T, e *env, anns []announcement, ev fax.Event, want []byte, contentType string, pages int) fax.Document {
+func checkStored(t *testing.T, e *env, anns []announcement, ev fax.Event, want []byte, contentType string, pages int) fax.DocumentAnnouncement {
 	t.Helper()
 	if len(anns) != 1 {
 		t.Fatalf("%d announcements, want 1: %+v", len(anns), anns)

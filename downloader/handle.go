@@ -125,7 +125,7 @@ func (d *Downloader) giveUp(ctx context.Context, m jetstream.Msg, cause error) e
 }
 
 // settle announces a, with time of its own; an error is transient.
-func (d *Downloader) settle(ctx context.Context, a fax.Document) error {
+func (d *Downloader) settle(ctx context.Context, a fax.DocumentAnnouncement) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 	defer cancel()
 	if err := d.announce(sctx, a, string(a.Outcome)); err != nil {
@@ -135,7 +135,7 @@ func (d *Downloader) settle(ctx context.Context, a fax.Document) error {
 	return nil
 }
 
-func (d *Downloader) logOutcome(a fax.Document) {
+func (d *Downloader) logOutcome(a fax.DocumentAnnouncement) {
 	log := d.deps.Log.With(zap.String("event_id", a.EventID), zap.String("provider", string(a.Provider)),
 		zap.String("account", a.Account), zap.String("fax_id", a.FaxID))
 	if a.Outcome == fax.DocumentStored {

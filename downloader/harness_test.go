@@ -219,10 +219,10 @@ func (e *env) publish(ev fax.Event, msgID string) {
 }
 
 type announcement struct {
-	ID          string       `json:"id"`
-	Type        string       `json:"type"`
-	Subject     string       `json:"subject"`
-	Data        fax.Document `json:"data"`
+	ID          string                   `json:"id"`
+	Type        string                   `json:"type"`
+	Subject     string                   `json:"subject"`
+	Data        fax.DocumentAnnouncement `json:"data"`
 	natsSubject string
 }
 

@@ -109,7 +109,7 @@ func TestForgedResourceURLRejected(t *testing.T) {
 	api := newEmulator(t, true, http.HandlerFunc(status(http.StatusNotFound)))
 	acc := config.AccountsOf[efax.Account](accounts("", "", api.URL))[0]
 	acc.HMACSecret = config.Literal("efax-hmac-secret")
-	adapter, err := efax.NewAdapter([]efax.Account{acc}, providertest.Digester(t))
+	adapter, err := efax.NewNormalizer([]efax.Account{acc}, providertest.Digester(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestForgedResourceURLNeverFetched(t *testing.T) {
 
 // checkForgedOutcome: stored from the API's own path, once, with private
 // networks allowed; failed as untrusted_destination without.
-func checkForgedOutcome(t *testing.T, name string, ann fax.Document, allowPrivate bool, api *emulator) {
+func checkForgedOutcome(t *testing.T, name string, ann fax.DocumentAnnouncement, allowPrivate bool, api *emulator) {
 	t.Helper()
 	if !allowPrivate {
 		checkUntrusted(t, name, ann)
@@ -236,7 +236,7 @@ func TestRedirectsOffTheAPINeverFollowed(t *testing.T) {
 
 // checkUntrusted fails t unless ann is a failed announcement with the
 // reason untrusted_destination and a detail.
-func checkUntrusted(t *testing.T, name string, ann fax.Document) {
+func checkUntrusted(t *testing.T, name string, ann fax.DocumentAnnouncement) {
 	t.Helper()
 	if ann.Outcome != fax.DocumentFailed || ann.Reason != fax.DocumentReasonUntrustedDestination || ann.Detail == "" {
 		t.Errorf("%s: %s %s (%s), want failed untrusted_destination with a detail", name, ann.Outcome, ann.Reason, ann.Detail)
@@ -292,9 +292,9 @@ func TestPrivateAPIAddressesRefused(t *testing.T) {
 // byFaxID returns anns, at least n of them (waitAnnouncements), which must
 // be exactly one for each fax id fmt.Sprintf(pattern, i), i < n, indexed
 // by i.
-func byFaxID(t *testing.T, anns []announcement, pattern string, n int) []fax.Document {
+func byFaxID(t *testing.T, anns []announcement, pattern string, n int) []fax.DocumentAnnouncement {
 	t.Helper()
-	out := make([]fax.Document, n)
+	out := make([]fax.DocumentAnnouncement, n)
 	for _, a := range anns {
 		var i int
 		if _, err := fmt.Sscanf(a.Data.FaxID, pattern, &i); err != nil || i >= n || out[i].FaxID != "" {

@@ -74,7 +74,7 @@ func BenchmarkProcessor(b *testing.B) {
 	defer printDrainTable(rates)
 	b.Run("processor", func(b *testing.B) {
 		rates["processor"] = drain(b, func(conn *stream.Conn) func(context.Context) error {
-			adapters, err := provider.NewAdapters(benchAccounts(), digester(b))
+			adapters, err := provider.NewNormalizers(benchAccounts(), digester(b))
 			if err != nil {
 				b.Fatal(err)
 			}

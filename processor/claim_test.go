@@ -44,7 +44,7 @@ func TestPublishedButUnrecordedIsOneEvent(t *testing.T) {
 // normalized is the event env normalizes to.
 func normalized(t *testing.T, env *fax.Envelope) fax.Event {
 	t.Helper()
-	adapters, err := provider.NewAdapters(accounts(), digester(t))
+	adapters, err := provider.NewNormalizers(accounts(), digester(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -98,7 +98,7 @@ func (p *pipeline) start(wrap func(processor.Normalizer) processor.Normalizer) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	adapters, err := provider.NewAdapters(accounts(), digester(t))
+	adapters, err := provider.NewNormalizers(accounts(), digester(t))
 	if err != nil {
 		t.Fatal(err)
 	}

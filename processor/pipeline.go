@@ -10,7 +10,7 @@ import (
 )
 
 // Normalizer verifies and normalizes a raw callback: the providers'
-// adapters (provider.Adapters).
+// adapters (provider.Normalizers).
 type Normalizer interface {
 	Normalize(raw fax.RawMessage) (fax.Event, error)
 }
@@ -40,14 +40,14 @@ type Emission struct {
 // running processor and every replay or re-drive use it; only the Emitter
 // differs. It is safe for concurrent use.
 type Pipeline struct {
-	normalizer Normalizer
+	normalizer fax.Normalizer
 	emitter    Emitter
 	now        func() time.Time
 }
 
 // NewPipeline is the processing of n's providers ending in e; now stamps
 // rejections (time.Now if nil).
-func NewPipeline(n Normalizer, e Emitter, now func() time.Time) *Pipeline {
+func NewPipeline(n fax.Normalizer, e Emitter, now func() time.Time) *Pipeline {
 	if now == nil {
 		now = time.Now
 	}

@@ -27,7 +27,7 @@ import (
 // Deps are what the processor needs from the rest of the process.
 type Deps struct {
 	JS         jetstream.JetStream
-	Normalizer Normalizer
+	Normalizer fax.Normalizer // every provider's (provider.Normalizers)
 	Log        *zap.Logger
 	Registry   prometheus.Registerer
 	Now        func() time.Time // rejection times; time.Now if nil

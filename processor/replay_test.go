@@ -30,7 +30,7 @@ func wrongKeyed(t *testing.T) (*pipeline, []string) {
 	p.publishRaw(sfaxEnvelope(t, "2150102030405000002", now, now))
 	wrong := accounts()
 	wrong[1].(*efax.Account).HMACSecret = config.Literal("a-typo-in-the-secret")
-	adapters, err := provider.NewAdapters(wrong, digester(t))
+	adapters, err := provider.NewNormalizers(wrong, digester(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func wrongKeyed(t *testing.T) (*pipeline, []string) {
 // replayer is a Replayer with the configuration fixed.
 func (p *pipeline) replayer() replay.Reprocessor {
 	p.t.Helper()
-	adapters, err := provider.NewAdapters(accounts(), digester(p.t))
+	adapters, err := provider.NewNormalizers(accounts(), digester(p.t))
 	if err != nil {
 		p.t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func (v violations) report(t *testing.T) {
 
 // checkLanded checks events and docs against rep (checkEvents,
 // checkDocuments), fails t for what broke and counts what landed.
-func checkLanded(ctx context.Context, t *testing.T, r reader, rep *sim.Report, events []consumer.Message[fax.Event], docs []consumer.Message[fax.Document]) tally {
+func checkLanded(ctx context.Context, t *testing.T, r reader, rep *sim.Report, events []consumer.Message[fax.Event], docs []consumer.Message[fax.DocumentAnnouncement]) tally {
 	t.Helper()
 	v := violations{}
 	want := ackedFaxes(rep)
@@ -88,7 +88,7 @@ func checkEvents(v violations, events []consumer.Message[fax.Event], rep *sim.Re
 // checkDocuments: each received fax's document is announced stored once,
 // with the simulator's SHA-256, and the stored bytes read back have that
 // SHA-256. It returns how many are.
-func checkDocuments(ctx context.Context, v violations, r reader, docs []consumer.Message[fax.Document], want map[string]sim.Fax) (stored int) {
+func checkDocuments(ctx context.Context, v violations, r reader, docs []consumer.Message[fax.DocumentAnnouncement], want map[string]sim.Fax) (stored int) {
 	byEvent := announced(docs, want)
 	for id, f := range withDocument(want) {
 		ds := byEvent[id]
@@ -129,8 +129,8 @@ func withDocument(want map[string]sim.Fax) map[string]sim.Fax {
 }
 
 // announced groups the announcements of want's faxes by their event id.
-func announced(docs []consumer.Message[fax.Document], want map[string]sim.Fax) map[string][]fax.Document {
-	out := map[string][]fax.Document{}
+func announced(docs []consumer.Message[fax.DocumentAnnouncement], want map[string]sim.Fax) map[string][]fax.DocumentAnnouncement {
+	out := map[string][]fax.DocumentAnnouncement{}
 	for _, d := range docs {
 		if _, ok := want[d.Data.EventID]; ok {
 			out[d.Data.EventID] = append(out[d.Data.EventID], d.Data)

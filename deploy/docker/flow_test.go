@@ -95,7 +95,7 @@ func ackedFaxes(rep *sim.Report) map[string]sim.Fax {
 // of rep after the first since events, then up to 30 s for an announcement
 // of every document expected; it returns the events after since and every
 // announcement, as they are then: what is missing is for the checks to tell.
-func awaitLanded(ctx context.Context, t *testing.T, r reader, rep *sim.Report, since int) ([]consumer.Message[fax.Event], []consumer.Message[fax.Document]) {
+func awaitLanded(ctx context.Context, t *testing.T, r reader, rep *sim.Report, since int) ([]consumer.Message[fax.Event], []consumer.Message[fax.DocumentAnnouncement]) {
 	t.Helper()
 	want := ackedFaxes(rep)
 	eventsCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
@@ -115,7 +115,7 @@ func awaitLanded(ctx context.Context, t *testing.T, r reader, rep *sim.Report, s
 	// stored: 90 s, after the events.
 	docsCtx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
-	docs, err := poll(docsCtx, r.documents, func(ds []consumer.Message[fax.Document]) bool {
+	docs, err := poll(docsCtx, r.documents, func(ds []consumer.Message[fax.DocumentAnnouncement]) bool {
 		return len(announced(ds, want)) == len(withDocument(want))
 	})
 	if err != nil {

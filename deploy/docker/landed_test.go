@@ -113,8 +113,8 @@ func (r reader) eventCount(ctx context.Context, t *testing.T) int {
 }
 
 // documents reads every announcement of FAXPIPE_DOCUMENTS.
-func (r reader) documents(ctx context.Context) ([]consumer.Message[fax.Document], error) {
-	return readAll[fax.Document](ctx, r.js, fax.DocumentsStream)
+func (r reader) documents(ctx context.Context) ([]consumer.Message[fax.DocumentAnnouncement], error) {
+	return readAll[fax.DocumentAnnouncement](ctx, r.js, fax.DocumentsStream)
 }
 
 func readAll[T any](ctx context.Context, js jetstream.JetStream, name string) ([]consumer.Message[T], error) {
@@ -129,7 +129,7 @@ func readAll[T any](ctx context.Context, js jetstream.JetStream, name string) ([
 
 // storedSHA256 is the SHA-256 of the bytes stored for d, read back from the
 // object store (which checks them against their digest as they are read).
-func (r reader) storedSHA256(ctx context.Context, d fax.Document) (string, error) {
+func (r reader) storedSHA256(ctx context.Context, d fax.DocumentAnnouncement) (string, error) {
 	rc, err := consumer.OpenDocument(ctx, r.js, d)
 	if err != nil {
 		return "", err
@@ -146,7 +146,7 @@ func (r reader) storedSHA256(ctx context.Context, d fax.Document) (string, error
 // bytes do not read back: its info (chunks, size, digest) against the chunk
 // messages the bucket's stream holds under its NUID (count, bytes, the
 // SHA-256 of their concatenation in stream order, their sequences).
-func (r reader) objectChunks(ctx context.Context, d fax.Document) string {
+func (r reader) objectChunks(ctx context.Context, d fax.DocumentAnnouncement) string {
 	bucket := cmp.Or(d.Bucket, fax.DocumentBucket)
 	obs, err := r.js.ObjectStore(ctx, bucket)
 	if err != nil {

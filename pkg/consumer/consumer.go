@@ -75,11 +75,11 @@ func Events(js jetstream.JetStream, cfg Config) *Consumer[fax.Event] {
 }
 
 // Documents reads document announcements (FAXPIPE_DOCUMENTS) as
-// fax.Document. It does no I/O until Run.
-func Documents(js jetstream.JetStream, cfg Config) *Consumer[fax.Document] {
+// fax.DocumentAnnouncement. It does no I/O until Run.
+func Documents(js jetstream.JetStream, cfg Config) *Consumer[fax.DocumentAnnouncement] {
 	f := cfg.Filter
-	return &Consumer[fax.Document]{js: js, cfg: cfg.withDefaults(), stream: fax.DocumentsStream,
-		filter: f.DocumentSubject(), keep: func(d fax.Document) bool {
+	return &Consumer[fax.DocumentAnnouncement]{js: js, cfg: cfg.withDefaults(), stream: fax.DocumentsStream,
+		filter: f.DocumentSubject(), keep: func(d fax.DocumentAnnouncement) bool {
 			return f.MatchesDocuments() && (f.Outcome == "" || f.Outcome == string(d.Outcome))
 		}}
 }

@@ -24,7 +24,7 @@ var ErrDocumentChanged = errors.New("stored document differs from the announced 
 // their digest as they are read, and a read that ends early or differs
 // fails. It returns ErrNoDocument for a failed announcement and
 // ErrDocumentChanged when the stored object is not the announced one.
-func OpenDocument(ctx context.Context, js jetstream.JetStream, d fax.Document) (io.ReadCloser, error) {
+func OpenDocument(ctx context.Context, js jetstream.JetStream, d fax.DocumentAnnouncement) (io.ReadCloser, error) {
 	if d.Outcome != fax.DocumentStored || d.Object == "" {
 		return nil, fmt.Errorf("%s/%s fax %s: %w", d.Provider, d.Account, d.FaxID, ErrNoDocument)
 	}

@@ -58,7 +58,7 @@ func TestOpenDocument(t *testing.T) {
 	}
 }
 
-func readDocument(ctx context.Context, js jetstream.JetStream, d fax.Document) ([]byte, error) {
+func readDocument(ctx context.Context, js jetstream.JetStream, d fax.DocumentAnnouncement) ([]byte, error) {
 	r, err := consumer.OpenDocument(ctx, js, d)
 	if err != nil {
 		return nil, err

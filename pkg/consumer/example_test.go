@@ -48,7 +48,7 @@ func ExampleOpenDocument() {
 	defer cancel()
 
 	_ = consumer.Documents(js, consumer.Config{Durable: "router", Filter: consumer.Filter{Outcome: string(fax.DocumentStored)}}).
-		Run(ctx, func(ctx context.Context, m consumer.Message[fax.Document]) error {
+		Run(ctx, func(ctx context.Context, m consumer.Message[fax.DocumentAnnouncement]) error {
 			defer cancel()
 			r, err := consumer.OpenDocument(ctx, js, m.Data)
 			if err != nil {

@@ -47,7 +47,7 @@ func publishEvent(t *testing.T, js jetstream.JetStream, ev fax.Event) (uint64, t
 }
 
 // publishDocument announces a document of ev as the downloader does.
-func publishDocument(t *testing.T, js jetstream.JetStream, a fax.Document) uint64 {
+func publishDocument(t *testing.T, js jetstream.JetStream, a fax.DocumentAnnouncement) uint64 {
 	t.Helper()
 	data, err := a.Encode(time.Now())
 	if err != nil {
@@ -57,15 +57,15 @@ func publishDocument(t *testing.T, js jetstream.JetStream, a fax.Document) uint6
 	return seq
 }
 
-func stored(ev fax.Event, object string, size int64, sum string) fax.Document {
-	return fax.Document{EventID: ev.ID(), Provider: ev.Provider, Account: ev.Account, FaxID: ev.FaxID,
+func stored(ev fax.Event, object string, size int64, sum string) fax.DocumentAnnouncement {
+	return fax.DocumentAnnouncement{EventID: ev.ID(), Provider: ev.Provider, Account: ev.Account, FaxID: ev.FaxID,
 		Outcome: fax.DocumentStored, Bucket: fax.DocumentBucket, Object: object, Size: &size,
 		SHA256: sum, ContentType: "application/pdf"}
 }
 
-func failed(ev fax.Event) fax.Document {
+func failed(ev fax.Event) fax.DocumentAnnouncement {
 	one := 1
-	return fax.Document{EventID: ev.ID(), Provider: ev.Provider, Account: ev.Account, FaxID: ev.FaxID,
+	return fax.DocumentAnnouncement{EventID: ev.ID(), Provider: ev.Provider, Account: ev.Account, FaxID: ev.FaxID,
 		Outcome: fax.DocumentFailed, Reason: "not_found", Detail: "404", Attempts: &one, Deliveries: &one}
 }
 

@@ -45,7 +45,7 @@ type structured struct {
 var errNotCloudEvent = errors.New("not a CloudEvents 1.0 message with data")
 
 // Decode reads m, a faxpipe CloudEvent, as a Message[T]: T is fax.Event
-// for FAXPIPE_EVENTS, fax.Document for FAXPIPE_DOCUMENTS. For History scans and
+// for FAXPIPE_EVENTS, fax.DocumentAnnouncement for FAXPIPE_DOCUMENTS. For History scans and
 // for callers with consumers of their own.
 func Decode[T any](m jetstream.Msg) (Message[T], error) {
 	var ce structured

@@ -38,7 +38,7 @@ type landedEvent struct {
 // the stored object's bytes as read back (empty unless stored).
 type landedDocument struct {
 	Subject    string
-	Data       fax.Document `json:"data"`
+	Data       fax.DocumentAnnouncement `json:"data"`
 	ReadSHA256 string
 	Published  time.Time
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// DocumentDataSchema is the CloudEvents dataschema of a Document
+// DocumentDataSchema is the CloudEvents dataschema of a DocumentAnnouncement
 // announcement (schemas/fax-document.v1.json, $defs/data).
 const DocumentDataSchema = "https://faxpipe.dev/schemas/fax-document.v1.json#/$defs/data"
 
@@ -56,12 +56,12 @@ const (
 // documentNamespace is the UUIDv5 namespace of announcement ids.
 var documentNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://faxpipe.dev/ns/document"))
 
-// Document is the data of a document announcement on
+// DocumentAnnouncement is the data of a document announcement on
 // faxpipe.documents.{provider}.{account}.{stored|failed}
 // (schemas/fax-document.v1.json, $defs/data): where a received fax's
 // document is stored, or why it will not be. The downloader publishes it;
 // downstream consumers read it.
-type Document struct {
+type DocumentAnnouncement struct {
 	EventID  string          `json:"event_id"` // the id of the fax event
 	Provider Provider        `json:"provider"`
 	Account  string          `json:"account"`
@@ -85,19 +85,19 @@ type Document struct {
 // ID is the announcement's deterministic id, also its Nats-Msg-Id: the
 // UUIDv5 of "{event_id}/{outcome}", so a redelivered fax event announces
 // once (within the stream's duplicate window).
-func (d Document) ID() string {
+func (d DocumentAnnouncement) ID() string {
 	return uuid.NewSHA1(documentNamespace, []byte(d.EventID+"/"+string(d.Outcome))).String()
 }
 
 // Subject is faxpipe.documents.{provider}.{account}.{outcome}.
-func (d Document) Subject() string {
+func (d DocumentAnnouncement) Subject() string {
 	return DocumentSubject(d.Provider, d.Account, d.Outcome)
 }
 
 // Encode returns the announcement as a CloudEvents 1.0 structured-mode
 // JSON of type faxpipe.document.{outcome}, stamped with now. An error means
 // the CloudEvents SDK refused the event.
-func (d Document) Encode(now time.Time) ([]byte, error) {
+func (d DocumentAnnouncement) Encode(now time.Time) ([]byte, error) {
 	ce := event.New()
 	ce.SetID(d.ID())
 	ce.SetType("faxpipe.document." + string(d.Outcome))

@@ -10,16 +10,16 @@ import (
 	"github.com/faxpipe/faxpipe/schemas"
 )
 
-func storedDocument() fax.Document {
+func storedDocument() fax.DocumentAnnouncement {
 	size, pages := int64(2048), 3
-	return fax.Document{EventID: sampleEvent().ID(), Provider: fax.EFax, Account: "acme", FaxID: "7e029808",
+	return fax.DocumentAnnouncement{EventID: sampleEvent().ID(), Provider: fax.EFax, Account: "acme", FaxID: "7e029808",
 		Outcome: fax.DocumentStored, Bucket: "faxpipe-documents", Object: "efax/acme/7e029808.pdf", Size: &size,
 		SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", ContentType: "application/pdf", Pages: &pages}
 }
 
-func failedDocument() fax.Document {
+func failedDocument() fax.DocumentAnnouncement {
 	attempts, deliveries := 2, 5
-	return fax.Document{EventID: sampleEvent().ID(), Provider: fax.EFax, Account: "acme", FaxID: "7e029808",
+	return fax.DocumentAnnouncement{EventID: sampleEvent().ID(), Provider: fax.EFax, Account: "acme", FaxID: "7e029808",
 		Outcome: fax.DocumentFailed, Reason: fax.DocumentReasonRetriesExhausted, Detail: "503 Service Unavailable",
 		Attempts: &attempts, Deliveries: &deliveries, LastStatus: 503}
 }
@@ -32,7 +32,7 @@ func TestDocumentIDIsPinned(t *testing.T) {
 	//   uuid5(ns, "03d248d8-3bc0-5fb5-9408-fe728487d584/stored")
 	tests := []struct {
 		name string
-		doc  fax.Document
+		doc  fax.DocumentAnnouncement
 		want string
 	}{
 		{"stored", storedDocument(), "d7fea369-6a4b-5dd6-ad25-eaec388ab2d7"},
@@ -54,7 +54,7 @@ func TestDocumentEncode(t *testing.T) {
 	now := time.Date(2024, 5, 10, 20, 0, 0, 0, time.FixedZone("CEST", 2*3600))
 	tests := []struct {
 		name, subject, ceType string
-		doc                   fax.Document
+		doc                   fax.DocumentAnnouncement
 	}{
 		{"stored", "faxpipe.documents.efax.acme.stored", "faxpipe.document.stored", storedDocument()},
 		{"failed", "faxpipe.documents.efax.acme.failed", "faxpipe.document.failed", failedDocument()},
@@ -74,7 +74,7 @@ func TestDocumentEncode(t *testing.T) {
 			var ce struct {
 				ID, Type, Source, Subject, DataSchema string
 				Time                                  time.Time
-				Data                                  fax.Document
+				Data                                  fax.DocumentAnnouncement
 			}
 			if err := json.Unmarshal(data, &ce); err != nil {
 				t.Fatal(err)

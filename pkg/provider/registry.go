@@ -26,9 +26,9 @@ type Provider interface {
 	// NewAccount returns a zero account of the provider's own type, which
 	// decodes, defaults and validates accounts.<name>[i].
 	NewAccount() config.ProviderAccount
-	// NewAdapter builds the provider's adapter (verify and normalize) for
+	// NewNormalizer builds the provider's normalizer (verify and normalize) for
 	// its accounts among accounts, digests checked with the digester.
-	NewAdapter(config.Accounts, *fax.Digester) (fax.Adapter, error)
+	NewNormalizer(config.Accounts, *fax.Digester) (fax.Normalizer, error)
 	// NewDocumentClient builds the provider's document client for its
 	// accounts among accounts.
 	NewDocumentClient(config.Accounts, docfetch.Options) (docfetch.Client, error)

@@ -27,7 +27,7 @@ func TestRegistryCoversEveryProvider(t *testing.T) {
 }
 
 func TestAdaptersDispatch(t *testing.T) {
-	as, err := provider.NewAdapters(config.Accounts{}, providertest.Digester(t))
+	as, err := provider.NewNormalizers(config.Accounts{}, providertest.Digester(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,9 +51,9 @@ func TestAdaptersDispatch(t *testing.T) {
 }
 
 func TestNewAdaptersNamesTheFailingProvider(t *testing.T) {
-	_, err := provider.NewAdapters(config.Accounts{}, nil)
+	_, err := provider.NewNormalizers(config.Accounts{}, nil)
 	if err == nil {
-		t.Fatal("NewAdapters without a digester succeeded")
+		t.Fatal("NewNormalizers without a digester succeeded")
 	}
 	// Sfax and GoFax need the digester; either may be built first.
 	if msg := err.Error(); !strings.HasPrefix(msg, "provider sfax:") && !strings.HasPrefix(msg, "provider gofax:") {

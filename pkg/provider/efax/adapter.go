@@ -13,13 +13,13 @@ type adapter struct {
 	accounts map[string]Account
 }
 
-// NewAdapter returns the fax.Adapter of the eFax accounts in accounts. eFax
+// NewNormalizer returns the fax.Normalizer of the eFax accounts in accounts. eFax
 // signs its webhooks itself, so the digester is not used; it is taken for
 // the shape every provider's constructor shares. It fails on a repeated
 // account id, an account whose API base URL is not an absolute URL
 // (resource URLs are checked against it), or a verifying account without an
 // HMAC secret (anybody can sign with an empty key).
-func NewAdapter(accounts []Account, _ *fax.Digester) (fax.Adapter, error) {
+func NewNormalizer(accounts []Account, _ *fax.Digester) (fax.Normalizer, error) {
 	a := &adapter{accounts: map[string]Account{}}
 	for _, acc := range accounts {
 		if _, dup := a.accounts[acc.ID]; dup {

@@ -25,9 +25,9 @@ func account(verify bool) efax.Account {
 	}
 }
 
-func newAdapter(t testing.TB, accounts ...efax.Account) fax.Adapter {
+func newAdapter(t testing.TB, accounts ...efax.Account) fax.Normalizer {
 	t.Helper()
-	a, err := efax.NewAdapter(accounts, providertest.Digester(t))
+	a, err := efax.NewNormalizer(accounts, providertest.Digester(t))
 	if err != nil {
 		t.Fatal(err)
 	}

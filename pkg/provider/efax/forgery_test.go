@@ -214,8 +214,8 @@ func TestNewAdapterRefusesBadAccounts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := efax.NewAdapter(tt.accounts, nil); err == nil {
-				t.Fatal("NewAdapter succeeded")
+			if _, err := efax.NewNormalizer(tt.accounts, nil); err == nil {
+				t.Fatal("NewNormalizer succeeded")
 			}
 		})
 	}

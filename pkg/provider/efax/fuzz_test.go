@@ -25,7 +25,7 @@ func FuzzNormalize(f *testing.F) {
 			r := providertest.Request{Account: "acme", Method: "POST", Body: string(body),
 				Headers: map[string][]string{"Content-Type": {"application/json"}, "X-Hmac-Signature": {s}}}
 			rm := raw(t, r)
-			for _, a := range []fax.Adapter{verifying, open} {
+			for _, a := range []fax.Normalizer{verifying, open} {
 				ev, err := a.Normalize(rm)
 				providertest.CheckOutcome(t, rm, ev, err)
 			}

@@ -14,11 +14,11 @@ type adapter struct {
 	digester *fax.Digester
 }
 
-// NewAdapter returns the fax.Adapter of the GoFax accounts in accounts,
+// NewNormalizer returns the fax.Normalizer of the GoFax accounts in accounts,
 // checking credential digests with d. It fails on a nil digester, a
 // repeated account id, or a verifying account without a complete
 // credential (Basic auth with its password, or a URL secret with its value).
-func NewAdapter(accounts []Account, d *fax.Digester) (fax.Adapter, error) {
+func NewNormalizer(accounts []Account, d *fax.Digester) (fax.Normalizer, error) {
 	if d == nil {
 		return nil, errors.New("gofax: a digester is required")
 	}

@@ -30,9 +30,9 @@ func account(verify bool) gofax.Account {
 	}
 }
 
-func newAdapter(t testing.TB, accounts ...gofax.Account) fax.Adapter {
+func newAdapter(t testing.TB, accounts ...gofax.Account) fax.Normalizer {
 	t.Helper()
-	a, err := gofax.NewAdapter(accounts, providertest.Digester(t))
+	a, err := gofax.NewNormalizer(accounts, providertest.Digester(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,14 +132,14 @@ func TestNewAdapterRefusesAccountsThatCannotVerify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := gofax.NewAdapter(tt.accounts, providertest.Digester(t)); err == nil {
-				t.Fatal("NewAdapter succeeded")
+			if _, err := gofax.NewNormalizer(tt.accounts, providertest.Digester(t)); err == nil {
+				t.Fatal("NewNormalizer succeeded")
 			}
 		})
 	}
 	unverified := none
 	unverified.Verify = new(bool)
-	if _, err := gofax.NewAdapter([]gofax.Account{unverified}, providertest.Digester(t)); err != nil {
-		t.Errorf("NewAdapter of an unverified account without credentials: %v", err)
+	if _, err := gofax.NewNormalizer([]gofax.Account{unverified}, providertest.Digester(t)); err != nil {
+		t.Errorf("NewNormalizer of an unverified account without credentials: %v", err)
 	}
 }

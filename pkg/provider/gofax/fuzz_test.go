@@ -29,7 +29,7 @@ func FuzzNormalize(f *testing.F) {
 			r.Headers["Authorization"] = []string{auth}
 		}
 		rm := raw(t, r)
-		for _, a := range []fax.Adapter{verifying, open} {
+		for _, a := range []fax.Normalizer{verifying, open} {
 			ev, err := a.Normalize(rm)
 			providertest.CheckOutcome(t, rm, ev, err)
 		}

@@ -19,8 +19,8 @@ type Def[A any, P interface {
 }] struct {
 	// Spec is how the provider calls the ingress.
 	Spec fax.CallbackSpec
-	// Adapter builds the verifier and normalizer of the accounts.
-	Adapter func([]A, *fax.Digester) (fax.Adapter, error)
+	// Normalizer builds the verifier and normalizer of the accounts.
+	Normalizer func([]A, *fax.Digester) (fax.Normalizer, error)
 	// Documents builds the document client of the accounts.
 	Documents func([]A, docfetch.Options) (docfetch.Client, error)
 }
@@ -35,10 +35,10 @@ func (d Def[A, P]) Callback() fax.CallbackSpec { return d.Spec }
 // configuration loader (config.AccountTypes).
 func (d Def[A, P]) NewAccount() config.ProviderAccount { return P(new(A)) }
 
-// NewAdapter builds the provider's adapter for its accounts among
+// NewNormalizer builds the provider's normalizer for its accounts among
 // accounts.
-func (d Def[A, P]) NewAdapter(accounts config.Accounts, dg *fax.Digester) (fax.Adapter, error) {
-	return d.Adapter(config.AccountsOf[A, P](accounts), dg)
+func (d Def[A, P]) NewNormalizer(accounts config.Accounts, dg *fax.Digester) (fax.Normalizer, error) {
+	return d.Normalizer(config.AccountsOf[A, P](accounts), dg)
 }
 
 // NewDocumentClient builds the provider's document client for its

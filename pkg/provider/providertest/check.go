@@ -76,7 +76,7 @@ func CheckRejected(t testing.TB, raw fax.RawMessage, ev fax.Event, err error, wa
 
 // Rejects fails t unless a normalizes raw into a rejection with the reason
 // want and no event (see CheckRejected).
-func Rejects(t testing.TB, a fax.Adapter, raw fax.RawMessage, want fax.Reason) {
+func Rejects(t testing.TB, a fax.Normalizer, raw fax.RawMessage, want fax.Reason) {
 	t.Helper()
 	ev, err := a.Normalize(raw)
 	CheckRejected(t, raw, ev, err, want)

@@ -7,9 +7,9 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
-// Conformance runs the checks every fax.Adapter must pass, given a raw
+// Conformance runs the checks every fax.Normalizer must pass, given a raw
 // message valid for a, an adapter of provider p.
-func Conformance(t *testing.T, p fax.Provider, a fax.Adapter, valid fax.RawMessage) {
+func Conformance(t *testing.T, p fax.Provider, a fax.Normalizer, valid fax.RawMessage) {
 	t.Run("valid message gives a valid event", func(t *testing.T) {
 		ev, err := a.Normalize(valid)
 		if err != nil {

@@ -1,7 +1,7 @@
 // Package providertest is what provider adapter tests share: raw request
 // fixtures turned into envelopes as the ingress would capture them, golden
 // files, schema validation of events and rejections, and the conformance
-// checks every fax.Adapter must pass.
+// checks every fax.Normalizer must pass.
 package providertest
 
 import (

@@ -19,11 +19,11 @@ type adapter struct {
 	digester *fax.Digester
 }
 
-// NewAdapter returns the fax.Adapter of the Sfax accounts in accounts,
+// NewNormalizer returns the fax.Normalizer of the Sfax accounts in accounts,
 // checking API key digests with d. It fails on a nil digester, a repeated
 // account id, or a verifying account without a user name and API key, or
 // whose encryption key is not 32 bytes or whose init vector is not 16.
-func NewAdapter(accounts []Account, d *fax.Digester) (fax.Adapter, error) {
+func NewNormalizer(accounts []Account, d *fax.Digester) (fax.Normalizer, error) {
 	if d == nil {
 		return nil, errors.New("sfax: a digester is required")
 	}

@@ -35,9 +35,9 @@ func account(verify bool) sfax.Account {
 	}
 }
 
-func newAdapter(t testing.TB, accounts ...sfax.Account) fax.Adapter {
+func newAdapter(t testing.TB, accounts ...sfax.Account) fax.Normalizer {
 	t.Helper()
-	a, err := sfax.NewAdapter(accounts, providertest.Digester(t))
+	a, err := sfax.NewNormalizer(accounts, providertest.Digester(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -178,8 +178,8 @@ func TestNewAdapterRefusesBadAccounts(t *testing.T) {
 			if tt.digester {
 				d = providertest.Digester(t)
 			}
-			if _, err := sfax.NewAdapter(tt.accounts, d); err == nil {
-				t.Fatal("NewAdapter succeeded")
+			if _, err := sfax.NewNormalizer(tt.accounts, d); err == nil {
+				t.Fatal("NewNormalizer succeeded")
 			}
 		})
 	}

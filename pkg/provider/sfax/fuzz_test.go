@@ -27,7 +27,7 @@ func FuzzNormalize(f *testing.F) {
 		r := base
 		r.Query = query
 		rm := raw(t, r)
-		for _, a := range []fax.Adapter{verifying, open} {
+		for _, a := range []fax.Normalizer{verifying, open} {
 			ev, err := a.Normalize(rm)
 			providertest.CheckOutcome(t, rm, ev, err)
 		}

@@ -64,7 +64,7 @@ func tail(ctx context.Context, js jetstream.JetStream, cfg consumer.Config, p *p
 	}
 	if cfg.Filter.MatchesDocuments() {
 		g.Go(func() error {
-			return consumer.Documents(js, cfg).Run(ctx, func(_ context.Context, m consumer.Message[fax.Document]) error {
+			return consumer.Documents(js, cfg).Run(ctx, func(_ context.Context, m consumer.Message[fax.DocumentAnnouncement]) error {
 				return p.print(m.Raw, documentLine(m))
 			})
 		})
@@ -126,7 +126,7 @@ func eventLine(m consumer.Message[fax.Event]) string {
 }
 
 // documentLine is one human-readable line of a document announcement.
-func documentLine(m consumer.Message[fax.Document]) string {
+func documentLine(m consumer.Message[fax.DocumentAnnouncement]) string {
 	d := m.Data
 	parts := []string{lineHead(m.Stored, m.Seq, m.Type, d.Provider, d.Account, d.FaxID)}
 	if d.Outcome == fax.DocumentStored {

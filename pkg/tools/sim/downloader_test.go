@@ -15,9 +15,9 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
-	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
 // TestFaxpipesDownloaderStoresWhatTheReportSays runs faxpipe's real

@@ -154,7 +154,7 @@ func (in *ingress) times() []time.Time {
 // adapters for accounts.
 func normalizer(t *testing.T, accounts config.Accounts) func(*fax.Envelope) (fax.Event, error) {
 	t.Helper()
-	adapters, err := provider.NewAdapters(accounts, providertest.Digester(t))
+	adapters, err := provider.NewNormalizers(accounts, providertest.Digester(t))
 	if err != nil {
 		t.Fatal(err)
 	}

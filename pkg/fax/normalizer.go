@@ -9,7 +9,7 @@ type RawMessage struct {
 	StreamSeq uint64
 }
 
-// Adapter verifies and normalizes the raw callbacks of one provider. Each
+// Normalizer verifies and normalizes the raw callbacks of one provider. Each
 // provider package builds one from the provider's configured accounts.
 //
 // Normalize is pure: it does no I/O and never reads the clock, so the same
@@ -17,7 +17,7 @@ type RawMessage struct {
 // envelope's ReceivedAt). It either returns an event, or the zero Event and
 // an error that wraps a Reason — a permanent rejection. It must be safe for
 // concurrent use and must not panic on any input.
-type Adapter interface {
+type Normalizer interface {
 	Normalize(raw RawMessage) (Event, error)
 }
 
