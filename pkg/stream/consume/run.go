@@ -59,19 +59,13 @@ func Run(ctx context.Context, cons jetstream.Consumer, opts Options, h Handler) 
 			hctx, cancel = context.WithTimeout(msgCtx, opts.Timeout)
 		}
 		defer cancel()
-		Settle(stopping(ctx, hctx, opts.FinishInHand), m, h(hctx, m), opts.Backoff, log)
+		// A handler's own deadline is a failure like any other (retried
+		// after a delay); only the service stopping hands a message back
+		// at once, and not even that when handlers finish what they hold.
+		Settle(msgCtx, m, h(hctx, m), opts.Backoff, log)
 	}
 	return workers(ctx, cons, max(opts.Workers, 1), opts.AckWait, handle,
 		func(err error) { log.Debug("consume", zap.Error(err)) })
-}
-
-// stopping is the context whose end means "hand the message back now": the
-// service's, unless handlers finish what they hold.
-func stopping(service, handler context.Context, finishInHand bool) context.Context {
-	if finishInHand {
-		return handler
-	}
-	return service
 }
 
 // workers runs handle on the messages of cons from n goroutines until ctx
