@@ -1,10 +1,15 @@
 // Package processor turns raw callbacks into the events downstream teams
 // build on. It reads FAXPIPE_RAW through a durable pull consumer shared by
 // every processor replica, verifies and normalizes each callback with its
-// provider's adapter, publishes each event exactly once per id onto
+// provider's normalizer, publishes each event exactly once per id onto
 // FAXPIPE_EVENTS, and records every callback it cannot accept in
 // FAXPIPE_REJECTED with a reason. Every raw message ends acked: as an
 // event, a counted duplicate, or a rejection.
+//
+// The processing itself is the Pipeline (pipeline.go), which ends in an
+// Emitter: the Publisher (publish.go) live, DryRun for a dry run. The
+// consumer (handle.go) and the Replayer (reprocess.go), on which the replay
+// tools are built, both run it.
 package processor
 
 import (
