@@ -7,6 +7,7 @@ import (
 	"net"
 	neturl "net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -84,6 +85,21 @@ func brokerURL(n config.NATS) string {
 	}
 	u := neturl.URL{Scheme: "nats", Host: net.JoinHostPort(n.Embedded.Host, strconv.Itoa(n.Embedded.Port))}
 	return u.String()
+}
+
+// redactedURLs is urls (comma-separated) with every password replaced by
+// "xxxxx", for messages people read; a URL that does not parse is withheld.
+func redactedURLs(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, p := range parts {
+		u, err := neturl.Parse(strings.TrimSpace(p))
+		if err != nil {
+			parts[i] = "(a NATS URL that does not parse)"
+			continue
+		}
+		parts[i] = u.Redacted()
+	}
+	return strings.Join(parts, ",")
 }
 
 // ensureTopology creates or updates the streams and buckets, retrying until

@@ -67,7 +67,7 @@ func withBroker(f func(context.Context, toolEnv, *stream.Conn) error) func(conte
 		url := brokerURL(e.cfg.NATS)
 		conn, err := stream.Connect(url, e.cfg.NATS, "tool", e.log.Named("nats"))
 		if err != nil {
-			return fmt.Errorf("connect to %s: %w", url, err)
+			return fmt.Errorf("connect to %s: %w", redactedURLs(url), err)
 		}
 		defer conn.Close(5 * time.Second)
 		// A tool has no use for a broker that is not there (yet): say so
@@ -75,7 +75,7 @@ func withBroker(f func(context.Context, toolEnv, *stream.Conn) error) func(conte
 		wait, cancel := context.WithTimeout(ctx, e.cfg.NATS.ConnectWait)
 		defer cancel()
 		if err := poll(wait, func(context.Context) bool { return conn.NC.IsConnected() }); err != nil {
-			return fmt.Errorf("no NATS server at %s (is faxpipe running?)", url)
+			return fmt.Errorf("no NATS server at %s (is faxpipe running?)", redactedURLs(url))
 		}
 		return f(ctx, e, conn)
 	}

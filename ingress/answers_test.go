@@ -2,6 +2,7 @@ package ingress_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -51,6 +52,7 @@ func TestAnswerCodes(t *testing.T) {
 		{name: "exactly the body limit", method: "POST", path: "/callbacks/efax/demo", body: strings.Repeat("x", 1024), want: 200, stored: true},
 	}
 	stored := 0
+	var notFound []string // every 404's body: one and the same
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			req := newRequest(t, tc.method, h.base+tc.path, tc.body)
@@ -69,6 +71,16 @@ func TestAnswerCodes(t *testing.T) {
 			}
 			if tc.stored {
 				stored++
+			}
+			if tc.want == 404 {
+				var answer struct{ Error string }
+				if err := json.Unmarshal([]byte(body), &answer); err != nil || answer.Error == "" {
+					t.Fatalf("404 body %q: %v", body, err)
+				}
+				notFound = append(notFound, answer.Error)
+				if notFound[0] != answer.Error {
+					t.Errorf("404 says %q, another %q: it tells which part of the URL is unknown", answer.Error, notFound[0])
+				}
 			}
 			if got := len(h.envelopes()); got != stored {
 				t.Errorf("stream holds %d envelopes, want %d", got, stored)

@@ -27,12 +27,12 @@ func (s *Server) handleCallback() echo.HandlerFunc {
 		provider, account := fax.Provider(c.Param("provider")), c.Param("account")
 		spec, ok := s.deps.Callbacks[provider]
 		if !ok {
-			return echo.NewHTTPError(http.StatusNotFound, "unknown provider")
+			return notFound(c)
 		}
 		key := accountKey{provider, account}
 		acct, ok := s.accounts[key]
 		if !ok {
-			return echo.NewHTTPError(http.StatusNotFound, "unknown account")
+			return notFound(c)
 		}
 		setLabels(c, string(provider), account)
 		if !slices.Contains(spec.Methods, c.Request().Method) {

@@ -40,8 +40,11 @@ func (s *Server) newEcho() (*echo.Echo, error) {
 	return e, nil
 }
 
+// notFound is the one answer to any URL that is not a configured account's
+// callback URL: it does not tell an unknown provider from an unknown
+// account, so the URLs cannot be probed a part at a time.
 func notFound(echo.Context) error {
-	return echo.NewHTTPError(http.StatusNotFound, "no such callback URL: use /callbacks/{provider}/{account}")
+	return echo.NewHTTPError(http.StatusNotFound, "no such callback URL")
 }
 
 // ipExtractor believes X-Forwarded-For only from the trusted proxy ranges.
