@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 func TestParseByteSize(t *testing.T) {
