@@ -21,7 +21,7 @@ type Document struct {
 }
 
 // docKey names a fax's document. Everything about the document — its
-// pages, its bytes and, for GoFax, its format — is a pure function of the
+// pages, its bytes and, without a format choice, its format — is a pure function of the
 // key, so that any simulator instance serves the documents of faxes
 // another one announced.
 type docKey struct {
@@ -31,14 +31,16 @@ type docKey struct {
 }
 
 // doc is the key's fax as docgen draws it.
-func (k docKey) doc() docgen.Fax { return docgen.Fax{Provider: string(k.provider), Account: k.account, ID: k.faxID} }
+func (k docKey) doc() docgen.Fax {
+	return docgen.Fax{Provider: string(k.provider), Account: k.account, ID: k.faxID}
+}
 
 // pages is how many pages the key's fax has; its callback announces this
 // count.
 func (k docKey) pages() int { return k.doc().Pages() }
 
-// nativeFormat is the format a provider without a choice serves (GoFax):
-// PDF or TIFF, half each.
+// nativeFormat is the format a provider without a choice serves: PDF or
+// TIFF, half each.
 func (k docKey) nativeFormat() docfetch.Format {
 	if k.doc().Seed()[8]&1 == 0 {
 		return docfetch.PDF
@@ -47,10 +49,10 @@ func (k docKey) nativeFormat() docfetch.Format {
 }
 
 // formatFor is the format the API serves for a request asking for want:
-// the asked one where the provider offers a choice (Sfax, eFax), else the
-// fax's own.
+// the asked one, PDF or TIFF; anything else (a provider without a choice
+// asks for "") the fax's own.
 func (k docKey) formatFor(want docfetch.Format) docfetch.Format {
-	if k.provider == fax.GoFax || (want != docfetch.PDF && want != docfetch.TIFF) {
+	if want != docfetch.PDF && want != docfetch.TIFF {
 		return k.nativeFormat()
 	}
 	return want
@@ -116,11 +118,8 @@ func (c *docCache) get(k docKey, f docfetch.Format) rendered {
 // fetched.
 var documents docCache
 
-// ExpectedDocument is the document the simulator's API serves for the fax
-// of provider p, account and faxID when asked for format f (GoFax offers no
-// choice: its documents are PDF or TIFF by fax). It is a pure function of
-// its arguments, whichever simulator instance serves it.
-func ExpectedDocument(p fax.Provider, account, faxID string, f docfetch.Format) Document {
-	k := docKey{p, account, faxID}
+// expectedDocument is the key's document as the API serves it to a
+// request asking for format f (see formatFor).
+func expectedDocument(k docKey, f docfetch.Format) Document {
 	return documents.get(k, k.formatFor(f)).doc
 }
