@@ -20,6 +20,7 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/pkg/tools/ops"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
@@ -110,7 +111,7 @@ func demoSend(ctx context.Context, cfg *config.Config, opts sim.Options, shown *
 		return err
 	}
 	opts.Target, opts.APIListen, opts.Concurrency = target, api, 4
-	s, err := sim.New(cfg.Accounts, opts, e.log.Named("sim"))
+	s, err := sim.New(provider.Sims, cfg.Accounts, opts, e.log.Named("sim"))
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ type tool struct {
 // tools are the commands that are not services, in the usage's order.
 var tools = []tool{
 	{"sim", "simulate Sfax, GoFax and eFax: send callbacks, serve documents", func(ctx context.Context, e toolEnv) error {
-		return sim.Main(ctx, e.cfg, e.args, e.stdout, e.stderr)
+		return sim.Main(ctx, e.cfg, provider.Sims, e.args, e.stdout, e.stderr)
 	}},
 	{"demo", "faxpipe all and the simulator together, events shown live", demo},
 	{"tail", "live view of fax events and document announcements", withBroker(func(ctx context.Context, e toolEnv, conn *stream.Conn) error {

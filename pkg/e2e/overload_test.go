@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
@@ -80,7 +81,7 @@ func checkRecovered(t *testing.T, p *pipeline) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	light, err := sim.New(accountsOf(t, p), sim.Options{Target: p.ingressURL, Count: 20, Rate: 10, Seed: 17, FailRate: -1}, zap.NewNop())
+	light, err := sim.New(provider.Sims, accountsOf(t, p), sim.Options{Target: p.ingressURL, Count: 20, Rate: 10, Seed: 17, FailRate: -1}, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}

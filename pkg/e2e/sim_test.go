@@ -17,7 +17,7 @@ import (
 func startSim(t testing.TB, p *pipeline, opts sim.Options) *sim.Simulator {
 	t.Helper()
 	opts.Target, opts.APIListen = p.ingressURL, p.simAPI
-	s, err := sim.New(accountsOf(t, p), opts, zap.NewNop())
+	s, err := sim.New(provider.Sims, accountsOf(t, p), opts, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 // Package provider is the one table of the providers faxpipe knows, and
 // what main builds from it. Adding a provider is one new package under
-// pkg/provider/<name> (see providerdef) and one line in Registry.
+// pkg/provider/<name> (see providerdef), its simulation in
+// pkg/provider/<name>/<name>sim (a sim.Provider), and one line in
+// entries.
 package provider
 
 import (
@@ -11,8 +13,12 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 	"github.com/faxpipe/faxpipe/pkg/provider/efax"
+	"github.com/faxpipe/faxpipe/pkg/provider/efax/efaxsim"
 	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
+	"github.com/faxpipe/faxpipe/pkg/provider/gofax/gofaxsim"
 	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
+	"github.com/faxpipe/faxpipe/pkg/provider/sfax/sfaxsim"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
 // Provider is everything faxpipe knows of one provider. Each provider
@@ -34,17 +40,41 @@ type Provider interface {
 	NewDocumentClient(config.Accounts, docfetch.Options) (docfetch.Client, error)
 }
 
-// Registry lists the providers, one line each.
-var Registry = byName(
-	sfax.Provider,
-	gofax.Provider,
-	efax.Provider,
-)
+// Entry is one provider: what faxpipe knows of it, and how the simulator
+// (pkg/tools/sim) plays it.
+type Entry struct {
+	Provider Provider
+	Sim      sim.Provider
+}
 
-func byName(ps ...Provider) map[fax.Provider]Provider {
-	out := make(map[fax.Provider]Provider, len(ps))
-	for _, p := range ps {
-		out[p.Name()] = p
+// entries lists the providers, one line each, in the order the simulator
+// picks among them.
+var entries = []Entry{
+	{sfax.Provider, sfaxsim.Sim},
+	{gofax.Provider, gofaxsim.Sim},
+	{efax.Provider, efaxsim.Sim},
+}
+
+// Registry maps each provider's name to what faxpipe knows of it (from
+// entries).
+var Registry = byName(entries)
+
+func byName(es []Entry) map[fax.Provider]Provider {
+	out := make(map[fax.Provider]Provider, len(es))
+	for _, e := range es {
+		out[e.Provider.Name()] = e.Provider
+	}
+	return out
+}
+
+// Sims are the providers' simulations, in the order of entries, for
+// sim.New and sim.Main.
+var Sims = sims(entries)
+
+func sims(es []Entry) []sim.Provider {
+	out := make([]sim.Provider, len(es))
+	for i, e := range es {
+		out[i] = e.Sim
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package provider_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,6 +24,21 @@ func TestRegistryCoversEveryProvider(t *testing.T) {
 	}
 	if len(provider.Callbacks) != len(provider.Registry) {
 		t.Errorf("Callbacks has %d providers, Registry %d", len(provider.Callbacks), len(provider.Registry))
+	}
+}
+
+// TestSimsMatchTheRegistry: every provider has its simulation, under its
+// own name, in the order the simulator has always picked them.
+func TestSimsMatchTheRegistry(t *testing.T) {
+	var got []fax.Provider
+	for _, s := range provider.Sims {
+		got = append(got, s.Spec().Name)
+		if _, ok := provider.Registry[s.Spec().Name]; !ok {
+			t.Errorf("simulation of %s has no registry entry", s.Spec().Name)
+		}
+	}
+	if want := []fax.Provider{fax.Sfax, fax.GoFax, fax.EFax}; !slices.Equal(got, want) {
+		t.Errorf("Sims are %v, want %v", got, want)
 	}
 }
 

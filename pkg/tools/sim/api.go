@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"crypto/subtle"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -9,61 +10,73 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 )
 
-// api is the simulated document APIs of the three providers, on one
-// listener: their paths do not collide (Sfax /api/…, GoFax /v1.0/…, eFax
-// /tokens and /faxes/…), so every account's api_base_url may name it.
-type api struct {
+// API is the simulated document API of every provider, on one listener:
+// each provider's Routes registers its own paths (they must not collide),
+// so every account's api_base_url may name it. Providers answer with its
+// methods, which are safe for concurrent use.
+type API struct {
 	s       *Simulator
 	faults  *faultInjector
 	stats   *apiStats
-	tokens  *efaxTokens
 	once    sync.Once
 	stopped chan struct{} // closed when serving ends: stalled answers give up
 }
 
-func newAPI(s *Simulator) *api {
-	return &api{
+func newAPI(s *Simulator) *API {
+	return &API{
 		s:       s,
 		faults:  &faultInjector{f: s.opts.Faults, seed: s.opts.Seed},
 		stats:   &apiStats{m: map[fax.Provider]*DocumentTotals{}},
-		tokens:  &efaxTokens{ttl: s.opts.EFaxTokenTTL},
 		stopped: make(chan struct{}),
 	}
 }
 
-// routes is the whole HTTP surface of the API.
-func (a *api) routes() http.Handler {
+// routes is the whole HTTP surface of the API: every provider's routes
+// and a health check.
+func (a *API) routes() http.Handler {
 	mux := http.NewServeMux()
-	for _, op := range []string{"DownloadInboundFaxAs", "DownloadOutboundFaxAs"} {
-		mux.HandleFunc("GET /api/"+op+"Pdf", a.sfaxDocument(docfetch.PDF))
-		mux.HandleFunc("GET /api/"+op+"Tif", a.sfaxDocument(docfetch.TIFF))
+	for _, ps := range a.s.sims {
+		ps.Routes(mux, a)
 	}
-	mux.HandleFunc("GET /v1.0/ReceiveFax/{faxId}/Document", a.gofaxDocument)
-	mux.HandleFunc("POST /tokens", a.efaxToken)
-	mux.HandleFunc("GET /faxes/{faxId}/image", a.efaxImage)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
 	return mux
 }
 
 // stop releases stalled answers; serving is ending.
-func (a *api) stop() { a.once.Do(func() { close(a.stopped) }) }
+func (a *API) stop() { a.once.Do(func() { close(a.stopped) }) }
 
-// docAnswer is how one provider's API answers a document request.
-type docAnswer struct {
-	// notFound answers a document that is not available (yet).
-	notFound func(w http.ResponseWriter)
-	// wrap is the answer carrying the document: its content type and body.
-	wrap func(k docKey, r rendered) (string, []byte)
+// Accounts are the simulator's accounts as they are now (see
+// Simulator.Accounts), for checking credentials.
+func (a *API) Accounts() config.Accounts { return a.s.Accounts() }
+
+// Options are the simulator's options in force.
+func (a *API) Options() Options { return a.s.opts }
+
+// Count updates provider p's document API counts with update (an
+// unauthorized request, a token issued…).
+func (a *API) Count(p fax.Provider, update func(*DocumentTotals)) { a.stats.update(p, update) }
+
+// DocumentAnswer is how one provider's API answers a document request.
+type DocumentAnswer struct {
+	// NotFound answers a document that is not available (yet).
+	NotFound func(w http.ResponseWriter)
+	// Wrap is the answer carrying the document of faxID, described by doc,
+	// whose bytes are body: its content type and body.
+	Wrap func(faxID string, doc Document, body []byte) (contentType string, answer []byte)
 }
 
-// serveDocument answers a document request for k in format f, the
-// credentials already checked: after the latency fault, the fetch's fault
-// or the document.
-func (a *api) serveDocument(w http.ResponseWriter, r *http.Request, k docKey, f docfetch.Format, ans docAnswer) {
+// ServeDocument answers a request for the document of provider p's fax
+// faxID of account, in format f ("" for a provider without a choice: the
+// fax's own), the credentials already checked: after the latency fault,
+// the fetch's fault or the document, as ans words them. It counts what it
+// answers.
+func (a *API) ServeDocument(w http.ResponseWriter, r *http.Request, p fax.Provider, account, faxID string, f docfetch.Format, ans DocumentAnswer) {
+	k := docKey{p, account, faxID}
 	if l := a.faults.f.Latency; l > 0 {
 		a.stats.update(k.provider, func(t *DocumentTotals) { t.Faults.Delayed++ })
 		if !a.wait(r, l) {
@@ -75,7 +88,7 @@ func (a *api) serveDocument(w http.ResponseWriter, r *http.Request, k docKey, f 
 		return
 	}
 	doc := documents.get(k, k.formatFor(f))
-	contentType, body := ans.wrap(k, doc)
+	contentType, body := ans.Wrap(k.faxID, doc.doc, doc.body)
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	if kind == faultStall {
@@ -93,18 +106,18 @@ func (a *api) serveDocument(w http.ResponseWriter, r *http.Request, k docKey, f 
 
 // refuse answers the faults that replace the document — not yet
 // available, 5xx, 429 — and reports whether it did.
-func (a *api) refuse(w http.ResponseWriter, k docKey, kind fault, status int, ans docAnswer) bool {
+func (a *API) refuse(w http.ResponseWriter, k docKey, kind fault, status int, ans DocumentAnswer) bool {
 	switch kind {
 	case faultNotYet:
 		a.stats.update(k.provider, func(t *DocumentTotals) { t.Faults.NotYet++ })
-		ans.notFound(w)
+		ans.NotFound(w)
 	case faultError:
 		a.stats.update(k.provider, func(t *DocumentTotals) { t.Faults.Errors++ })
-		writeJSON(w, status, map[string]string{"message": "simulated server error"})
+		WriteJSON(w, status, map[string]string{"message": "simulated server error"})
 	case faultTooMany:
 		a.stats.update(k.provider, func(t *DocumentTotals) { t.Faults.TooMany++ })
 		w.Header().Set("Retry-After", a.faults.f.retryAfter())
-		writeJSON(w, status, map[string]string{"message": "simulated rate limit"})
+		WriteJSON(w, status, map[string]string{"message": "simulated rate limit"})
 	default:
 		return false
 	}
@@ -113,7 +126,7 @@ func (a *api) refuse(w http.ResponseWriter, k docKey, kind fault, status int, an
 
 // stall sends the first half of body, then nothing until the client gives
 // up, serving ends or MaxStall passes; the answer is then cut short.
-func (a *api) stall(w http.ResponseWriter, r *http.Request, body []byte) {
+func (a *API) stall(w http.ResponseWriter, r *http.Request, body []byte) {
 	_, _ = w.Write(body[:len(body)/2])
 	if fl, ok := w.(http.Flusher); ok {
 		fl.Flush()
@@ -124,7 +137,7 @@ func (a *api) stall(w http.ResponseWriter, r *http.Request, body []byte) {
 
 // wait waits d, unless the client goes away or serving ends first; it
 // reports whether it waited d.
-func (a *api) wait(r *http.Request, d time.Duration) bool {
+func (a *API) wait(r *http.Request, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -136,11 +149,17 @@ func (a *api) wait(r *http.Request, d time.Duration) bool {
 	return false
 }
 
-// writeJSON answers status with v as JSON.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON answers status with v as JSON.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// EqualSecret compares a presented credential with a configured one in
+// constant time; an empty configured one matches nothing.
+func EqualSecret(got, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
 // apiStats counts the API's answers per provider, and the documents

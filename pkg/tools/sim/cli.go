@@ -33,13 +33,14 @@ type cliFlags struct {
 }
 
 // Main is `faxpipe [-config FILE] sim [flags]`: it sends callbacks to
-// faxpipe signed with cfg's accounts, serves the document API meanwhile
+// faxpipe as the providers sims simulate (see New), signed with cfg's
+// accounts, serves the document API meanwhile
 // and for -linger after, prints a summary to stdout and, with -report
 // FILE, writes the JSON Report. With -serve-only it only serves the API,
 // until ctx ends. It returns ErrGivenUp (so the process exits non-zero)
 // when a callback never got its 200, unless -allow-give-up.
-func Main(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
-	opts, cli, err := parseArgs(cfg, args, stderr)
+func Main(ctx context.Context, cfg *config.Config, sims []Provider, args []string, stdout, stderr io.Writer) error {
+	opts, cli, err := parseArgs(cfg, sims, args, stderr)
 	if err != nil {
 		return err
 	}
@@ -48,7 +49,7 @@ func Main(ctx context.Context, cfg *config.Config, args []string, stdout, stderr
 		return err
 	}
 	defer func() { _ = log.Sync() }()
-	s, err := New(cfg.Accounts, *opts, log.Named("sim"))
+	s, err := New(sims, cfg.Accounts, *opts, log.Named("sim"))
 	if err != nil {
 		return err
 	}
@@ -67,10 +68,10 @@ func Main(ctx context.Context, cfg *config.Config, args []string, stdout, stderr
 }
 
 // parseArgs reads Main's flags into options.
-func parseArgs(cfg *config.Config, args []string, stderr io.Writer) (*Options, *cliFlags, error) {
+func parseArgs(cfg *config.Config, sims []Provider, args []string, stderr io.Writer) (*Options, *cliFlags, error) {
 	fs := flag.NewFlagSet("faxpipe sim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	opts, cli := bindFlags(fs, cfg)
+	opts, cli := bindFlags(fs, cfg, sims)
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
 	}
@@ -147,12 +148,12 @@ func (c *cliFlags) output(rep *Report, stdout io.Writer) error {
 	return nil
 }
 
-// bindFlags defines Main's flags on fs, defaults from cfg.
-func bindFlags(fs *flag.FlagSet, cfg *config.Config) (*Options, *cliFlags) {
+// bindFlags defines Main's flags on fs, defaults from cfg and sims.
+func bindFlags(fs *flag.FlagSet, cfg *config.Config, sims []Provider) (*Options, *cliFlags) {
 	o, c := &Options{}, &cliFlags{}
 	fs.StringVar(&o.Target, "target", defaultTarget(cfg.Ingress.Listen), "faxpipe's public base URL (callbacks go to TARGET/callbacks/…)")
 	fs.StringVar(&o.APIListen, "api-listen", "127.0.0.1:9601", "address of the simulated document API; empty for none")
-	fs.StringVar(&c.providers, "providers", "sfax,gofax,efax", "providers to send as, comma-separated")
+	fs.StringVar(&c.providers, "providers", joinNames(sims), "providers to send as, comma-separated")
 	fs.StringVar(&c.kinds, "kinds", strings.Join(AllKinds, ","), "kinds to send, comma-separated: fax-in, fax-out, sms (GoFax), ping (eFax)")
 	fs.IntVar(&o.Count, "count", 10, "faxes to send (with -rate: at most this many; 0 for no limit)")
 	fs.Float64Var(&o.Rate, "rate", 0, "faxes per second (with -duration)")
@@ -225,4 +226,16 @@ func orString(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// joinNames is the names of sims, comma-separated.
+func joinNames(sims []Provider) string {
+	var b strings.Builder
+	for i, p := range names(sims) {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(string(p))
+	}
+	return b.String()
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
@@ -33,7 +34,7 @@ func runMain(t *testing.T, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var stdout bytes.Buffer
-	err := sim.Main(ctx, mainConfig(), args, &stdout, &lockedWriter{w: io.Discard})
+	err := sim.Main(ctx, mainConfig(), provider.Sims, args, &stdout, &lockedWriter{w: io.Discard})
 	return stdout.String(), err
 }
 
@@ -145,7 +146,7 @@ func TestMainServeOnly(t *testing.T) {
 	done, finished := make(chan error, 1), make(chan struct{})
 	go func() {
 		defer close(finished)
-		done <- sim.Main(ctx, mainConfig(), []string{"-serve-only", "-api-listen", addr}, &stdout, &lockedWriter{w: io.Discard})
+		done <- sim.Main(ctx, mainConfig(), provider.Sims, []string{"-serve-only", "-api-listen", addr}, &stdout, &lockedWriter{w: io.Discard})
 	}()
 	t.Cleanup(func() { cancel(); <-finished }) // Main never outlives the test, even a failed one
 	url := "http://" + addr + "/v1.0/ReceiveFax/4851543/Document?token=gofax-api-token-1"

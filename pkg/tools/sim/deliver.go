@@ -17,7 +17,6 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 )
 
 // maxAnswer bounds how much of faxpipe's answer is read.
@@ -26,8 +25,7 @@ const maxAnswer = 64 << 10
 // deliverer sends callbacks to faxpipe as the providers do, with their
 // retry policies, at most Concurrency requests at a time.
 type deliverer struct {
-	target   string          // base URL, without a trailing slash
-	format   docfetch.Format // asked of providers with a choice, for Fax.Document
+	target   string // base URL, without a trailing slash
 	client   *http.Client
 	requests *semaphore.Weighted
 	suspend  *suspensions
@@ -40,7 +38,7 @@ type deliverer struct {
 func (d *deliverer) deliver(ctx context.Context, f *simFax) Fax {
 	r := f.report
 	if f.document {
-		doc := ExpectedDocument(fax.Provider(r.Provider), r.Account, r.FaxID, d.format)
+		doc := expectedDocument(docKey{fax.Provider(r.Provider), r.Account, r.FaxID}, f.docFormat)
 		r.Document = &doc
 	}
 	first := d.send(ctx, f, false)
@@ -64,7 +62,7 @@ func (d *deliverer) send(ctx context.Context, f *simFax, duplicate bool) Callbac
 			cb.Interrupted = true
 			return cb
 		}
-		if d.suspend.suspended(f.report) {
+		if d.suspend.suspended(f) {
 			cb.Suspended = true
 			d.log.Warn("callbacks of the account are suspended; not sent", faxFields(f.report)...)
 			return cb
@@ -77,7 +75,7 @@ func (d *deliverer) send(ctx context.Context, f *simFax, duplicate bool) Callbac
 			cb.Seq = int(d.seq.Add(1))
 		}
 		d.attempt(ctx, f, &cb)
-		d.suspend.record(f.report, cb.Acked)
+		d.suspend.record(f, cb.Acked)
 		if cb.Acked {
 			return cb
 		}
@@ -121,15 +119,15 @@ func (d *deliverer) do(ctx context.Context, f *simFax, now time.Time) (int, stri
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.policy.Timeout)
 	defer cancel()
-	u := d.target + req.path
-	if req.rawQuery != "" {
-		u += "?" + req.rawQuery
+	u := d.target + f.path
+	if req.RawQuery != "" {
+		u += "?" + req.RawQuery
 	}
-	hr, err := http.NewRequestWithContext(ctx, req.method, u, bytes.NewReader(req.body))
+	hr, err := http.NewRequestWithContext(ctx, req.Method, u, bytes.NewReader(req.Body))
 	if err != nil {
 		return 0, "", nil, fmt.Errorf("callback request: %w", err)
 	}
-	hr.Header = req.header.Clone()
+	hr.Header = req.Header.Clone()
 	resp, err := d.client.Do(hr)
 	if err != nil {
 		return 0, "", nil, fmt.Errorf("callback: %w", withoutQuery(err))
@@ -173,30 +171,34 @@ func faxFields(r Fax) []zap.Field {
 	return []zap.Field{zap.String("provider", r.Provider), zap.String("account", r.Account), zap.String("fax_id", r.FaxID), zap.String("kind", r.Kind)}
 }
 
-// suspensions is Sfax's callback suspension [doc]: after `after`
-// consecutive failed attempts of an account, its callbacks are held (here:
-// not sent) until an operator enables them again, which a run never does.
+// suspensions is a provider's callback suspension (Policy.Suspends; Sfax
+// [doc]): after `after` consecutive failed attempts of an account, its
+// callbacks are held (here: not sent) until an operator enables them
+// again, which a run never does.
 type suspensions struct {
 	after int // <= 0: never
 	mu    sync.Mutex
-	fails map[string]int
+	fails map[string]int // by provider/account
 }
 
-func (s *suspensions) applies(r Fax) bool { return s.after > 0 && r.Provider == string(fax.Sfax) }
+func (s *suspensions) applies(f *simFax) bool { return s.after > 0 && f.policy.Suspends }
 
-// suspended reports whether r's account is suspended.
-func (s *suspensions) suspended(r Fax) bool {
-	if !s.applies(r) {
+// key is f's account, by provider.
+func (s *suspensions) key(f *simFax) string { return f.report.Provider + "/" + f.report.Account }
+
+// suspended reports whether f's account is suspended.
+func (s *suspensions) suspended(f *simFax) bool {
+	if !s.applies(f) {
 		return false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.fails[r.Account] >= s.after
+	return s.fails[s.key(f)] >= s.after
 }
 
-// record counts an attempt of r's account: a success resets the count.
-func (s *suspensions) record(r Fax, acked bool) {
-	if !s.applies(r) {
+// record counts an attempt of f's account: a success resets the count.
+func (s *suspensions) record(f *simFax, acked bool) {
+	if !s.applies(f) {
 		return
 	}
 	s.mu.Lock()
@@ -204,10 +206,11 @@ func (s *suspensions) record(r Fax, acked bool) {
 	if s.fails == nil {
 		s.fails = map[string]int{}
 	}
+	k := s.key(f)
 	if acked {
-		s.fails[r.Account] = 0
-	} else if s.fails[r.Account] < s.after {
-		s.fails[r.Account]++
+		s.fails[k] = 0
+	} else if s.fails[k] < s.after {
+		s.fails[k]++
 	}
 }
 

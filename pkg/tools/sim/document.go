@@ -2,13 +2,12 @@ package sim
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
-	"fmt"
 	"sync"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim/docgen"
 )
 
 // Document describes a document the API serves: what faxpipe's downloader
@@ -22,7 +21,7 @@ type Document struct {
 }
 
 // docKey names a fax's document. Everything about the document — its
-// pages, its bytes and, for GoFax, its format — is a pure function of the
+// pages, its bytes and, without a format choice, its format — is a pure function of the
 // key, so that any simulator instance serves the documents of faxes
 // another one announced.
 type docKey struct {
@@ -31,47 +30,29 @@ type docKey struct {
 	faxID    string
 }
 
-// digest is the hash every property of the key's document is drawn from.
-func (k docKey) digest() [32]byte {
-	return sha256.Sum256([]byte("faxpipe-sim/document/v1\x00" + string(k.provider) + "\x00" + k.account + "\x00" + k.faxID))
+// doc is the key's fax as docgen draws it.
+func (k docKey) doc() docgen.Fax {
+	return docgen.Fax{Provider: string(k.provider), Account: k.account, ID: k.faxID}
 }
 
-// pageWeights is the page count distribution of faxes: weight of 1, 2, …
-// pages. Most faxes are short.
-var pageWeights = []uint64{30, 25, 15, 10, 8, 5, 4, 3}
+// pages is how many pages the key's fax has; its callback announces this
+// count.
+func (k docKey) pages() int { return k.doc().Pages() }
 
-// pages is how many pages the key's fax has, 1 to len(pageWeights); its
-// callback announces this count.
-func (k docKey) pages() int {
-	d := k.digest()
-	var total uint64
-	for _, w := range pageWeights {
-		total += w
-	}
-	r := binary.BigEndian.Uint64(d[:8]) % total
-	for i, w := range pageWeights {
-		if r < w {
-			return i + 1
-		}
-		r -= w
-	}
-	return len(pageWeights)
-}
-
-// nativeFormat is the format a provider without a choice serves (GoFax):
-// PDF or TIFF, half each.
+// nativeFormat is the format a provider without a choice serves: PDF or
+// TIFF, half each.
 func (k docKey) nativeFormat() docfetch.Format {
-	if k.digest()[8]&1 == 0 {
+	if k.doc().Seed()[8]&1 == 0 {
 		return docfetch.PDF
 	}
 	return docfetch.TIFF
 }
 
 // formatFor is the format the API serves for a request asking for want:
-// the asked one where the provider offers a choice (Sfax, eFax), else the
-// fax's own.
+// the asked one, PDF or TIFF; anything else (a provider without a choice
+// asks for "") the fax's own.
 func (k docKey) formatFor(want docfetch.Format) docfetch.Format {
-	if k.provider == fax.GoFax || (want != docfetch.PDF && want != docfetch.TIFF) {
+	if want != docfetch.PDF && want != docfetch.TIFF {
 		return k.nativeFormat()
 	}
 	return want
@@ -85,17 +66,16 @@ type rendered struct {
 
 // render makes the key's document in format f.
 func render(k docKey, f docfetch.Format) rendered {
-	pages := renderPages(k)
 	var body []byte
 	mediaType := "application/pdf"
 	if f == docfetch.TIFF {
-		body, mediaType = writeTIFF(pages), "image/tiff"
+		body, mediaType = docgen.TIFF(k.doc()), "image/tiff"
 	} else {
-		body = writePDF(pages, fmt.Sprintf("%s/%s fax %s", k.provider, k.account, k.faxID))
+		body = docgen.PDF(k.doc())
 	}
 	sum := sha256.Sum256(body)
 	return rendered{body: body, doc: Document{
-		SHA256: hex.EncodeToString(sum[:]), MediaType: mediaType, Format: f, Size: len(body), Pages: len(pages),
+		SHA256: hex.EncodeToString(sum[:]), MediaType: mediaType, Format: f, Size: len(body), Pages: k.pages(),
 	}}
 }
 
@@ -138,11 +118,8 @@ func (c *docCache) get(k docKey, f docfetch.Format) rendered {
 // fetched.
 var documents docCache
 
-// ExpectedDocument is the document the simulator's API serves for the fax
-// of provider p, account and faxID when asked for format f (GoFax offers no
-// choice: its documents are PDF or TIFF by fax). It is a pure function of
-// its arguments, whichever simulator instance serves it.
-func ExpectedDocument(p fax.Provider, account, faxID string, f docfetch.Format) Document {
-	k := docKey{p, account, faxID}
+// expectedDocument is the key's document as the API serves it to a
+// request asking for format f (see formatFor).
+func expectedDocument(k docKey, f docfetch.Format) Document {
 	return documents.get(k, k.formatFor(f)).doc
 }

@@ -89,7 +89,7 @@ func TestDocumentsServedToFaxpipesClients(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s %s as %s: %v", ev.Provider, ev.FaxID, format, err)
 			}
-			want := sim.ExpectedDocument(ev.Provider, ev.Account, ev.FaxID, format)
+			want := s.ExpectedDocument(ev.Provider, ev.Account, ev.FaxID, format)
 			if format == docfetch.TIFF && *f.Document != want {
 				t.Errorf("%s %s: report document %+v, served %+v", ev.Provider, ev.FaxID, *f.Document, want)
 			}

@@ -5,34 +5,14 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"slices"
 	"time"
 
+	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/provider/efax"
-	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
-	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
+	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 )
-
-// account is one configured account the simulator sends as; exactly one
-// of the provider fields is set.
-type account struct {
-	provider fax.Provider
-	id       string
-	sfax     *sfax.Account
-	gofax    *gofax.Account
-	efax     *efax.Account
-	lines    []phone // the account's own fax numbers
-}
-
-// request is one HTTP request of a callback, relative to the target.
-type request struct {
-	method   string
-	path     string // /callbacks/{provider}/{account}
-	rawQuery string
-	header   http.Header
-	body     []byte
-}
 
 // simFax is one fax being delivered: its report entry (the expected
 // event, then the deliveries), how its provider delivers it and how its
@@ -44,28 +24,23 @@ type simFax struct {
 	outOfOrder bool
 	// document is set for a received fax whose event leads the downloader
 	// to fetch a document; the deliverer draws it for the report, off the
-	// generator's single goroutine.
-	document bool
-	// build makes the callback's request for an attempt sent at now; Sfax
-	// makes a new token for each.
-	build func(now time.Time) (request, error)
+	// generator's single goroutine, in docFormat (see formatFor).
+	document  bool
+	docFormat docfetch.Format
+	// path is the callback's path: /callbacks/{provider}/{account}.
+	path string
+	// build makes the callback's request for an attempt sent at now.
+	build func(now time.Time) (Request, error)
 	// acked tells the provider's success from the answer's status,
 	// content type and body.
 	acked func(status int, contentType string, body []byte) bool
 }
 
-// okStatus is the success of Sfax and GoFax: a 200, whatever the body.
+// okStatus is the success of most providers: a 200, whatever the body.
 func okStatus(status int, _ string, _ []byte) bool { return status == http.StatusOK }
 
 // kindWeights is the mix of kinds sent, by weight.
 var kindWeights = map[string]int{KindFaxIn: 55, KindFaxOut: 35, KindSMS: 10, KindPing: 10}
-
-// providerKinds lists what each provider sends.
-var providerKinds = map[fax.Provider][]string{
-	fax.Sfax:  {KindFaxIn, KindFaxOut},
-	fax.GoFax: {KindFaxIn, KindFaxOut, KindSMS},
-	fax.EFax:  {KindFaxIn, KindFaxOut, KindPing},
-}
 
 // generator makes the faxes of a run, one at a time, from two seeded
 // generators: values (ids, numbers, texts) and decisions (provider, kind,
@@ -73,26 +48,35 @@ var providerKinds = map[fax.Provider][]string{
 // faxes. It is used by one goroutine.
 type generator struct {
 	opts      Options
-	accounts  map[fax.Provider][]account
+	sims      map[fax.Provider]Provider
+	accounts  map[fax.Provider][]Account
 	providers []fax.Provider // those with an account and a kind to send
-	values    *rand.Rand
+	draw      *Draw          // values: ids, numbers, texts
 	decide    *rand.Rand
-	issued    map[string]bool // ids already used, so none repeats within a run
 	seq       int
 }
 
-func newGenerator(accts []account, opts Options) (*generator, error) {
+func newGenerator(sims []Provider, accounts config.Accounts, opts Options) (*generator, error) {
 	g := &generator{
 		opts:     opts,
-		accounts: map[fax.Provider][]account{},
-		values:   rand.New(rand.NewPCG(opts.Seed, 1)), //nolint:gosec // G404: a seeded, reproducible simulation
-		decide:   rand.New(rand.NewPCG(opts.Seed, 2)), //nolint:gosec // G404: idem
-		issued:   map[string]bool{},
+		sims:     map[fax.Provider]Provider{},
+		accounts: map[fax.Provider][]Account{},
+		draw: &Draw{
+			Rand:    rand.New(rand.NewPCG(opts.Seed, 1)), //nolint:gosec // G404: a seeded, reproducible simulation
+			Options: opts,
+			issued:  map[string]bool{},
+		},
+		decide: rand.New(rand.NewPCG(opts.Seed, 2)), //nolint:gosec // G404: idem
 	}
-	for _, a := range accts {
-		g.accounts[a.provider] = append(g.accounts[a.provider], a)
+	for _, ps := range sims {
+		spec := ps.Spec()
+		g.sims[spec.Name] = ps
+		g.accounts[spec.Name] = accountsOf(spec, accounts)
 	}
 	for _, p := range opts.Providers {
+		if len(g.accounts[p]) == 0 && (opts.Count > 0 || opts.Rate > 0) {
+			return nil, fmt.Errorf("provider %s has no configured account", p)
+		}
 		if len(g.accounts[p]) > 0 && len(g.kindsOf(p)) > 0 && !slices.Contains(g.providers, p) {
 			g.providers = append(g.providers, p)
 		}
@@ -103,10 +87,23 @@ func newGenerator(accts []account, opts Options) (*generator, error) {
 	return g, nil
 }
 
+// accountsOf is every account of spec's provider among accounts, in
+// their order, pointing into accounts.
+func accountsOf(spec Spec, accounts config.Accounts) []Account {
+	var out []Account
+	for _, acc := range accounts {
+		if acc.Provider() == spec.Name {
+			id := acc.Base().ID
+			out = append(out, Account{ID: id, Config: acc, Lines: accountLines(spec.Name, id, spec.Line)})
+		}
+	}
+	return out
+}
+
 // kindsOf is what p sends among the chosen kinds.
 func (g *generator) kindsOf(p fax.Provider) []string {
 	var out []string
-	for _, k := range providerKinds[p] {
+	for _, k := range g.sims[p].Spec().Kinds {
 		if slices.Contains(g.opts.Kinds, k) {
 			out = append(out, k)
 		}
@@ -123,18 +120,18 @@ func (g *generator) next(now time.Time) *simFax {
 	failed := g.decide.Float64() < g.opts.FailRate
 	dup := g.decide.Float64() < g.opts.DuplicateRate
 	g.seq++
-	base := Fax{Seq: g.seq, Provider: string(p), Account: a.id, CompletedAt: now.UTC().Truncate(time.Second)}
-	var f *simFax
-	switch p {
-	case fax.Sfax:
-		f = g.sfaxFax(a, kind, failed, base)
-	case fax.GoFax:
-		f = g.gofaxFax(a, kind, failed, base)
-	default:
-		f = g.efaxFax(a, kind, failed, base)
+	base := Fax{Seq: g.seq, Provider: string(p), Account: a.ID, CompletedAt: now.UTC().Truncate(time.Second)}
+	ps := g.sims[p]
+	spec := ps.Spec()
+	w := ps.Webhook(g.draw, a, kind, failed, base)
+	f := &simFax{report: w.Fax, duplicate: dup, document: w.Document, path: callbackPath(p, a.ID), build: w.Request, acked: w.Acked,
+		policy: spec.Policy.scaled(g.opts.RetryScale, g.opts.CallbackTimeout)}
+	if f.acked == nil {
+		f.acked = okStatus
 	}
-	f.duplicate = dup
-	f.policy = Policies[p].scaled(g.opts.RetryScale, g.opts.CallbackTimeout)
+	if spec.FormatChoice {
+		f.docFormat = g.opts.Format
+	}
 	g.expect(f)
 	return f
 }
@@ -165,29 +162,7 @@ func (g *generator) expect(f *simFax) {
 	r.EventID, r.EventType, r.Subject = ev.ID(), ev.Type(), ev.Subject()
 }
 
-// uniqueID draws ids with draw until one not issued before in this run
-// for the provider, account and channel.
-func (g *generator) uniqueID(r *Fax, draw func() string) string {
-	for {
-		id := draw()
-		key := fmt.Sprintf("%s/%s/%s/%s", r.Provider, r.Account, r.Channel, id)
-		if !g.issued[key] {
-			g.issued[key] = true
-			return id
-		}
-	}
-}
-
-// pagesOf is the page count of the fax's document, which its callback
-// announces.
-func pagesOf(r *Fax) int {
-	return docKey{fax.Provider(r.Provider), r.Account, r.FaxID}.pages()
-}
-
-// outcomeOf is the outcome of a sent fax or SMS.
-func outcomeOf(success bool) string {
-	if success {
-		return string(fax.OutcomeDelivered)
-	}
-	return string(fax.OutcomeFailed)
+// callbackPath is faxpipe's callback path of an account.
+func callbackPath(p fax.Provider, account string) string {
+	return "/callbacks/" + string(p) + "/" + url.PathEscape(account)
 }

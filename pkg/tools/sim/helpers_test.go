@@ -164,7 +164,7 @@ func normalizer(t *testing.T, accounts config.Accounts) func(*fax.Envelope) (fax
 // newSim builds a simulator of accounts sending to target.
 func newSim(t *testing.T, accounts config.Accounts, opts sim.Options) *sim.Simulator {
 	t.Helper()
-	s, err := sim.New(accounts, opts, nil)
+	s, err := sim.New(provider.Sims, accounts, opts, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

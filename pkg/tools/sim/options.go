@@ -22,10 +22,6 @@ const (
 // AllKinds lists every kind, the default of Options.Kinds.
 var AllKinds = []string{KindFaxIn, KindFaxOut, KindSMS, KindPing}
 
-// AllProviders lists every simulated provider, the default of
-// Options.Providers.
-var AllProviders = []fax.Provider{fax.Sfax, fax.GoFax, fax.EFax}
-
 // Options say what a Simulator sends and how its document API behaves.
 // The zero value of a field means its default (see Defaults); rates are
 // probabilities in [0, 1].
@@ -41,7 +37,7 @@ type Options struct {
 	// a faxpipe configured in the same test.
 	RewriteAPIBaseURL bool
 
-	Providers []fax.Provider // providers to send as; default all with an account
+	Providers []fax.Provider // providers to send as; default every one New is given
 	Kinds     []string       // kinds to send (KindFaxIn…); default all
 
 	// Count is how many faxes to send; with Rate it caps a rated run.
@@ -63,7 +59,7 @@ type Options struct {
 	// wait becomes 1.2 s). Zero means 1.
 	RetryScale float64
 	// CallbackTimeout bounds one callback request; zero uses the
-	// provider's (Policies).
+	// provider's (Spec.Policy).
 	CallbackTimeout time.Duration
 	// SfaxSuspendAfter is how many consecutive failed attempts suspend an
 	// Sfax account's callbacks, as Sfax does after 20 [doc]; zero means 20,
@@ -111,10 +107,11 @@ type Faults struct {
 	RetryAfter time.Duration
 }
 
-// defaults returns o with every zero field given its default.
-func (o Options) defaults() Options {
+// defaults returns o with every zero field given its default; the
+// providers default to those of sims.
+func (o Options) defaults(sims []Provider) Options {
 	if len(o.Providers) == 0 {
-		o.Providers = AllProviders
+		o.Providers = names(sims)
 	}
 	if len(o.Kinds) == 0 {
 		o.Kinds = AllKinds
@@ -150,8 +147,9 @@ func orDefault(v, def int) int {
 	return v
 }
 
-// validate names the first option that cannot work.
-func (o Options) validate() error {
+// validate names the options that cannot work; sims are the providers
+// there are.
+func (o Options) validate(sims []Provider) error {
 	var errs []error
 	check := func(ok bool, format string, args ...any) {
 		if !ok {
@@ -161,7 +159,7 @@ func (o Options) validate() error {
 	u, err := url.Parse(o.Target)
 	check(err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "", "target %q: want an http(s) base URL", o.Target)
 	for _, p := range o.Providers {
-		check(slices.Contains(AllProviders, p), "providers: unknown provider %q", p)
+		check(slices.Contains(names(sims), p), "providers: unknown provider %q", p)
 	}
 	for _, k := range o.Kinds {
 		check(slices.Contains(AllKinds, k), "kinds: unknown kind %q (want %v)", k, AllKinds)
@@ -191,4 +189,13 @@ func (f Faults) validate() error {
 		return errors.New("fault latency, not-yet count and retry-after must not be negative")
 	}
 	return nil
+}
+
+// names are the names of sims, in their order.
+func names(sims []Provider) []fax.Provider {
+	out := make([]fax.Provider, len(sims))
+	for i, ps := range sims {
+		out[i] = ps.Spec().Name
+	}
+	return out
 }

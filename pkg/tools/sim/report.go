@@ -16,6 +16,8 @@ type Report struct {
 	// Providers holds the totals of each provider (by name); Total their sum.
 	Providers map[string]*Totals `json:"providers"`
 	Total     Totals             `json:"total"`
+
+	order []string // the providers, in the simulator's order (for the summary)
 }
 
 // Fax is one fax, SMS or ping the simulator announced, with the event

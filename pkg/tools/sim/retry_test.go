@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
@@ -27,7 +28,9 @@ func failFirst(n int) func(int, http.ResponseWriter, fax.Provider) {
 // gets the callback three times, spaced by the provider's scaled delays.
 func TestRetriesUntilAcknowledged(t *testing.T) {
 	const scale = 0.001
-	for _, p := range sim.AllProviders {
+	for _, ps := range provider.Sims {
+		spec := ps.Spec()
+		p := spec.Name
 		t.Run(string(p), func(t *testing.T) {
 			accounts := testAccounts("https://api.example.test")
 			in := newIngress(t, accounts)
@@ -41,7 +44,7 @@ func TestRetriesUntilAcknowledged(t *testing.T) {
 			if len(at) != 3 {
 				t.Fatalf("target got %d requests, want 3", len(at))
 			}
-			delays := sim.Policies[p].Delays
+			delays := spec.Policy.Delays
 			for i := 1; i < len(at); i++ {
 				want := time.Duration(float64(delays[i-1]) * scale)
 				if gap := at[i].Sub(at[i-1]); gap < want || gap > want+5*time.Second {

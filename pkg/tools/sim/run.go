@@ -101,8 +101,9 @@ func (s *Simulator) Report() *Report {
 		StartedAt: s.started.UTC(), Elapsed: Duration(time.Since(s.started)),
 		Faxes: faxes, Providers: map[string]*Totals{},
 	}
-	for _, p := range AllProviders {
+	for _, p := range names(s.sims) {
 		rep.Providers[string(p)] = &Totals{Documents: s.api.stats.of(p)}
+		rep.order = append(rep.order, string(p))
 	}
 	for i := range faxes {
 		f := &faxes[i]
@@ -111,8 +112,8 @@ func (s *Simulator) Report() *Report {
 		}
 		rep.Providers[f.Provider].add(*f)
 	}
-	for _, p := range AllProviders {
-		rep.Total.sum(*rep.Providers[string(p)])
+	for _, p := range rep.order {
+		rep.Total.sum(*rep.Providers[p])
 	}
 	return rep
 }

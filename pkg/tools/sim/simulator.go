@@ -1,6 +1,9 @@
-// Package sim simulates the fax providers faxpipe speaks to — Sfax, GoFax
-// and eFax Enterprise — as /work/shared/PROVIDERS.md describes them, so
-// that faxpipe can be run, tested and measured without a real provider.
+// Package sim simulates the fax providers faxpipe speaks to, so that
+// faxpipe can be run, tested and measured without a real provider. This
+// package is the simulator's core; each provider's behaviour (its
+// callbacks, its document API, its retry policy) is a Provider that lives
+// in the provider's own folder (pkg/provider/<name>/<name>sim) and is
+// handed to New.
 //
 // A Simulator sends callbacks to faxpipe's ingress exactly as each provider
 // does (methods, fields, number formats, signatures made with the accounts
@@ -22,7 +25,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"slices"
 	"sync"
 	"time"
 
@@ -30,9 +32,8 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
-	"github.com/faxpipe/faxpipe/pkg/provider/efax"
-	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
-	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
+	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 )
 
 // Simulator sends provider callbacks to faxpipe and serves the providers'
@@ -42,10 +43,11 @@ import (
 type Simulator struct {
 	opts     Options
 	log      *zap.Logger
+	sims     []Provider
 	accounts config.Accounts // the simulator's own copy
 	gen      *generator
 	del      *deliverer
-	api      *api
+	api      *API
 	ln       net.Listener
 	started  time.Time
 
@@ -53,11 +55,14 @@ type Simulator struct {
 	faxes []Fax
 }
 
-// New returns a simulator of the configured accounts with opts. It fails
-// on invalid options or when a chosen provider has no account.
-func New(accounts config.Accounts, opts Options, log *zap.Logger) (*Simulator, error) {
-	opts = opts.defaults()
-	if err := opts.validate(); err != nil {
+// New returns a simulator of the configured accounts with opts, sending
+// as the providers sims simulate (in main, provider.Sims: one for each
+// provider of the registry). Options.Providers defaults to every one of
+// sims, in their order. It fails on invalid options, on a chosen provider
+// that sims lack, or when a chosen provider has no account.
+func New(sims []Provider, accounts config.Accounts, opts Options, log *zap.Logger) (*Simulator, error) {
+	opts = opts.defaults(sims)
+	if err := opts.validate(sims); err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
 	}
 	if opts.Seed == 0 {
@@ -66,21 +71,14 @@ func New(accounts config.Accounts, opts Options, log *zap.Logger) (*Simulator, e
 	if log == nil {
 		log = zap.NewNop()
 	}
-	s := &Simulator{opts: opts, log: log, accounts: accounts.Clone(), started: time.Now()}
-	accts := s.accountList()
-	for _, p := range opts.Providers {
-		if !slices.ContainsFunc(accts, func(a account) bool { return a.provider == p }) && (opts.Count > 0 || opts.Rate > 0) {
-			return nil, fmt.Errorf("sim: provider %s has no configured account", p)
-		}
-	}
-	gen, err := newGenerator(accts, opts)
+	s := &Simulator{opts: opts, log: log, sims: sims, accounts: accounts.Clone(), started: time.Now()}
+	gen, err := newGenerator(sims, s.accounts, opts)
 	if err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
 	}
 	s.gen = gen
 	s.del = &deliverer{
 		target:   trimTarget(opts.Target),
-		format:   opts.Format,
 		client:   callbackClient(opts.Concurrency),
 		requests: semaphore.NewWeighted(int64(opts.Concurrency)),
 		suspend:  &suspensions{after: opts.SfaxSuspendAfter},
@@ -90,23 +88,18 @@ func New(accounts config.Accounts, opts Options, log *zap.Logger) (*Simulator, e
 	return s, nil
 }
 
-// accountList is every account, pointing into s.accounts.
-func (s *Simulator) accountList() []account {
-	var out []account
-	for _, acc := range s.accounts {
-		p, id := acc.Provider(), acc.Base().ID
-		a := account{provider: p, id: id, lines: accountLines(p, id)}
-		switch acc := acc.(type) {
-		case *sfax.Account:
-			a.sfax = acc
-		case *gofax.Account:
-			a.gofax = acc
-		case *efax.Account:
-			a.efax = acc
+// ExpectedDocument is the document the simulator's API serves for the
+// fax of provider p, account and faxID when asked for format f (a
+// provider without a format choice serves the fax's own, PDF or TIFF). It
+// is a pure function of its arguments and the provider, whichever
+// simulator instance serves it.
+func (s *Simulator) ExpectedDocument(p fax.Provider, account, faxID string, f docfetch.Format) Document {
+	for _, ps := range s.sims {
+		if spec := ps.Spec(); spec.Name == p && !spec.FormatChoice {
+			f = ""
 		}
-		out = append(out, a)
 	}
-	return out
+	return expectedDocument(docKey{p, account, faxID}, f)
 }
 
 func randomSeed() uint64 {

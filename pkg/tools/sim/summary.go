@@ -3,6 +3,8 @@ package sim
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -50,11 +52,16 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	return err
 }
 
-// eachRow calls row for each provider, then for the total.
+// eachRow calls row for each provider (in the simulator's order, or by
+// name for a report read back), then for the total.
 func (r *Report) eachRow(row func(name string, t Totals)) {
-	for _, p := range AllProviders {
-		if t, ok := r.Providers[string(p)]; ok {
-			row(string(p), *t)
+	order := r.order
+	if order == nil {
+		order = slices.Sorted(maps.Keys(r.Providers))
+	}
+	for _, p := range order {
+		if t, ok := r.Providers[p]; ok {
+			row(p, *t)
 		}
 	}
 	row("total", r.Total)

@@ -1,4 +1,4 @@
-package sim
+package docgen
 
 import (
 	"bytes"
@@ -115,7 +115,7 @@ func writeIFD(buf *bytes.Buffer, entries []ifdEntry) int {
 // limit of a classic TIFF.
 func u32(n int) uint32 {
 	if n < 0 || n > math.MaxUint32 {
-		panic(fmt.Sprintf("sim: TIFF offset %d out of range", n))
+		panic(fmt.Sprintf("docgen: TIFF offset %d out of range", n))
 	}
 	return uint32(n)
 }

@@ -1,4 +1,4 @@
-package sim
+package docgen
 
 import (
 	"encoding/binary"
@@ -22,26 +22,26 @@ const (
 	bodyLineChars = 96
 )
 
-// renderPages draws the key's pages: a header naming the simulator, the
-// fax and the page, body text drawn from the key's digest, and a footer.
-// The result depends on the key only, never on a clock or on state.
-func renderPages(k docKey) []*bitmap {
-	n := k.pages()
-	d := k.digest()
+// renderPages draws f's pages: a header naming the simulator, the fax
+// and the page, body text drawn from f's seed, and a footer. The result
+// depends on f only, never on a clock or on state.
+func renderPages(f Fax) []*bitmap {
+	n := f.Pages()
+	d := f.Seed()
 	out := make([]*bitmap, n)
 	for i := range out {
-		//nolint:gosec // G404: page text is drawn from the fax's digest, on purpose
+		//nolint:gosec // G404: page text is drawn from the fax's seed, on purpose
 		rng := rand.New(rand.NewPCG(binary.BigEndian.Uint64(d[16:24]), binary.BigEndian.Uint64(d[24:])+uint64(i)))
-		out[i] = renderPage(k, i+1, n, rng)
+		out[i] = renderPage(f, i+1, n, rng)
 	}
 	return out
 }
 
-func renderPage(k docKey, page, pages int, rng *rand.Rand) *bitmap {
+func renderPage(f Fax, page, pages int, rng *rand.Rand) *bitmap {
 	b := newBitmap(pageWidth, pageHeight)
 	y := marginY
 	y += b.text(marginX, y, "FAXPIPE SIMULATOR", 4, 2) + 12
-	y += b.text(marginX, y, fmt.Sprintf("%s/%s  fax %s", k.provider, k.account, k.faxID), 2, 1) + 8
+	y += b.text(marginX, y, fmt.Sprintf("%s/%s  fax %s", f.Provider, f.Account, f.ID), 2, 1) + 8
 	b.fill(marginX, y, pageWidth-marginX, y+3)
 	y += 20
 	lines := maxBodyLines
