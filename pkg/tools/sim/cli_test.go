@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -78,6 +79,11 @@ func TestMainSendsAndSummarizes(t *testing.T) {
 	}
 	if len(rep.Faxes) != 3 || rep.Total.Acked != 3 || rep.Seed != 4 || len(in.envelopes()) != 3 {
 		t.Errorf("report: %d faxes, %d acked, seed %d; ingress got %d", len(rep.Faxes), rep.Total.Acked, rep.Seed, len(in.envelopes()))
+	} // Nothing fetches documents here: the summary says why they are not
+	// fetched rather than leave a bare "missing" count.
+	explained := strings.Contains(out, "expected documents were not fetched from this simulator's API")
+	if n := rep.Total.Documents.Missing; n == 0 || !explained {
+		t.Errorf("%d documents not fetched, explained: %v; want some, explained:\n%s", n, explained, out)
 	}
 }
 

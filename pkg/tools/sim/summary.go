@@ -30,7 +30,7 @@ func (r *Report) WriteSummary(w io.Writer) error {
 		rows = append(rows, fmt.Sprintf("%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t", name, t.FaxesIn, t.FaxesOut, t.SMS, t.Pings,
 			t.Callbacks, t.Attempts, t.Retries, t.Acked, t.Duplicates, t.OutOfOrder, t.GivenUp, t.Suspended, t.Interrupted))
 	})
-	rows = append(rows, "\t", "documents\texpected\tmissing\tserved\tbytes\ttokens\tunauthorized\tbad requests\tfault 5xx\tfault 429\tstalls\tnot yet\tdelayed\t")
+	rows = append(rows, "\t", "documents\texpected\tnot fetched\tserved\tbytes\ttokens\tunauthorized\tbad requests\tfault 5xx\tfault 429\tstalls\tnot yet\tdelayed\t")
 	r.eachRow(func(name string, t Totals) {
 		d := t.Documents
 		rows = append(rows, fmt.Sprintf("%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t", name, d.Expected, d.Missing, d.Served, d.Bytes, d.Tokens, d.Unauthorized,
@@ -41,6 +41,11 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if n := r.Total.Documents.Missing; n > 0 {
+		fmt.Fprintf(&b, "\n%d expected documents were not fetched from this simulator's API: the downloader is still\n"+
+			"at work, failed them (see FAXPIPE_DOCUMENTS), or fetches from another API serving the same accounts\n"+
+			"(the local cluster's own simulator does).\n", n)
 	}
 	if lost := r.GivenUp(); len(lost) > 0 {
 		fmt.Fprintf(&b, "\n%d callbacks never got their 200 (given up or suspended):\n", len(lost))
