@@ -17,7 +17,7 @@ import (
 // last failure: permanent, or transient with f.next the wait before the
 // next try. When ctx ends it returns at once.
 func (d *Downloader) download(ctx context.Context, ev fax.Event) (docstore.Stored, *failure) {
-	b := consume.Backoff{Initial: d.cfg.InitialBackoff, Max: d.cfg.MaxBackoff}.New(0)
+	b := consume.Backoff{Initial: d.cfg.InitialBackoff, Max: d.cfg.MaxBackoff, Jitter: consume.Jittered}.New(0)
 	budget := d.deps.Now().Add(d.cfg.RetryBudget)
 	for attempt := 1; ; attempt++ {
 		st, err := d.attempt(ctx, ev)

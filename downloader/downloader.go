@@ -71,6 +71,9 @@ func New(cfg config.Downloader, deps Deps) (*Downloader, error) {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
+	if deps.Documents == nil {
+		return nil, errors.New("downloader: no document clients (Deps.Documents)")
+	}
 	m, err := newMetrics(deps.Registry)
 	if err != nil {
 		return nil, err

@@ -54,8 +54,8 @@ type downloadError struct {
 func (e *downloadError) Error() string { return e.f.detail() }
 func (e *downloadError) Unwrap() error { return e.f.err }
 
-// handle takes one fax event to its end: an unreadable one is terminated;
-// events without a document are done at once; a document already stored is
+// handle takes one fax event to its end: an unreadable one is skipped (it
+// can hold no document faxpipe could fetch); events without a document are done at once; a document already stored is
 // announced again (deduped by Nats-Msg-Id) without fetching; otherwise it
 // is downloaded and announced stored, or the failure is returned: permanent,
 // or transient with the wait before the next delivery.
@@ -63,7 +63,7 @@ func (d *Downloader) handle(ctx context.Context, m jetstream.Msg) error {
 	id, ev, err := decodeEvent(m)
 	if err != nil {
 		d.deps.Log.Warn("fax event unreadable; skipped", zap.String("subject", m.Subject()), zap.Error(err))
-		return consume.Permanent(err)
+		return nil
 	}
 	if !ev.Document || ev.Channel != fax.ChannelFax || ev.Direction != fax.Inbound || ev.Outcome != fax.OutcomeReceived {
 		return nil
@@ -111,7 +111,7 @@ func (d *Downloader) announceIfStored(ctx context.Context, id string, ev fax.Eve
 func (d *Downloader) giveUp(ctx context.Context, m jetstream.Msg, cause error) error {
 	var de *downloadError
 	if !errors.As(cause, &de) {
-		return cause // unreadable: terminated
+		return cause
 	}
 	deliveries := 1
 	if meta, err := m.Metadata(); err == nil {

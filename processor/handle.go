@@ -28,7 +28,7 @@ func (p *Processor) consumeOptions() consume.Options {
 		AckWait:      p.cfg.AckWait,
 		Timeout:      messageTimeout,
 		FinishInHand: true,
-		Backoff:      consume.Backoff{Initial: p.cfg.RetryDelay, Max: time.Minute},
+		Backoff:      consume.Backoff{Initial: min(p.cfg.RetryDelay, time.Minute), Max: time.Minute, Multiplier: 2},
 		Log:          p.deps.Log,
 	}
 }
@@ -59,7 +59,12 @@ func (p *Processor) giveUp(ctx context.Context, m jetstream.Msg, cause error) er
 	if meta, err := m.Metadata(); err == nil {
 		n = meta.NumDelivered
 	}
-	p.deps.Log.Error("message keeps failing; rejecting it", zap.Uint64("deliveries", n), zap.Error(cause))
+	log := p.deps.Log
+	var panicked *consume.PanicError
+	if errors.As(cause, &panicked) {
+		log = log.With(zap.ByteString("stack", panicked.Stack))
+	}
+	log.Error("message keeps failing; rejecting it", zap.Uint64("deliveries", n), zap.Error(cause))
 	// The failure may have used up ctx (a slow broker): the rejection gets
 	// time of its own. If it cannot be stored either, the message is
 	// redelivered and rejected then.

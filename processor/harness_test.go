@@ -90,7 +90,7 @@ type running struct {
 
 // start runs a processor with its own NATS connection until the test ends.
 // wrap, if set, wraps its normalizer.
-func (p *pipeline) start(wrap func(processor.Normalizer) processor.Normalizer) *running {
+func (p *pipeline) start(wrap func(fax.Normalizer) fax.Normalizer) *running {
 	t := p.t
 	t.Helper()
 	cfg := config.Default().NATS
@@ -102,7 +102,7 @@ func (p *pipeline) start(wrap func(processor.Normalizer) processor.Normalizer) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	var n processor.Normalizer = adapters
+	var n fax.Normalizer = adapters
 	if wrap != nil {
 		n = wrap(n)
 	}

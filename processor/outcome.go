@@ -21,7 +21,7 @@ const (
 // Outcome is what processing one raw callback came to.
 type Outcome struct {
 	Kind     Kind
-	Provider fax.Provider // of the callback, "unknown" when unreadable
+	Provider fax.Provider `json:"-"` // of the callback, "unknown" when unreadable (for metrics)
 	EventID  string       // Event and Duplicate: the event's id
 	Subject  string       // Event and Duplicate: the event's subject; Rejected: the rejection's
 	Reason   fax.Reason   // Rejected

@@ -9,12 +9,6 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
-// Normalizer verifies and normalizes a raw callback: the providers'
-// adapters (provider.Normalizers).
-type Normalizer interface {
-	Normalize(raw fax.RawMessage) (fax.Event, error)
-}
-
 // Emitter is where processing ends: the live one publishes to JetStream
 // (NewPublisher), a dry run's only says what would be published
 // (NewDryRun). Both must be safe for concurrent use.

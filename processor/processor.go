@@ -83,8 +83,8 @@ func (p *Processor) Run(ctx context.Context) error {
 	return consume.Run(ctx, cons, p.consumeOptions(), p.handler())
 }
 
-// attach creates or updates the durable consumer, opens the dedupe bucket
-// and retrying until the topology exists or ctx ends.
+// attach creates or updates the durable consumer and opens the dedupe
+// bucket, retrying until the topology exists or ctx ends.
 func (p *Processor) attach(ctx context.Context) (jetstream.Consumer, error) {
 	cc := stream.ProcessorConsumer(p.cfg.AckWait, 64*p.cfg.Concurrency)
 	return stream.Attach(ctx, p.deps.JS, fax.RawStream, cc, p.open,

@@ -10,7 +10,6 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/providertest"
-	"github.com/faxpipe/faxpipe/processor"
 )
 
 // TestSameCallbackManyTimesIsOneEvent: one Sfax callback delivered five
@@ -199,7 +198,7 @@ func TestPoisonIsRejectedAndDoesNotBlock(t *testing.T) {
 		p.publishRaw(efaxEnvelope(t, fmt.Sprintf("fax-%02d", i), efaxSecret, now))
 	}
 	var attempts atomic.Int32
-	p.start(func(n processor.Normalizer) processor.Normalizer {
+	p.start(func(n fax.Normalizer) fax.Normalizer {
 		return normalizerFunc(func(raw fax.RawMessage) (fax.Event, error) {
 			if raw.Envelope != nil && raw.Envelope.ID == poison.ID {
 				if attempts.Add(1)%2 == 0 {
@@ -270,7 +269,7 @@ func TestBrokerOutageIsNotPoison(t *testing.T) {
 	env := efaxEnvelope(t, "fax-during-outage", efaxSecret, time.Now().UTC())
 	p.publishRaw(env)
 	var attempts atomic.Int32
-	p.start(func(n processor.Normalizer) processor.Normalizer {
+	p.start(func(n fax.Normalizer) fax.Normalizer {
 		return normalizerFunc(func(raw fax.RawMessage) (fax.Event, error) {
 			if attempts.Add(1) <= 2*testMaxDeliver {
 				return fax.Event{}, fmt.Errorf("dedupe lookup: %w", context.DeadlineExceeded)

@@ -19,7 +19,7 @@ import (
 )
 
 // recordPolicy spaces the attempts at recording a published event's id.
-var recordPolicy = consume.Backoff{Initial: 200 * time.Millisecond, Max: time.Second}
+var recordPolicy = consume.Backoff{Initial: 200 * time.Millisecond, Max: time.Second, Jitter: consume.Jittered}
 
 // recordAttempts bounds them.
 const recordAttempts = 5

@@ -34,7 +34,7 @@ func wrongKeyed(t *testing.T) (*pipeline, []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := p.start(func(processor.Normalizer) processor.Normalizer { return adapters })
+	r := p.start(func(fax.Normalizer) fax.Normalizer { return adapters })
 	p.settle(20 * time.Second)
 	r.stop(t)
 	if got, want := len(p.rejected()), len(efaxIDs); got != want {

@@ -3,6 +3,7 @@ package processor
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 
 	"go.uber.org/zap"
 
@@ -20,7 +21,8 @@ type Replayer struct {
 
 // NewReplayer is the Replayer that publishes as the processor does
 // (Publisher). Log lines per event and per rejection are dropped (below
-// warn): the caller sums outcomes up.
+// warn), and nothing is counted (deps.Registry is not used): the caller
+// sums outcomes up.
 func NewReplayer(ctx context.Context, deps Deps) (*Replayer, error) {
 	if deps.Log == nil {
 		deps.Log = zap.NewNop()
@@ -46,15 +48,14 @@ func (r *Replayer) DryRun(ctx context.Context) (*Replayer, error) {
 }
 
 // Reprocess processes raw once, within the processor's per-message
-// deadline. A panic is an error wrapping consume.ErrPanic, like a
-// transient fault; the caller decides whether to try again (there is no
+// deadline. A panic is a *consume.PanicError, like a transient fault; the caller decides whether to try again (there is no
 // redelivery to count).
 func (r *Replayer) Reprocess(ctx context.Context, raw Raw) (out Outcome, err error) {
 	ctx, cancel := context.WithTimeout(ctx, messageTimeout)
 	defer cancel()
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("%w: %v", consume.ErrPanic, v)
+			err = &consume.PanicError{Value: v, Stack: debug.Stack()}
 		}
 	}()
 	return r.pipeline.Process(ctx, raw)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"go.uber.org/zap"
 
 	"github.com/faxpipe/faxpipe/pkg/stream/consume"
 )
@@ -19,8 +18,10 @@ var ErrHandlerPanic = consume.ErrPanic
 // delivery, is reported (OnPoison) and terminated; a panic is a failure; a
 // running handler keeps its delivery alive.
 func (c *Consumer[T]) handler(h Handler[T]) consume.Handler {
-	run := consume.KeepAlive(consume.Recover(c.decoded(h)), c.cfg.AckWait/3)
-	return consume.Poison(run, c.cfg.MaxDeliver, nil, c.poison)
+	// OnPoison runs under the keep-alive too: however long it takes, the
+	// message is not delivered again meanwhile.
+	run := consume.Poison(consume.Recover(c.decoded(h)), c.cfg.MaxDeliver, nil, c.poison)
+	return consume.KeepAlive(run, c.cfg.AckWait/3)
 }
 
 // options are Run's: concurrency, and the delay before a failed message is
@@ -63,7 +64,8 @@ func (c *Consumer[T]) wanted(msg Message[T]) bool {
 	return true
 }
 
-// poison reports m, given up on for cause, and has it terminated.
+// poison reports m, given up on for cause, and has it terminated (the
+// settle step logs it).
 func (c *Consumer[T]) poison(_ context.Context, m jetstream.Msg, cause error) error {
 	p := Poison{Stream: c.stream, Subject: m.Subject(), Data: m.Data(), Err: cause}
 	if meta, err := m.Metadata(); err == nil {
@@ -72,8 +74,6 @@ func (c *Consumer[T]) poison(_ context.Context, m jetstream.Msg, cause error) er
 	if !consume.IsPermanent(cause) {
 		p.Err = fmt.Errorf("failed %d deliveries, last: %w", p.Deliveries, cause)
 	}
-	c.cfg.Log.Error("giving up on a message", zap.String("stream", p.Stream), zap.Uint64("seq", p.Seq),
-		zap.String("subject", p.Subject), zap.Uint64("deliveries", p.Deliveries), zap.Error(p.Err))
 	if c.cfg.OnPoison != nil {
 		c.cfg.OnPoison(p)
 	}

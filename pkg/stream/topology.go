@@ -109,7 +109,7 @@ func (t Topology) Check(ctx context.Context, js jetstream.JetStream) error {
 // EnsureWithRetry runs Ensure until it succeeds or ctx ends, backing off
 // between attempts, so a service can start before its broker is reachable.
 func (t Topology) EnsureWithRetry(ctx context.Context, js jetstream.JetStream, onErr func(error)) error {
-	_, err := retry(ctx, func() (struct{}, error) { return struct{}{}, t.Ensure(ctx, js) }, onErr)
+	_, err := retry(ctx, ensurePolicy, func() (struct{}, error) { return struct{}{}, t.Ensure(ctx, js) }, onErr)
 	return err
 }
 

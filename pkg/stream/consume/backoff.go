@@ -7,23 +7,29 @@ import (
 )
 
 // Backoff is faxpipe's one retry policy (cenkalti/backoff's exponential
-// backoff): delays start at Initial and grow by Multiplier (default 2) per
-// failure up to Max, spread by ±Jitter (a fraction, 0 for none) so that
+// backoff): delays start at Initial and grow by Multiplier per failure up
+// to Max (at least Initial), spread by ±Jitter (a fraction) so that
 // replicas retrying together spread out. The settle step uses it between
 // deliveries; in-process retries (a broker write, a download, a replay)
 // use New.
 type Backoff struct {
 	Initial, Max time.Duration
-	Multiplier   float64
-	Jitter       float64
+	// Multiplier is the growth per failure; 0 means cenkalti's default, 1.5.
+	Multiplier float64
+	// Jitter is the spread, 0 for none: set it where replicas retry the
+	// same peer (cenkalti's default is 0.5).
+	Jitter float64
 }
+
+// Jittered is cenkalti's default spread, ±50%.
+const Jittered = backoff.DefaultRandomizationFactor
 
 // New is a fresh backoff.BackOff of the policy that gives up after
 // maxElapsed (0: never).
 func (b Backoff) New(maxElapsed time.Duration) backoff.BackOff {
 	mult := b.Multiplier
 	if mult < 1 {
-		mult = 2
+		mult = backoff.DefaultMultiplier
 	}
 	return backoff.NewExponentialBackOff(
 		backoff.WithInitialInterval(max(b.Initial, time.Millisecond)),

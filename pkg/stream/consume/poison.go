@@ -13,7 +13,8 @@ import (
 // lasts. give records the message where people will see it (a rejection, a
 // report, a failed announcement) and returns what to settle: nil to ack,
 // Permanent to terminate, another error to try again (the record could not
-// be stored). A failure while the service stops is never poison.
+// be stored). A failure whose ctx has ended (the service stopping, or the
+// handler's own deadline) is never poison: it is retried.
 func Poison(next Handler, maxDeliver int, transient func(error) bool, give func(ctx context.Context, m jetstream.Msg, cause error) error) Handler {
 	return func(ctx context.Context, m jetstream.Msg) error {
 		err := next(ctx, m)

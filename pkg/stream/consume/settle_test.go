@@ -33,7 +33,7 @@ func (m *fakeMsg) NakWithDelay(d time.Duration) error {
 }
 func (m *fakeMsg) TermWithReason(r string) error { m.settled, m.reason = "term", r; return nil }
 
-var policy = Backoff{Initial: time.Second, Max: time.Minute}
+var policy = Backoff{Initial: time.Second, Max: time.Minute, Multiplier: 2}
 
 func TestSettle(t *testing.T) {
 	stopped, cancel := context.WithCancel(context.Background())
@@ -113,5 +113,29 @@ func TestRecover(t *testing.T) {
 	h := Recover(func(context.Context, jetstream.Msg) error { panic("bad input") })
 	if err := h(context.Background(), &fakeMsg{}); !errors.Is(err, ErrPanic) {
 		t.Fatalf("error %v, want ErrPanic", err)
+	}
+}
+
+// TestBackoffDefaults: a zero Multiplier is cenkalti's 1.5, and Jitter
+// spreads delays only when set.
+func TestBackoffDefaults(t *testing.T) {
+	exact := Backoff{Initial: time.Second, Max: time.Minute}
+	if got, want := exact.Delay(3), 2250*time.Millisecond; got != want {
+		t.Errorf("Delay(3) = %v, want %v (1.5× per failure, no jitter)", got, want)
+	}
+	if got := (Backoff{Initial: 2 * time.Minute, Max: time.Minute}).Delay(1); got != 2*time.Minute {
+		t.Errorf("Max below Initial: Delay(1) = %v, want Initial", got)
+	}
+	spread := Backoff{Initial: time.Second, Max: time.Minute, Jitter: Jittered}
+	seen := map[time.Duration]bool{}
+	for range 50 {
+		d := spread.Delay(1)
+		if d < 500*time.Millisecond || d > 1500*time.Millisecond {
+			t.Fatalf("jittered Delay(1) = %v, want 1s ± 50%%", d)
+		}
+		seen[d] = true
+	}
+	if len(seen) < 2 {
+		t.Error("jittered delays are all the same")
 	}
 }

@@ -1,4 +1,4 @@
-// Package opscmd is the operators' side of faxpipe's command line: the
+// Package ops is the operators' side of faxpipe's command line: the
 // flags and the output of `faxpipe tail` (a live view of events and
 // document announcements), `faxpipe replay` (raw callbacks of a time range
 // processed again) and `faxpipe rejected` (list, show and re-drive

@@ -55,7 +55,7 @@ func (s Summary) Rejections() int {
 
 // retryPolicy spaces the attempts at a callback that met a transient
 // fault.
-var retryPolicy = consume.Backoff{Initial: 200 * time.Millisecond, Max: 5 * time.Second}
+var retryPolicy = consume.Backoff{Initial: 200 * time.Millisecond, Max: 5 * time.Second, Jitter: consume.Jittered}
 
 // runner processes callbacks with bounded concurrency and sums up.
 type runner struct {
