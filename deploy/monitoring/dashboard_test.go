@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/common/model"
 	promparser "github.com/prometheus/prometheus/promql/parser"
 )
 
@@ -130,7 +130,7 @@ func checkQuery(q query, known map[string]metric) (problems, used []string) {
 			names = []string{vs.Name}
 		} else {
 			for _, m := range vs.LabelMatchers {
-				if m.Name != labels.MetricName {
+				if m.Name != model.MetricNameLabel {
 					continue
 				}
 				for k := range known {
@@ -154,7 +154,7 @@ func checkQuery(q query, known map[string]metric) (problems, used []string) {
 				continue
 			}
 			for _, lm := range vs.LabelMatchers {
-				if lm.Name != labels.MetricName && !m.labels[lm.Name] {
+				if lm.Name != model.MetricNameLabel && !m.labels[lm.Name] {
 					problems = append(problems, fmt.Sprintf("%s: %s has no label %q (%s)", q.where, name, lm.Name, m.source))
 				}
 			}

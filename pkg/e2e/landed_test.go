@@ -139,7 +139,7 @@ func readStreamOnce(ctx context.Context, js jetstream.JetStream, name string) ([
 			got++
 		}
 		if got == 0 {
-			return nil, fmt.Errorf("%s: read %d of %d messages: %v", name, len(msgs), n, batch.Error())
+			return nil, fmt.Errorf("%s: read %d of %d messages: %w", name, len(msgs), n, batch.Error())
 		}
 	}
 	return msgs, nil
