@@ -3,6 +3,7 @@ package downloader
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -10,6 +11,10 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/docstore"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
+
+// settleTimeout bounds announcing a message's outcome once its download is
+// over, even while the downloader stops.
+const settleTimeout = 10 * time.Second
 
 // storedAnnouncement announces st as the document of the event ev (id).
 func storedAnnouncement(id string, ev fax.Event, st docstore.Stored) fax.DocumentAnnouncement {

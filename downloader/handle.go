@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
@@ -17,10 +16,6 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/stream/consume"
 )
-
-// settleTimeout bounds announcing a message's outcome once its download is
-// over, even while the downloader stops.
-const settleTimeout = 10 * time.Second
 
 // consumeOptions are the consumer's under the one message-handling policy:
 // a download in progress is abandoned when the downloader stops (its

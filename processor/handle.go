@@ -14,23 +14,14 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/stream/consume"
 )
 
-// messageTimeout bounds the work on one message: broker calls that take
-// longer are transient faults.
-const messageTimeout = 10 * time.Second
-
 // consumeOptions are the consumer's under the one message-handling policy:
 // a message in hand is finished when the processor stops (within its own
 // deadline), and a failing one is delivered again after RetryDelay,
 // doubling per delivery up to a minute.
 func (p *Processor) consumeOptions() consume.Options {
-	return consume.Options{
-		Workers:      p.cfg.Concurrency,
-		AckWait:      p.cfg.AckWait,
-		Timeout:      messageTimeout,
-		FinishInHand: true,
-		Backoff:      consume.Backoff{Initial: min(p.cfg.RetryDelay, time.Minute), Max: time.Minute, Multiplier: 2},
-		Log:          p.deps.Log,
-	}
+	doubling := consume.Backoff{Initial: min(p.cfg.RetryDelay, time.Minute), Max: time.Minute, Multiplier: 2}
+	return consume.Options{Workers: p.cfg.Concurrency, AckWait: p.cfg.AckWait, Timeout: messageTimeout,
+		FinishInHand: true, Backoff: doubling, Log: p.deps.Log}
 }
 
 // handler processes a delivery through the pipeline: a panic is a

@@ -29,6 +29,10 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/stream/consume"
 )
 
+// messageTimeout bounds the work on one message: broker calls that take
+// longer are transient faults.
+const messageTimeout = 10 * time.Second
+
 // Deps are what the processor needs from the rest of the process.
 type Deps struct {
 	JS         jetstream.JetStream
