@@ -1,38 +1,15 @@
 // Command faxpipe receives fax providers' webhooks and turns them into a
-// durable, verified, deduplicated event stream on NATS JetStream.
-//
-//	faxpipe [-config FILE] ingress|processor|downloader|all
-//	faxpipe [-config FILE] sim|demo|tail|replay|rejected [ARGS]
-//	faxpipe help [COMMAND]
-//
-// One binary runs any one service (one Kubernetes Deployment each) or all of
-// them in one process (`all`), around an embedded nats-server when no NATS
-// URL is configured. The same binary simulates the providers (`sim`), shows
-// the whole pipeline at work (`demo`), and serves operators: a live view of
-// events (`tail`), replays of raw callbacks (`replay`) and rejections
-// (`rejected`).
-//
-// The package's files: main.go parses the command line and dispatches;
-// services.go is the table of services and how each is built; serve.go runs
-// them around the broker; tools.go adapts the tools to the broker and the
-// processor; demo.go is `faxpipe demo`.
+// durable, verified, deduplicated event stream on NATS JetStream. Its
+// commands live in pkg/cli; `faxpipe help` lists them.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"slices"
-	"strings"
-	"syscall"
 
-	"github.com/faxpipe/faxpipe/pkg/config"
-	"github.com/faxpipe/faxpipe/pkg/logging"
-	"github.com/faxpipe/faxpipe/pkg/provider"
+	"github.com/faxpipe/faxpipe/pkg/cli"
 )
 
 func main() {
@@ -42,135 +19,7 @@ func main() {
 	}
 }
 
-// run is the whole program: it parses args, loads the configuration and runs
-// the chosen command until ctx ends or SIGINT/SIGTERM arrives. A request for
-// help (-h, -help or --help anywhere before "--", or `faxpipe help
-// [COMMAND]`) prints the usage and returns nil; it needs no configuration.
+// run is the whole program (cli.Run): the tests start faxpipe through it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	fs := flag.NewFlagSet("faxpipe", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { _, _ = fmt.Fprint(stderr, usage()) }
-	configPath := fs.String("config", getenv("FAXPIPE_CONFIG"), "configuration file (YAML)")
-	if err := fs.Parse(args); err != nil {
-		return helpIsNoError(err)
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return errors.New("expected a command")
-	}
-	cmd, rest := fs.Arg(0), fs.Args()[1:]
-	if cmd == "help" {
-		if len(rest) == 0 || wantsHelp(rest[:1]) {
-			_, err := fmt.Fprint(stdout, usage())
-			return err
-		}
-		cmd, rest = rest[0], append(slices.Clone(rest[1:]), "-h")
-	}
-	return dispatch(ctx, cmd, rest, *configPath, getenv, stdout, stderr)
-}
-
-// dispatch runs the service or the tool cmd names with its arguments.
-func dispatch(ctx context.Context, cmd string, args []string, configPath string, getenv func(string) string, stdout, stderr io.Writer) error {
-	svcs, tool := servicesOf(cmd), toolNamed(cmd)
-	help := wantsHelp(args)
-	switch {
-	case svcs == nil && tool == nil:
-		_, _ = fmt.Fprint(stderr, usage())
-		return fmt.Errorf("unknown command %q", cmd)
-	case svcs != nil && help:
-		_, err := fmt.Fprint(stderr, serviceUsage(cmd))
-		return err
-	case svcs != nil && len(args) > 0:
-		return fmt.Errorf("faxpipe %s takes no arguments, got %q", cmd, args)
-	}
-	cfg, err := loadConfig(configPath, getenv, help)
-	if err != nil {
-		return err
-	}
-	level := cfg.Log.Level
-	if tool != nil && level == "info" {
-		level = "warn" // a tool's output is its own; the log only says what went wrong
-	}
-	log, err := logging.New(stderr, level, cfg.Log.Format)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = log.Sync() }()
-	if tool != nil {
-		return helpIsNoError(tool.run(ctx, toolEnv{cfg: cfg, log: log, args: args, help: help, stdout: stdout, stderr: stderr}))
-	}
-	return serve(ctx, cmd, cfg, log)
-}
-
-// loadConfig is the configuration of path and getenv. A request for help
-// needs none, so then it falls back to the defaults rather than fail: a
-// tool's usage shows the configured defaults when there are some.
-func loadConfig(path string, getenv func(string) string, help bool) (*config.Config, error) {
-	cfg, err := config.Load(path, getenv, provider.AccountTypes())
-	if err != nil && help {
-		def := config.Default()
-		return &def, nil
-	}
-	return cfg, err
-}
-
-// wantsHelp reports whether args ask for a command's usage: -h, -help or
-// --help before any "--".
-func wantsHelp(args []string) bool {
-	for _, a := range args {
-		switch a {
-		case "--":
-			return false
-		case "-h", "-help", "--help":
-			return true
-		}
-	}
-	return false
-}
-
-// helpIsNoError is err, except that a flag set's flag.ErrHelp (its usage
-// was printed, as asked) is nil.
-func helpIsNoError(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
-	return err
-}
-
-// usage is faxpipe's usage, listing the services and the tools.
-func usage() string {
-	var b strings.Builder
-	b.WriteString("usage: faxpipe [-config FILE] COMMAND [ARGS]\n       faxpipe help [COMMAND]\n\nServices:\n")
-	for _, s := range services {
-		fmt.Fprintf(&b, "  %-12s %s\n", s.name, s.summary)
-	}
-	fmt.Fprintf(&b, "  %-12s %s\n\nTools:\n", allCommand, allSummary)
-	for _, t := range tools {
-		fmt.Fprintf(&b, "  %-12s %s\n", t.name, t.summary)
-	}
-	b.WriteString(`
-Every command takes -h. The configuration file may also be given by
-FAXPIPE_CONFIG; every scalar setting can be overridden by
-FAXPIPE_<SECTION>_<FIELD>, e.g. FAXPIPE_NATS_URL.
-`)
-	return b.String()
-}
-
-// serviceUsage is the usage of the service command cmd.
-func serviceUsage(cmd string) string {
-	summary := allSummary
-	if s := servicesOf(cmd); len(s) == 1 {
-		summary = s[0].summary
-	}
-	return fmt.Sprintf(`usage: faxpipe [-config FILE] %s
-
-  %s
-
-A service takes no arguments: the configuration file (-config or
-FAXPIPE_CONFIG) and FAXPIPE_<SECTION>_<FIELD> variables set it up. Its
-health and metrics are on admin.listen (/healthz, /readyz, /metrics).
-`, cmd, strings.ReplaceAll(summary, "\n               ", "\n  "))
+	return cli.Run(ctx, args, getenv, stdout, stderr)
 }

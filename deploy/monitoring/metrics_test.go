@@ -146,7 +146,7 @@ func faxpipeMetrics(t *testing.T) map[string]metric {
 	return out
 }
 
-// runtimeMetrics are the Go and process collectors' metrics that serve.go
+// runtimeMetrics are the Go and process collectors' metrics that pkg/cli/serve.go
 // registers beside faxpipe's own, gathered from the real collectors.
 func runtimeMetrics(t *testing.T) map[string]metric {
 	t.Helper()
