@@ -27,6 +27,38 @@ type Envelope struct {
 	// Redacted lists each secret that was replaced by its digest, and the id
 	// of the pipeline key that made the digest.
 	Redacted []Redaction `json:"redacted"`
+	// Origin is how faxpipe learned of the fax: empty (or OriginWebhook)
+	// for a callback the ingress received, OriginAPI for a fax the
+	// reconciler found in the provider's API. An API envelope holds the
+	// listing request (method, path, query and headers, no secret) and the
+	// fax's item of the listing as its body.
+	Origin Origin `json:"origin,omitempty"`
+	// Seal is set on an API envelope only: the pipeline key's MAC of the
+	// envelope (see Digester.Seal), which the processor checks instead of a
+	// webhook signature, so that nobody without the key can pass an
+	// envelope off as the provider's API's word.
+	Seal string `json:"seal,omitempty"`
+}
+
+// Origin says how faxpipe learned of a fax (data.learned_via of its event).
+type Origin string
+
+// The origins.
+const (
+	OriginWebhook Origin = "webhook" // the provider's callback, through the ingress
+	OriginAPI     Origin = "api"     // the provider's API, through the reconciler
+)
+
+// FromAPI reports whether e says it came from the provider's API. Only a
+// sealed envelope may be believed (Digester.CheckSeal).
+func (e *Envelope) FromAPI() bool { return e.Origin == OriginAPI }
+
+// LearnedVia is e's origin, OriginWebhook when unset.
+func (e *Envelope) LearnedVia() Origin {
+	if e.Origin == "" {
+		return OriginWebhook
+	}
+	return e.Origin
 }
 
 // ErrEnvelopeTooLarge means an envelope is larger than the broker accepts

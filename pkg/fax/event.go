@@ -66,6 +66,9 @@ type Event struct {
 	Document   bool      `json:"document"`
 	RawRef     RawRef    `json:"raw_ref"`
 	ReceivedAt time.Time `json:"received_at"` // UTC
+	// LearnedVia says how faxpipe learned of the fax: its webhook, or the
+	// provider's API (the reconciler found a fax whose webhook never came).
+	LearnedVia Origin `json:"learned_via"`
 	// ProviderFields holds every field the provider sent that is not mapped
 	// above, verbatim: a JSON string (or array of strings, when repeated) for
 	// form and query fields, the JSON value as sent for JSON bodies.
@@ -80,7 +83,7 @@ type RawRef struct {
 }
 
 // NewEvent returns an Event with what every event of raw shares filled in:
-// provider, account, raw reference, receipt time and an empty
+// provider, account, raw reference, receipt time, origin and an empty
 // ProviderFields. raw.Envelope must not be nil.
 func NewEvent(raw RawMessage) Event {
 	env := raw.Envelope
@@ -89,6 +92,7 @@ func NewEvent(raw RawMessage) Event {
 		Account:        env.Account,
 		RawRef:         RawRef{ID: env.ID, StreamSeq: raw.StreamSeq},
 		ReceivedAt:     env.ReceivedAt.UTC(),
+		LearnedVia:     env.LearnedVia(),
 		ProviderFields: map[string]json.RawMessage{},
 	}
 }

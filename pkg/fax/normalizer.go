@@ -22,13 +22,18 @@ type Normalizer interface {
 }
 
 // CheckEnvelope rejects a raw message that no adapter of provider p may
-// read: a missing envelope (malformed) or one of another provider.
+// read: a missing envelope (malformed), one of another provider, or one of
+// an unknown origin.
 func CheckEnvelope(raw RawMessage, p Provider) error {
 	switch {
 	case raw.Envelope == nil:
 		return fmt.Errorf("no envelope: %w", ReasonMalformed)
 	case raw.Envelope.Provider != p:
 		return fmt.Errorf("envelope of provider %q given to the %s adapter: %w", raw.Envelope.Provider, p, ReasonMalformed)
+	case raw.Envelope.Origin != "" && raw.Envelope.Origin != OriginWebhook && raw.Envelope.Origin != OriginAPI:
+		return fmt.Errorf("envelope of unknown origin %q: %w", raw.Envelope.Origin, ReasonMalformed)
+	case !raw.Envelope.FromAPI() && raw.Envelope.Seal != "":
+		return fmt.Errorf("a webhook's envelope carries a seal: %w", ReasonMalformed)
 	}
 	return nil
 }

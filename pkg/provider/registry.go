@@ -16,6 +16,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/provider/efax/efaxsim"
 	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
 	"github.com/faxpipe/faxpipe/pkg/provider/gofax/gofaxsim"
+	"github.com/faxpipe/faxpipe/pkg/provider/listing"
 	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
 	"github.com/faxpipe/faxpipe/pkg/provider/sfax/sfaxsim"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
@@ -38,6 +39,10 @@ type Provider interface {
 	// NewDocumentClient builds the provider's document client for its
 	// accounts among accounts.
 	NewDocumentClient(config.Accounts, docfetch.Options) (docfetch.Client, error)
+	// NewLister builds the provider's lister of received faxes (for the
+	// reconciler) for its accounts among accounts; nil, nil when the
+	// provider has no listing API.
+	NewLister(config.Accounts, docfetch.Options) (listing.Lister, error)
 }
 
 // Entry is one provider: what faxpipe knows of it, and how the simulator

@@ -2,6 +2,7 @@ package efax
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 
@@ -11,16 +12,20 @@ import (
 // adapter verifies and normalizes the webhooks of the eFax accounts.
 type adapter struct {
 	accounts map[string]Account
+	digester *fax.Digester
 }
 
-// NewNormalizer returns the fax.Normalizer of the eFax accounts in accounts. eFax
-// signs its webhooks itself, so the digester is not used; it is taken for
-// the shape every provider's constructor shares. It fails on a repeated
-// account id, an account whose API base URL is not an absolute URL
+// NewNormalizer returns the fax.Normalizer of the eFax accounts in
+// accounts. eFax signs its webhooks itself; the digester checks the seal
+// of the reconciler's envelopes (faxes found through eFax's API). It
+// fails on a nil digester, a repeated account id, an account whose API base URL is not an absolute URL
 // (resource URLs are checked against it), or a verifying account without an
 // HMAC secret (anybody can sign with an empty key).
-func NewNormalizer(accounts []Account, _ *fax.Digester) (fax.Normalizer, error) {
-	a := &adapter{accounts: map[string]Account{}}
+func NewNormalizer(accounts []Account, d *fax.Digester) (fax.Normalizer, error) {
+	if d == nil {
+		return nil, errors.New("efax: a digester is required")
+	}
+	a := &adapter{accounts: map[string]Account{}, digester: d}
 	for _, acc := range accounts {
 		if _, dup := a.accounts[acc.ID]; dup {
 			return nil, fmt.Errorf("efax: account %q configured twice", acc.ID)
@@ -49,6 +54,14 @@ func (a *adapter) Normalize(raw fax.RawMessage) (fax.Event, error) {
 	acc, ok := a.accounts[env.Account]
 	if !ok {
 		return fax.Event{}, fmt.Errorf("efax account %q: %w", env.Account, fax.ReasonUnknownAccount)
+	}
+	if env.FromAPI() {
+		// The reconciler's envelope: its seal stands for the webhook's
+		// signature, whatever the account's verification setting.
+		if err := a.digester.CheckSeal(env); err != nil {
+			return fax.Event{}, err
+		}
+		return normalizeListed(raw, acc)
 	}
 	if acc.Verifies() {
 		if err := verifySignature(env.Body, env.HeaderValues(SignatureHeader), acc.HMACSecret.Reveal()); err != nil {

@@ -49,6 +49,9 @@ func (a *adapter) Normalize(raw fax.RawMessage) (fax.Event, error) {
 	if !ok {
 		return fax.Event{}, fmt.Errorf("gofax account %q: %w", raw.Envelope.Account, fax.ReasonUnknownAccount)
 	}
+	if raw.Envelope.FromAPI() {
+		return fax.Event{}, fmt.Errorf("gofax has no listing API, so no envelope comes from it: %w", fax.ReasonMalformed)
+	}
 	query := form.Parse(raw.Envelope.Query)
 	cred := credentials{authorization: raw.Envelope.HeaderValues("Authorization")}
 	if acc.URLSecret.Param != "" {

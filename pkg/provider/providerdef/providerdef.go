@@ -8,6 +8,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
+	"github.com/faxpipe/faxpipe/pkg/provider/listing"
 )
 
 // Def is one provider: A is its account type (accounts.<name>[i] in
@@ -23,6 +24,9 @@ type Def[A any, P interface {
 	Normalizer func([]A, *fax.Digester) (fax.Normalizer, error)
 	// Documents builds the document client of the accounts.
 	Documents func([]A, docfetch.Options) (docfetch.Client, error)
+	// Lister builds the lister of the accounts' received faxes, for the
+	// reconciler; nil for a provider with no listing API.
+	Lister func([]A, docfetch.Options) (listing.Lister, error)
 }
 
 // Name is the provider's name, as its account type gives it.
@@ -45,4 +49,13 @@ func (d Def[A, P]) NewNormalizer(accounts config.Accounts, dg *fax.Digester) (fa
 // accounts among accounts.
 func (d Def[A, P]) NewDocumentClient(accounts config.Accounts, opts docfetch.Options) (docfetch.Client, error) {
 	return d.Documents(config.AccountsOf[A, P](accounts), opts)
+}
+
+// NewLister builds the provider's lister of received faxes for its
+// accounts among accounts; nil, nil when the provider has no listing API.
+func (d Def[A, P]) NewLister(accounts config.Accounts, opts docfetch.Options) (listing.Lister, error) {
+	if d.Lister == nil {
+		return nil, nil
+	}
+	return d.Lister(config.AccountsOf[A, P](accounts), opts)
 }

@@ -44,7 +44,9 @@ func NewNormalizer(accounts []Account, d *fax.Digester) (fax.Normalizer, error) 
 }
 
 // Normalize verifies an Sfax callback — token, API key, token age — unless
-// its account has verification off, and maps it to an event. Every field is
+// its account has verification off, and maps it to an event. An envelope
+// from Sfax's API (the reconciler's) is checked by its seal instead and
+// mapped to the event its callback would have given (listed.go). Every field is
 // read from the query string, where Sfax puts them [doc]; a body is ignored.
 func (a *adapter) Normalize(raw fax.RawMessage) (fax.Event, error) {
 	if err := fax.CheckEnvelope(raw, fax.Sfax); err != nil {
@@ -53,6 +55,14 @@ func (a *adapter) Normalize(raw fax.RawMessage) (fax.Event, error) {
 	acc, ok := a.accounts[raw.Envelope.Account]
 	if !ok {
 		return fax.Event{}, fmt.Errorf("sfax account %q: %w", raw.Envelope.Account, fax.ReasonUnknownAccount)
+	}
+	if raw.Envelope.FromAPI() {
+		// The reconciler's envelope: its seal stands for the callback's
+		// token, whatever the account's verification setting.
+		if err := a.digester.CheckSeal(raw.Envelope); err != nil {
+			return fax.Event{}, err
+		}
+		return normalizeListed(raw)
 	}
 	fields := form.Parse(raw.Envelope.Query)
 	// Taken whatever the verification setting, so that neither credential

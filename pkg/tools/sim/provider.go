@@ -26,9 +26,10 @@ type Provider interface {
 	// the provider reports received faxes that way); a provider that
 	// cannot tell of a failed fax of kind sends a successful one.
 	Webhook(d *Draw, a Account, kind string, failed bool, f Fax) Webhook
-	// Routes registers the provider's document API on mux, answering with
-	// api. It is called once per simulator serving its API; the paths must
-	// not collide with another provider's.
+	// Routes registers the provider's document API — and its listing of
+	// received faxes, if it has one (API.Received, API.ServeListing) — on
+	// mux, answering with api. It is called once per simulator serving its
+	// API; the paths must not collide with another provider's.
 	Routes(mux *http.ServeMux, api *API)
 }
 
@@ -75,6 +76,10 @@ type Webhook struct {
 	// Document is set when faxpipe's downloader should fetch the fax's
 	// document after the event (a received fax).
 	Document bool
+	// Listed is the provider's own record of the fax for its listing API
+	// (API.Received hands it back), set for a fax the provider lists — a
+	// received fax, where the provider has a listing API; nil otherwise.
+	Listed any
 }
 
 // Request is one HTTP request of a callback, sent to the account's
