@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider/apiclient"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 )
 
@@ -39,7 +40,7 @@ func (d *Downloader) classify(err error, ev fax.Event) failure {
 	switch {
 	case errors.As(err, &se):
 		f = d.classifyStatus(f, se, ev)
-	case errors.Is(err, errUntrustedDestination), errors.Is(err, fax.ReasonUntrustedResourceURL):
+	case errors.Is(err, apiclient.ErrUntrustedDestination), errors.Is(err, fax.ReasonUntrustedResourceURL):
 		f.reason = fax.DocumentReasonUntrustedDestination
 	case errors.Is(err, errTooLarge):
 		f.reason = fax.DocumentReasonTooLarge

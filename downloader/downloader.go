@@ -6,7 +6,7 @@
 // the bytes into the docstore as {provider}/{account}/{fax_id}.{ext}, and
 // publishes a stored or failed announcement on FAXPIPE_DOCUMENTS
 // (schemas/fax-document.v1.json). Requests go only to the configured
-// provider API hosts (see newHTTPClient).
+// provider API hosts (see apiclient.New).
 package downloader
 
 import (
@@ -25,6 +25,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/docstore"
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider/apiclient"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/pkg/stream/consume"
@@ -63,7 +64,7 @@ type Downloader struct {
 	ready   *admin.Flag
 }
 
-// New builds the downloader: its HTTP client (see newHTTPClient) and the
+// New builds the downloader: its HTTP client (see apiclient.New) and the
 // document client of every provider for deps.Accounts. It fails on an
 // account whose API base URL is not an absolute http(s) URL or on a
 // metric already registered.
@@ -78,7 +79,10 @@ func New(cfg config.Downloader, deps Deps) (*Downloader, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc, err := newHTTPClient(cfg, deps.Accounts.APIBaseURLs(), deps.TLS)
+	hc, err := apiclient.New(apiclient.Options{
+		RequestTimeout: cfg.RequestTimeout, StallTimeout: cfg.StallTimeout,
+		AllowPrivateNetworks: cfg.AllowPrivateNetworks, MaxConnsPerHost: cfg.ProviderConcurrency,
+	}, deps.Accounts.APIBaseURLs(), deps.TLS)
 	if err != nil {
 		return nil, fmt.Errorf("downloader: %w", err)
 	}

@@ -1,4 +1,4 @@
-package downloader
+package apiclient
 
 import (
 	"context"
@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// errStalled: the provider sent nothing for StallTimeout. Transient.
-var errStalled = errors.New("no data for the stall timeout")
+// ErrStalled: the provider sent nothing for StallTimeout. Transient.
+var ErrStalled = errors.New("no data for the stall timeout")
 
 // stallTransport aborts a request when no answer, or no byte of its body,
 // arrives for timeout.
@@ -23,7 +23,7 @@ type stallTransport struct {
 // timer on every byte and stops it when closed.
 func (t *stallTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx, cancel := context.WithCancelCause(req.Context())
-	timer := time.AfterFunc(t.timeout, func() { cancel(errStalled) })
+	timer := time.AfterFunc(t.timeout, func() { cancel(ErrStalled) })
 	resp, err := t.next.RoundTrip(req.WithContext(ctx))
 	if err != nil {
 		timer.Stop()
@@ -61,10 +61,10 @@ func (b *stallBody) Close() error {
 	return b.body.Close()
 }
 
-// stalled marks err with errStalled when the stall timer ended ctx.
+// stalled marks err with ErrStalled when the stall timer ended ctx.
 func stalled(ctx context.Context, err error) error {
-	if errors.Is(context.Cause(ctx), errStalled) {
-		return fmt.Errorf("%w: %w", errStalled, err)
+	if errors.Is(context.Cause(ctx), ErrStalled) {
+		return fmt.Errorf("%w: %w", ErrStalled, err)
 	}
 	return err
 }

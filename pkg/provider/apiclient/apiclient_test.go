@@ -1,4 +1,4 @@
-package downloader
+package apiclient
 
 import (
 	"context"
@@ -11,8 +11,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/faxpipe/faxpipe/pkg/config"
 )
 
 // counting is a test server that counts the requests it receives.
@@ -31,11 +29,8 @@ func newCounting(t *testing.T, h http.HandlerFunc) *counting {
 	return c
 }
 
-func clientConfig(allowPrivate bool) config.Downloader {
-	cfg := config.Default().Downloader
-	cfg.AllowPrivateNetworks = allowPrivate
-	cfg.RequestTimeout, cfg.StallTimeout = 5*time.Second, 200*time.Millisecond
-	return cfg
+func clientConfig(allowPrivate bool) Options {
+	return Options{AllowPrivateNetworks: allowPrivate, RequestTimeout: 5 * time.Second, StallTimeout: 200 * time.Millisecond, MaxConnsPerHost: 8}
 }
 
 func get(t *testing.T, hc *http.Client, url string) error {
@@ -87,7 +82,7 @@ func TestHTTPClientRefusesForgedRequests(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := hostile.hits.Load()
-			hc, err := newHTTPClient(clientConfig(tt.allowPrivate), tt.bases, nil)
+			hc, err := New(clientConfig(tt.allowPrivate), tt.bases, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,8 +93,8 @@ func TestHTTPClientRefusesForgedRequests(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, errUntrustedDestination) {
-				t.Fatalf("GET %s: %v, want %v", tt.url, err, errUntrustedDestination)
+			if !errors.Is(err, ErrUntrustedDestination) {
+				t.Fatalf("GET %s: %v, want %v", tt.url, err, ErrUntrustedDestination)
 			}
 			if got := hostile.hits.Load() - before; got != 0 {
 				t.Fatalf("the hostile server received %d requests, want 0", got)
@@ -124,7 +119,7 @@ func TestPublicAddr(t *testing.T) {
 		}
 	}
 	// An IPv4-mapped loopback is loopback once unmapped, as guardAddress does.
-	if err := guardAddress(false)("tcp", "[::ffff:127.0.0.1]:443", nil); !errors.Is(err, errUntrustedDestination) {
+	if err := guardAddress(false)("tcp", "[::ffff:127.0.0.1]:443", nil); !errors.Is(err, ErrUntrustedDestination) {
 		t.Errorf("IPv4-mapped loopback: %v, want refused", err)
 	}
 }
@@ -140,14 +135,14 @@ func TestHTTPClientAbortsStalledBody(t *testing.T) {
 		case <-r.Context().Done():
 		}
 	})
-	hc, err := newHTTPClient(clientConfig(true), []string{srv.URL}, nil)
+	hc, err := New(clientConfig(true), []string{srv.URL}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
 	err = get(t, hc, srv.URL)
-	if !errors.Is(err, errStalled) {
-		t.Fatalf("error %v, want %v", err, errStalled)
+	if !errors.Is(err, ErrStalled) {
+		t.Fatalf("error %v, want %v", err, ErrStalled)
 	}
 	if took := time.Since(start); took > 2*time.Second {
 		t.Fatalf("stall detected after %v, want about the 200ms stall timeout", took)

@@ -1,4 +1,7 @@
-package downloader
+// Package apiclient is the only HTTP client faxpipe talks to provider APIs
+// with — the downloader's document fetches and the reconciler's listings:
+// the guard against server-side request forgery and stalled answers.
+package apiclient
 
 import (
 	"crypto/tls"
@@ -11,24 +14,32 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/faxpipe/faxpipe/pkg/config"
 )
 
-// errUntrustedDestination: a request the forgery guard refused: a host that
+// ErrUntrustedDestination: a request the forgery guard refused: a host that
 // is no configured API host, plain HTTP to an HTTPS API, a redirect to
-// another host, or an address in a private range.
-var errUntrustedDestination = errors.New("untrusted destination")
+// another host, or an address in a private range. Permanent.
+var ErrUntrustedDestination = errors.New("untrusted destination")
 
-// newHTTPClient returns the only HTTP client the downloader uses. Every
+// Options bound the client's requests.
+type Options struct {
+	RequestTimeout time.Duration // one request, body included
+	StallTimeout   time.Duration // no body byte for this long aborts the request
+	// AllowPrivateNetworks lets the client reach loopback and private
+	// addresses (a local simulator).
+	AllowPrivateNetworks bool
+	MaxConnsPerHost      int // idle connections kept per host
+}
+
+// New returns an HTTP client of provider APIs. Every
 // request, redirect hop and token request must go to the scheme and host of
 // one of bases (HTTPS unless that base is explicitly http://); redirects
 // stay on their host; connections to loopback, private, link-local and
 // other non-public addresses are refused at dial time, after DNS
-// resolution, unless allowPrivate; requests time out after
+// resolution, unless cfg.AllowPrivateNetworks; requests time out after
 // cfg.RequestTimeout, and a body that stalls for cfg.StallTimeout aborts.
 // No proxy from the environment is used.
-func newHTTPClient(cfg config.Downloader, bases []string, tlsConfig *tls.Config) (*http.Client, error) {
+func New(cfg Options, bases []string, tlsConfig *tls.Config) (*http.Client, error) {
 	allowed, err := allowlist(bases)
 	if err != nil {
 		return nil, err
@@ -40,7 +51,7 @@ func newHTTPClient(cfg config.Downloader, bases []string, tlsConfig *tls.Config)
 		DialContext:            dialer.DialContext,
 		TLSClientConfig:        tlsConfig,
 		TLSHandshakeTimeout:    10 * time.Second,
-		MaxIdleConnsPerHost:    cfg.ProviderConcurrency,
+		MaxIdleConnsPerHost:    cfg.MaxConnsPerHost,
 		IdleConnTimeout:        90 * time.Second,
 		MaxResponseHeaderBytes: 64 << 10,
 		ForceAttemptHTTP2:      true,
@@ -86,7 +97,7 @@ func (g *guardTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if req.Body != nil {
 			_ = req.Body.Close()
 		}
-		return nil, fmt.Errorf("%s://%s is not a configured API origin: %w", req.URL.Scheme, req.URL.Host, errUntrustedDestination)
+		return nil, fmt.Errorf("%s://%s is not a configured API origin: %w", req.URL.Scheme, req.URL.Host, ErrUntrustedDestination)
 	}
 	return g.next.RoundTrip(req)
 }
@@ -95,10 +106,10 @@ func (g *guardTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // first request, at most 5 times.
 func sameHostRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= 5 {
-		return fmt.Errorf("more than 5 redirects: %w", errUntrustedDestination)
+		return fmt.Errorf("more than 5 redirects: %w", ErrUntrustedDestination)
 	}
 	if origin(req.URL) != origin(via[0].URL) {
-		return fmt.Errorf("redirect from %s to %s://%s: %w", via[0].URL.Host, req.URL.Scheme, req.URL.Host, errUntrustedDestination)
+		return fmt.Errorf("redirect from %s to %s://%s: %w", via[0].URL.Host, req.URL.Scheme, req.URL.Host, ErrUntrustedDestination)
 	}
 	return nil
 }
@@ -125,10 +136,10 @@ func guardAddress(allowPrivate bool) func(network, address string, _ syscall.Raw
 		}
 		ap, err := netip.ParseAddrPort(address)
 		if err != nil {
-			return fmt.Errorf("dial %s: %w", address, errUntrustedDestination)
+			return fmt.Errorf("dial %s: %w", address, ErrUntrustedDestination)
 		}
 		if !publicAddr(ap.Addr().Unmap()) {
-			return fmt.Errorf("dial %s: a non-public address: %w", address, errUntrustedDestination)
+			return fmt.Errorf("dial %s: a non-public address: %w", address, ErrUntrustedDestination)
 		}
 		return nil
 	}
