@@ -13,6 +13,9 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider"
+	"github.com/faxpipe/faxpipe/pkg/provider/apiclient"
+	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
+	"github.com/faxpipe/faxpipe/pkg/reconciler"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/processor"
 )
@@ -36,6 +39,7 @@ var services = []service{
 	{name: "ingress", summary: "the public callback server", build: wiring.ingress},
 	{name: "processor", summary: "verify, dedupe and normalize raw callbacks", build: wiring.processor},
 	{name: "downloader", summary: "fetch and store received fax documents", build: wiring.downloader},
+	{name: "reconciler", summary: "find faxes whose webhook never came, through the providers' APIs", build: wiring.reconciler},
 }
 
 // allCommand runs every service in one process.
@@ -136,6 +140,45 @@ func (w wiring) downloader() (runner, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+func (w wiring) reconciler() (runner, error) {
+	deps, err := w.reconcilerDeps()
+	if err != nil {
+		return nil, err
+	}
+	return reconciler.New(w.cfg.Reconciler, deps)
+}
+
+// reconcilerDeps are what the reconciler service and `faxpipe reconcile`
+// work with: the providers' listings through the guarded API client, the
+// processor's normalizers, and the raw stream.
+func (w wiring) reconcilerDeps() (reconciler.Deps, error) {
+	hc, err := apiclient.New(apiclient.Options{
+		RequestTimeout: w.cfg.Reconciler.RequestTimeout, StallTimeout: w.cfg.Downloader.StallTimeout,
+		AllowPrivateNetworks: w.cfg.Downloader.AllowPrivateNetworks, MaxConnsPerHost: 2,
+	}, w.cfg.Accounts.APIBaseURLs(), nil)
+	if err != nil {
+		return reconciler.Deps{}, err
+	}
+	listers, err := provider.NewListers(w.cfg.Accounts, docfetch.Options{HTTP: hc})
+	if err != nil {
+		return reconciler.Deps{}, err
+	}
+	normalizers, err := provider.NewNormalizers(w.cfg.Accounts, w.digester)
+	if err != nil {
+		return reconciler.Deps{}, err
+	}
+	return reconciler.Deps{
+		JS:         w.conn.JS,
+		Publisher:  stream.NewPublisher(w.conn, fax.RawStream),
+		Listers:    listers,
+		Normalizer: normalizers,
+		Digester:   w.digester,
+		Accounts:   w.cfg.Accounts,
+		Log:        w.log.Named("reconciler"),
+		Registry:   w.reg,
+	}, nil
 }
 
 // newDigester is the pipeline key's digester, accepting the retired keys.

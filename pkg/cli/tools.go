@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/provider"
+	"github.com/faxpipe/faxpipe/pkg/reconciler"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/pkg/tools/ops"
 	"github.com/faxpipe/faxpipe/pkg/tools/replay"
@@ -44,6 +46,7 @@ var tools = []tool{
 	})},
 	{"replay", "process raw callbacks of a time range again", withReprocessor(ops.Replay)},
 	{"rejected", "list, show and re-drive rejected callbacks", withReprocessor(ops.Rejected)},
+	{"reconcile", "find and feed in faxes whose webhook never came, over a time range", reconcileTool},
 }
 
 // toolNamed is the tool called name, nil for none.
@@ -113,6 +116,29 @@ func withReprocessor(cmd reprocessCommand) func(context.Context, toolEnv) error 
 		}
 		return cmd(ctx, conn.JS, replay.FromProcessor(rp), e.args, e.stdout, e.stderr)
 	})
+}
+
+// reconcileTool is `faxpipe reconcile`: the reconciler's one-shot over a
+// range, with the service's own listings and normalizers.
+func reconcileTool(ctx context.Context, e toolEnv) error {
+	return withBroker(func(ctx context.Context, e toolEnv, conn *stream.Conn) error {
+		if conn == nil { // help only
+			return ops.Reconcile(ctx, nil, e.args, e.stdout, e.stderr)
+		}
+		digester, err := newDigester(e.cfg.Pipeline)
+		if err != nil {
+			return err
+		}
+		w := wiring{cfg: e.cfg, conn: conn, log: e.log, reg: prometheus.NewRegistry(), digester: digester}
+		deps, err := w.reconcilerDeps()
+		if err != nil {
+			return err
+		}
+		run := func(ctx context.Context, opts reconciler.RangeOptions) (reconciler.Tally, error) {
+			return reconciler.Range(ctx, deps, e.cfg.Reconciler, opts)
+		}
+		return ops.Reconcile(ctx, run, e.args, e.stdout, e.stderr)
+	})(ctx, e)
 }
 
 // poll calls ok every 200 ms until it is true, or returns ctx's error.

@@ -53,7 +53,14 @@ type AccountBase struct {
 	// and eFax resource_url hosts are checked against; a simulator's URL in
 	// tests.
 	APIBaseURL string `yaml:"api_base_url"`
+	// Reconcile lets the reconciler list the account's received faxes
+	// through the provider's API (the default, where the provider has a
+	// listing API); reconcile: false leaves the account to its webhooks.
+	Reconcile *bool `yaml:"reconcile"`
 }
+
+// Reconciles reports whether the reconciler lists the account's faxes.
+func (a AccountBase) Reconciles() bool { return a.Reconcile == nil || *a.Reconcile }
 
 // Verifies reports whether callbacks of the account are verified.
 func (a AccountBase) Verifies() bool { return a.Verify == nil || *a.Verify }

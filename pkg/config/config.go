@@ -19,6 +19,7 @@ type Config struct {
 	Ingress    Ingress    `yaml:"ingress"`
 	Processor  Processor  `yaml:"processor"`
 	Downloader Downloader `yaml:"downloader"`
+	Reconciler Reconciler `yaml:"reconciler"`
 	Admin      Admin      `yaml:"admin"`
 	Log        Log        `yaml:"log"`
 	Accounts   Accounts   `yaml:"-"` // accounts: decoded by provider (Load)
@@ -130,6 +131,33 @@ type Downloader struct {
 	// addresses (a local simulator); off, such addresses are refused even
 	// when a configured host resolves to them.
 	AllowPrivateNetworks bool `yaml:"allow_private_networks"`
+}
+
+// Reconciler configures the reconciler: it lists each account's received
+// faxes through the provider's API and feeds in those whose webhook never
+// arrived. Every pass over an account lists the window from Overlap before
+// where the last pass got to, up to Settle before now.
+type Reconciler struct {
+	Interval time.Duration `yaml:"interval"` // between passes over one account
+	Overlap  time.Duration `yaml:"overlap"`  // each pass lists again this far back from where the last one got to
+	// Settle leaves a fax this young to its webhook: it is listed on a
+	// later pass, if its webhook has not come by then.
+	Settle time.Duration `yaml:"settle"`
+	// CatchUp bounds how far back a pass lists: on the first start, and
+	// after an outage longer than that (what lies before is not listed).
+	CatchUp time.Duration `yaml:"catch_up"`
+	// Chunk is the longest window listed at once; progress is saved after
+	// each.
+	Chunk time.Duration `yaml:"chunk"`
+	// LeaseTTL is how long an account stays with a reconciler replica that
+	// stopped renewing its lease (it renews every third of it).
+	LeaseTTL time.Duration `yaml:"lease_ttl"`
+	// Memory is how long the reconciler remembers what it fed in (so it
+	// feeds a fax once); at least CatchUp + Overlap.
+	Memory         time.Duration `yaml:"memory"`
+	RequestTimeout time.Duration `yaml:"request_timeout"` // one listing request, answer included
+	InitialBackoff time.Duration `yaml:"initial_backoff"` // after a failed listing; grows to MaxBackoff
+	MaxBackoff     time.Duration `yaml:"max_backoff"`
 }
 
 // Admin configures the health and metrics server, separate from the public

@@ -47,6 +47,11 @@ func Default() Config {
 			RetryBudget: 2 * time.Minute, InitialBackoff: time.Second, MaxBackoff: time.Minute,
 			MaxDeliver: 50, AckWait: time.Minute, Format: "pdf",
 		},
+		Reconciler: Reconciler{
+			Interval: 5 * time.Minute, Overlap: time.Hour, Settle: 2 * time.Minute, CatchUp: 7 * 24 * time.Hour,
+			Chunk: 6 * time.Hour, LeaseTTL: 30 * time.Second, Memory: 8 * 24 * time.Hour,
+			RequestTimeout: 30 * time.Second, InitialBackoff: 5 * time.Second, MaxBackoff: 5 * time.Minute,
+		},
 		Admin: Admin{Listen: ":9090"},
 		Log:   Log{Level: "info", Format: "json"},
 	}

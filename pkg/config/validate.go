@@ -42,6 +42,7 @@ func (c *Config) Validate() error {
 	c.validateIngress(&ck)
 	c.validateProcessor(&ck)
 	c.validateDownloader(&ck)
+	c.validateReconciler(&ck)
 	c.Accounts.validate(&ck)
 	return errors.Join(ck.errs...)
 }
@@ -144,4 +145,19 @@ func isToken(s string) bool {
 		}
 	}
 	return true
+}
+
+func (c *Config) validateReconciler(ck *Checker) {
+	r := c.Reconciler
+	for name, d := range map[string]time.Duration{
+		"interval": r.Interval, "chunk": r.Chunk, "catch_up": r.CatchUp, "lease_ttl": r.LeaseTTL,
+		"request_timeout": r.RequestTimeout, "initial_backoff": r.InitialBackoff, "max_backoff": r.MaxBackoff,
+	} {
+		ck.Check(d > 0, "reconciler."+name, "must be positive")
+	}
+	ck.Check(r.Overlap >= 0, "reconciler.overlap", "must not be negative")
+	ck.Check(r.Settle >= 0, "reconciler.settle", "must not be negative")
+	ck.Check(r.LeaseTTL >= time.Second, "reconciler.lease_ttl", "must be at least 1s")
+	ck.Check(r.MaxBackoff >= r.InitialBackoff, "reconciler.max_backoff", "must be at least reconciler.initial_backoff")
+	ck.Check(r.Memory >= r.CatchUp+r.Overlap, "reconciler.memory", "must be at least reconciler.catch_up + reconciler.overlap (%s)", r.CatchUp+r.Overlap)
 }

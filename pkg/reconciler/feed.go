@@ -1,0 +1,156 @@
+package reconciler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider/listing"
+)
+
+// Publisher publishes a raw envelope on FAXPIPE_RAW and waits for its
+// acknowledgement (stream.Publisher).
+type Publisher interface {
+	Publish(ctx context.Context, subject, msgID string, data []byte) (uint64, error)
+}
+
+// Tally counts what listing found.
+type Tally struct {
+	Listed  int `json:"listed"`  // faxes the provider's API listed
+	Seen    int `json:"seen"`    // of them, faxes faxpipe had an event of
+	Pending int `json:"pending"` // fed in earlier, not processed yet
+	Missing int `json:"missing"` // faxpipe had never heard of: fed in (or, in a dry run, would be)
+}
+
+// Add adds u to t.
+func (t *Tally) Add(u Tally) {
+	t.Listed += u.Listed
+	t.Seen += u.Seen
+	t.Pending += u.Pending
+	t.Missing += u.Missing
+}
+
+// Found is a fax faxpipe had never heard of.
+type Found struct {
+	Provider    fax.Provider `json:"provider"`
+	Account     string       `json:"account"`
+	FaxID       string       `json:"fax_id"`
+	CompletedAt time.Time    `json:"completed_at,omitzero"`
+	EventID     string       `json:"event_id,omitempty"` // empty when the processor will reject the item
+	Problem     string       `json:"problem,omitempty"`  // why the processor will reject it
+}
+
+// feeder reconciles windows: it lists a window's faxes and feeds in those
+// faxpipe never heard of, as sealed API envelopes on FAXPIPE_RAW.
+type feeder struct {
+	listers    map[fax.Provider]listing.Lister
+	normalizer fax.Normalizer
+	digester   *fax.Digester
+	dedupe     jetstream.KeyValue // the processor's event ids
+	state      state
+	publisher  Publisher
+	now        func() time.Time
+	log        *zap.Logger
+	found      func(Found) // each fax fed in (or found, in a dry run); may be nil
+}
+
+// window lists t's faxes completed in w and feeds in each one faxpipe
+// never heard of — unless dry, when it only counts and reports them. A
+// fax is known when the processor recorded its event id (the dedupe
+// bucket), or when the reconciler fed it in before. Every error is
+// transient: the caller lists the window again, which feeds nothing twice.
+func (f *feeder) window(ctx context.Context, t target, w listing.Window, dry bool) (Tally, error) {
+	lister, ok := f.listers[t.provider]
+	if !ok {
+		return Tally{}, fmt.Errorf("provider %s has no listing API", t.provider)
+	}
+	var tally Tally
+	err := lister.List(ctx, t.account, w, func(item listing.Item) error {
+		tally.Listed++
+		kind, err := f.item(ctx, t, item, dry)
+		switch kind {
+		case seen:
+			tally.Seen++
+		case pending:
+			tally.Pending++
+		case missing:
+			tally.Missing++
+		}
+		return err
+	})
+	return tally, err
+}
+
+type itemKind int
+
+const (
+	unknownKind itemKind = iota
+	seen
+	pending
+	missing
+)
+
+// item reconciles one listed fax. It makes the envelope first and runs the
+// processor's own normalizer on it, so that the event id it looks up is
+// the one the processor would publish.
+func (f *feeder) item(ctx context.Context, t target, item listing.Item, dry bool) (itemKind, error) {
+	env, err := listing.Envelope(f.digester, t.provider, t.account, item, f.now())
+	if err != nil {
+		return unknownKind, err
+	}
+	found := Found{Provider: t.provider, Account: t.account, FaxID: item.FaxID, CompletedAt: item.CompletedAt}
+	ev, nerr := f.normalizer.Normalize(fax.RawMessage{Envelope: env})
+	if nerr == nil {
+		found.EventID = ev.ID()
+		if _, err := f.dedupe.Get(ctx, found.EventID); err == nil {
+			return seen, nil
+		} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
+			return unknownKind, fmt.Errorf("dedupe lookup: %w", err)
+		}
+	} else {
+		// Fed in all the same: the processor records it as rejected, with
+		// the reason, where an operator sees it.
+		found.Problem = nerr.Error()
+	}
+	key := fedKey(t, item.Body)
+	if done, err := f.state.fed(ctx, key); err != nil || done {
+		return pending, err
+	}
+	if !dry {
+		if err := f.feed(ctx, env, key, found); err != nil {
+			return unknownKind, err
+		}
+	}
+	if f.found != nil {
+		f.found(found)
+	}
+	return missing, nil
+}
+
+// feed publishes env on FAXPIPE_RAW, then remembers it fed. Its
+// Nats-Msg-Id names the listed item, so that a replica repeating the
+// publish within the stream's duplicate window stores it once.
+func (f *feeder) feed(ctx context.Context, env *fax.Envelope, key string, found Found) error {
+	data, err := json.Marshal(env)
+	if err != nil {
+		return err
+	}
+	seq, err := f.publisher.Publish(ctx, env.Subject(), "api-"+key, data)
+	if err != nil {
+		return fmt.Errorf("publish the listed fax: %w", err)
+	}
+	if err := f.state.markFed(ctx, key, found.EventID); err != nil {
+		return err
+	}
+	f.log.Info("fax found only through the provider's API: fed in",
+		zap.String("provider", string(found.Provider)), zap.String("account", found.Account),
+		zap.String("fax_id", found.FaxID), zap.String("event_id", found.EventID), zap.Uint64("raw_seq", seq),
+		zap.Time("completed_at", found.CompletedAt), zap.String("problem", found.Problem))
+	return nil
+}
