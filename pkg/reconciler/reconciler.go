@@ -108,6 +108,9 @@ func (r *Reconciler) Run(ctx context.Context) error {
 	for _, t := range targets {
 		wg.Go(func() { r.account(ctx, t) })
 	}
+	// With no account to reconcile it idles: a service that returns early
+	// stops the process.
+	<-ctx.Done()
 	wg.Wait()
 	return nil
 }
