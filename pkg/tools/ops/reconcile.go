@@ -124,4 +124,3 @@ func printTally(w io.Writer, asJSON, dry bool, t reconciler.Tally) {
 	_, _ = fmt.Fprintf(w, "listed %d: %d already events, %d fed in earlier and not yet processed, %d %s\n",
 		t.Listed, t.Seen, t.Pending, t.Missing, missing)
 }
-
