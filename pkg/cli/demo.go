@@ -31,7 +31,9 @@ const demoUsage = `usage: faxpipe [-config FILE] demo [-count N] [-timeout D] [-
 Runs faxpipe all on a fresh embedded NATS server in a temporary directory,
 the simulator sending faxes of every provider to it and serving their
 documents, and shows events and documents as they land (as faxpipe tail);
-it ends when every document is announced and shown, or on timeout.
+it ends when every document is announced and shown, or on timeout. Some
+webhooks are lost for good (-lose-rate): the reconciler finds those faxes
+through the simulated providers' APIs, and tail marks them WEBHOOK MISSED.
 
 Flags:
 `
@@ -48,6 +50,7 @@ func demo(ctx context.Context, e toolEnv) error {
 	count := fs.Int("count", 9, "faxes to send, spread over the three providers")
 	timeout := fs.Duration("timeout", 90*time.Second, "give up after this long")
 	seed := fs.Uint64("seed", demoSeed, "the simulator's seed: the same faxes every time")
+	lose := fs.Float64("lose-rate", demoLoseRate, "share of received Sfax and eFax faxes whose webhook is lost for good:\nthe reconciler finds them through the providers' APIs")
 	if err := fs.Parse(e.args); err != nil {
 		return err
 	}
@@ -77,16 +80,21 @@ func demo(ctx context.Context, e toolEnv) error {
 	})
 	g.Go(func() error {
 		defer done()
-		return demoSend(ctx, cfg, sim.Options{Count: *count, Seed: *seed}, shown, e)
+		return demoSend(ctx, cfg, sim.Options{Count: *count, Seed: *seed, LoseRate: *lose}, shown, e)
 	})
 	return g.Wait()
 }
 
 // demoSeed makes the demo's nine faxes include a received fax, with its
-// document, of every provider.
-const demoSeed = 7
+// document, of every provider, and with demoLoseRate one of them lost
+// (its webhook never sent) and found by the reconciler.
+const (
+	demoSeed     = 7
+	demoLoseRate = 0.25
+)
 
-// demoConfig is cfg on a fresh embedded broker in a temporary directory.
+// demoConfig is cfg on a fresh embedded broker in a temporary directory,
+// its reconciler listing the simulator's APIs every two seconds.
 func demoConfig(cfg *config.Config) (*config.Config, func(), error) {
 	dir, err := os.MkdirTemp("", "faxpipe-demo-")
 	if err != nil {
@@ -95,6 +103,7 @@ func demoConfig(cfg *config.Config) (*config.Config, func(), error) {
 	c := *cfg
 	c.NATS.URL = ""
 	c.NATS.Embedded.DataDir = dir
+	c.Reconciler.Interval, c.Reconciler.Settle, c.Reconciler.CatchUp = 2*time.Second, 3*time.Second, time.Hour
 	return &c, func() { _ = os.RemoveAll(dir) }, nil
 }
 
@@ -153,11 +162,12 @@ func demoAPIAddr(a config.Accounts) (string, error) {
 }
 
 // expectedDocuments is how many document announcements rep's faxes make:
-// one per acknowledged fax with a document.
+// one per fax owed an event (acknowledged, or lost and listed) with a
+// document.
 func expectedDocuments(rep *sim.Report) uint64 {
 	var n uint64
 	for _, f := range rep.Faxes {
-		if f.Acked && f.Document != nil {
+		if f.Owed() && f.Document != nil {
 			n++
 		}
 	}

@@ -24,6 +24,7 @@ type pipeline struct {
 	ingress    *proc
 	processor  *proc
 	downloader *proc
+	reconciler *proc // with pipelineOptions.reconciler
 
 	ingressURL string
 	admin      map[string]string // service → admin base URL
@@ -33,6 +34,9 @@ type pipeline struct {
 type pipelineOptions struct {
 	env     []string // FAXPIPE_* overrides for every service
 	cluster bool     // three clustered nats-servers and R3 streams, instead of one server
+	// reconciler starts the reconciler too, listing the simulator's API
+	// every second.
+	reconciler bool
 }
 
 // natsNode is one nats-server of a pipeline.
@@ -60,18 +64,26 @@ func startPipeline(t testing.TB, o pipelineOptions) *pipeline {
 	p.ingress = p.startService("ingress", append(o.env, "FAXPIPE_INGRESS_LISTEN="+addr(ingressPort)))
 	p.processor = p.startService("processor", o.env)
 	p.downloader = p.startService("downloader", o.env)
+	if o.reconciler {
+		p.reconciler = p.startService("reconciler", o.env)
+	}
 	return p
 }
 
 // startService starts `faxpipe <name>` with its own admin port and waits
-// for its /readyz.
+// for its /readyz. Another replica of a service already started has its
+// admin URL under name#2, name#3…
 func (p *pipeline) startService(name string, env []string) *proc {
 	p.t.Helper()
 	adminPort := freePort(p.t)
-	p.admin[name] = "http://" + addr(adminPort)
+	key := name
+	for i := 2; p.admin[key] != ""; i++ {
+		key = fmt.Sprintf("%s#%d", name, i)
+	}
+	p.admin[key] = "http://" + addr(adminPort)
 	env = append([]string{"FAXPIPE_ADMIN_LISTEN=" + addr(adminPort)}, env...)
-	pr := startProc(p.t, name, bins.faxpipe, env, "-config", p.config, name)
-	waitHTTP(p.t, p.admin[name]+"/readyz", 30*time.Second, pr)
+	pr := startProc(p.t, key, bins.faxpipe, env, "-config", p.config, name)
+	waitHTTP(p.t, p.admin[key]+"/readyz", 30*time.Second, pr)
 	return pr
 }
 
@@ -151,6 +163,17 @@ downloader:
   retry_budget: 20s
   max_backoff: 1s
   max_deliver: 20
+reconciler:
+  interval: 1s
+  settle: 0s
+  overlap: 1m
+  catch_up: 1h
+  chunk: 10m
+  lease_ttl: 3s
+  memory: 2h
+  request_timeout: 3s
+  initial_backoff: 100ms
+  max_backoff: 1s
 log:
   level: info
   format: json

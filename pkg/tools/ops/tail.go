@@ -108,7 +108,8 @@ func (p *printer) failed() error {
 }
 
 // eventLine is one human-readable line of an event:
-// time, sequence, type, provider/account, fax id and what is known of it.
+// time, sequence, type, provider/account, fax id and what is known of it,
+// and whether the reconciler found it (its webhook never came).
 func eventLine(m consumer.Message[fax.Event]) string {
 	ev := m.Data
 	parts := []string{lineHead(m.Stored, m.Seq, m.Type, ev.Provider, ev.Account, ev.FaxID)}
@@ -121,6 +122,9 @@ func eventLine(m consumer.Message[fax.Event]) string {
 	parts = append(parts, party("from", ev.From), party("to", ev.To))
 	if ev.StatusMessage != "" {
 		parts = append(parts, fmt.Sprintf("status %q", ev.StatusMessage))
+	}
+	if ev.LearnedVia == fax.OriginAPI {
+		parts = append(parts, "WEBHOOK MISSED: found through the provider's API")
 	}
 	return joinNonEmpty(parts)
 }
