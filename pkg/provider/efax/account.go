@@ -1,6 +1,10 @@
 package efax
 
 import (
+	"fmt"
+	"strings"
+	"unicode"
+
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
@@ -19,6 +23,13 @@ type Account struct {
 	AppID              string        `yaml:"app_id"`
 	APIKey             config.Secret `yaml:"api_key"`     // with app_id, the client credentials for /tokens
 	HMACSecret         config.Secret `yaml:"hmac_secret"` // signs X-HMAC-Signature
+	// UserIDs are the eFax users whose received faxes the reconciler
+	// lists: one listing per user, with the header user-id [doc]. Empty
+	// lists once without the header, which eFax does not document (it
+	// says every call carries user-id) [?]: against the real API, name
+	// the users. The simulator (efaxsim) lists every user of the app
+	// then, so an account configured by the simulator needs none.
+	UserIDs []string `yaml:"user_ids"`
 }
 
 // Provider is eFax.
@@ -36,7 +47,21 @@ func (a *Account) ApplyDefaults() {
 	}
 }
 
-// Validate checks that a verifying account has its HMAC secret.
+// Validate checks that a verifying account has its HMAC secret and that
+// each user id is one, listed once.
 func (a *Account) Validate(ck *config.Checker, f string) {
 	ck.Check(!a.Verifies() || a.HMACSecret.IsSet(), f+".hmac_secret", "must be set unless verify: false")
+	seen := map[string]bool{}
+	for i, u := range a.UserIDs {
+		field := fmt.Sprintf("%s.user_ids[%d]", f, i)
+		ck.Check(validUserID(u), field, "%q is not a user id: empty, or with a space or control character", u)
+		ck.Check(!seen[u], field, "user id %q listed twice", u)
+		seen[u] = true
+	}
+}
+
+// validUserID reports whether u can be sent as the user-id header: not
+// empty, no space, no control character.
+func validUserID(u string) bool {
+	return u != "" && !strings.ContainsFunc(u, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
 }

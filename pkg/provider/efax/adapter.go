@@ -87,6 +87,13 @@ func check(acc Account, f *fields) error {
 			return err
 		}
 	}
+	return checkResourceURL(acc, f)
+}
+
+// checkResourceURL refuses, as untrusted_resource_url, a resource_url
+// that is not a string or does not point at the account's API host
+// (fax.TrustedURL); an absent or null one passes.
+func checkResourceURL(acc Account, f *fields) error {
 	if u, ok := f.m["resource_url"]; ok && string(u) != "null" {
 		var s string
 		if json.Unmarshal(u, &s) != nil {

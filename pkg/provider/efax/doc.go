@@ -29,16 +29,34 @@
 //
 // [doc]/[lib] POST /tokens with Basic auth app_id:api_key and form
 // grant_type=client_credentials gives {"access_token","expires_in"} (24 h);
-// a new token invalidates the previous one for the app, so one token is
-// cached and shared. Every call carries Authorization: Bearer and the
-// header user-id (the fax's user_id). GET /faxes/{fax_id}/image (what
-// resource_url names; ?desired_format=PDF or TIFF) answers JSON
-// {"fax_id","file_name","image":"<base64>"} [lib].
+// a new token invalidates the previous one for the app [doc], so one token
+// per app is cached and shared by every client of the process — the
+// downloader's and the reconciler's lister — keyed by token URL, app id and
+// a hash of the API key. Every call carries Authorization: Bearer and the
+// header user-id (the fax's user_id) [doc]; a 401 refreshes the token once.
+// GET /faxes/{fax_id}/image (what resource_url names; ?desired_format=PDF
+// or TIFF) answers JSON {"fax_id","file_name","image":"<base64>"} [lib].
 //
 // # Listing received faxes
 //
-// [doc]/[lib] GET /faxes/received with min_completed_timestamp,
-// max_completed_timestamp and image_downloaded=false, paged by the request
-// headers pagination-offset / pagination-limit (100 per page); the answer's
-// shape is [?]. Reading /faxes/{id}/image marks a fax downloaded [lib].
+// [doc] GET /faxes/received with min_completed_timestamp,
+// max_completed_timestamp and image_downloaded=false (not yet
+// downloaded), paged by the request headers pagination-offset /
+// pagination-limit (100 per page); user-id names the user whose faxes are
+// listed. Reading /faxes/{id}/image marks a fax downloaded [lib]. The
+// reconciler lists each of the account's user_ids in turn; an account with
+// none is listed once without user-id [?]. Whether the bounds are
+// inclusive is [?]: the window asked is widened to whole seconds and
+// applied exactly to each fax's completed_timestamp.
+//
+// [?] (public client code, not the official spec) The answer is
+// {"first_record","last_record","faxes":[{"fax_id","size","duration",
+// "pages","image_downloaded","completed_timestamp",
+// "originating_fax_number","destination_fax_number",
+// "originating_fax_tsid","resource_url"}]}; a bare array of faxes is
+// accepted too. A listed fax gives the event of its received-fax webhook
+// (same fax_id, hence the same event id): originating_fax_number is the
+// webhook's sending_fax_number, destination_fax_number its
+// receiving_fax_number, the other members have the webhook's names; the
+// user-id the listing was made as becomes provider_fields.user_id.
 package efax

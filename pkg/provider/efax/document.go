@@ -3,7 +3,6 @@ package efax
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,31 +14,20 @@ import (
 )
 
 // documentClient downloads received faxes through the eFax Enterprise API,
-// with one cached token per account shared by every caller.
+// with the token of each account's app shared by every caller (see
+// sharedTokenCache).
 type documentClient struct {
-	accounts map[string]*documentAccount
-	opts     docfetch.Options
-}
-
-type documentAccount struct {
-	cfg    Account
-	tokens *tokenCache
+	accounts map[string]*apiClient
 }
 
 // NewDocumentClient returns the docfetch.Client of the eFax accounts. It
 // fails on a repeated account id or an API base URL that is not absolute.
 func NewDocumentClient(accounts []Account, opts docfetch.Options) (docfetch.Client, error) {
-	c := &documentClient{accounts: map[string]*documentAccount{}, opts: opts}
-	for _, a := range accounts {
-		if _, dup := c.accounts[a.ID]; dup {
-			return nil, fmt.Errorf("efax: account %q configured twice", a.ID)
-		}
-		if u, err := url.Parse(a.APIBaseURL); err != nil || u.Host == "" {
-			return nil, fmt.Errorf("efax: account %q API base URL %q is not an absolute URL", a.ID, a.APIBaseURL)
-		}
-		c.accounts[a.ID] = &documentAccount{cfg: a, tokens: newTokenCache(a, opts)}
+	clients, err := newAPIClients(accounts, opts)
+	if err != nil {
+		return nil, err
 	}
-	return c, nil
+	return &documentClient{accounts: clients}, nil
 }
 
 // Fetch downloads the fax image: the event's resource_url when it points
@@ -53,7 +41,11 @@ func (c *documentClient) Fetch(ctx context.Context, req docfetch.Request) (io.Re
 	if !ok {
 		return nil, fmt.Errorf("efax account %q: %w", req.Event.Account, docfetch.ErrUnknownAccount)
 	}
-	resp, err := c.get(ctx, acc, imageURL(acc.cfg, req), providerString(req.Event, "user_id")) //nolint:bodyclose // the returned ReadCloser closes it
+	var h http.Header
+	if userID := providerString(req.Event, "user_id"); userID != "" {
+		h = http.Header{"User-Id": {userID}}
+	}
+	resp, err := acc.get(ctx, imageURL(acc.cfg, req), h) //nolint:bodyclose // the returned ReadCloser closes it
 	if err != nil {
 		return nil, err
 	}
@@ -61,27 +53,6 @@ func (c *documentClient) Fetch(ctx context.Context, req docfetch.Request) (io.Re
 		io.Reader
 		io.Closer
 	}{docfetch.DecodeDocument(resp.Body), resp.Body}, nil
-}
-
-// get sends an authorized GET, refreshing the token once on a 401.
-func (c *documentClient) get(ctx context.Context, acc *documentAccount, u, userID string) (*http.Response, error) {
-	for try := 0; ; try++ {
-		tok, err := acc.tokens.token(ctx)
-		if err != nil {
-			return nil, err
-		}
-		h := http.Header{"Authorization": {"Bearer " + tok}}
-		if userID != "" {
-			h.Set("user-id", userID)
-		}
-		resp, err := docfetch.Get(ctx, c.opts.HTTP, u, h, c.opts.Clock()())
-		var se *docfetch.StatusError
-		if try == 0 && errors.As(err, &se) && se.Code == http.StatusUnauthorized {
-			acc.tokens.invalidate(tok)
-			continue
-		}
-		return resp, err
-	}
 }
 
 // imageURL is where the image of req is fetched from.

@@ -47,9 +47,9 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func newClient(t *testing.T, api *fakeAPI) (docfetch.Client, *httptest.Server) {
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	c, err := NewDocumentClient([]Account{{
-		AccountBase: config.AccountBase{ID: "demo", APIBaseURL: srv.URL}, AppID: "app", APIKey: config.Literal("key"),
-	}}, docfetch.Options{HTTP: srv.Client()})
+	a := Account{AccountBase: config.AccountBase{ID: "demo", APIBaseURL: srv.URL}, AppID: "app", APIKey: config.Literal("key")}
+	forgetTokenCache(t, a)
+	c, err := NewDocumentClient([]Account{a}, docfetch.Options{HTTP: srv.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}

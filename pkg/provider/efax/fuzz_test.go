@@ -32,3 +32,24 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNormalizeListed feeds arbitrary listing items and user ids, sealed
+// so that the parser is reached, to adapters with and without webhook
+// verification: neither may panic, and each result must be a valid event
+// or a rejection with a reason and no event.
+func FuzzNormalizeListed(f *testing.F) {
+	l := loadListed(f)
+	f.Add([]byte(l.Body), l.UserID)
+	f.Add([]byte(l.Body), "")
+	f.Add([]byte(`{"fax_id":" x","pages":-1,"duration":1e99,"resource_url":null,"completed_timestamp":7}`), " ")
+	f.Add([]byte(`{"fax_id":{},"originating_fax_number":[],"user_id":null}`), "u\x00")
+	f.Add([]byte(`null`), "u1")
+	verifying, open := newAdapter(f, account(true)), newAdapter(f, account(false))
+	f.Fuzz(func(t *testing.T, body []byte, user string) {
+		rm := listedRaw(t, listedFixture{Account: "acme", UserID: user, Body: string(body)})
+		for _, a := range []fax.Normalizer{verifying, open} {
+			ev, err := a.Normalize(rm)
+			providertest.CheckOutcome(t, rm, ev, err)
+		}
+	})
+}

@@ -51,18 +51,27 @@ func direction(f *fields) fax.Direction {
 
 // mapFax maps the members of a fax notification.
 func mapFax(ev *fax.Event, f *fields) {
-	ev.FaxID = f.require("fax_id")
-	ev.CompletedAt = f.time("completed_timestamp")
-	ev.DurationSeconds = f.count("duration")
-	ev.Pages = f.count("pages")
-	ev.From = fax.NewIntlParty(f.str("sending_fax_number"), region)
-	ev.To = fax.NewIntlParty(f.str("receiving_fax_number"), region)
-	ev.StationID = f.str("originating_fax_tsid")
+	mapMembers(ev, f, "sending_fax_number", "receiving_fax_number")
 	if ev.Direction == fax.Outbound {
 		mapOutcome(ev, f)
 		return
 	}
 	ev.Outcome, ev.Success, ev.Document = fax.OutcomeReceived, true, true
+}
+
+// mapMembers maps what a notification and an item of the listing of
+// received faxes (listed.go) share — fax_id, completed_timestamp,
+// duration, pages, originating_fax_tsid — and the numbers, which they
+// name differently: from and to are the members of the sender's and the
+// recipient's.
+func mapMembers(ev *fax.Event, f *fields, from, to string) {
+	ev.FaxID = f.require("fax_id")
+	ev.CompletedAt = f.time("completed_timestamp")
+	ev.DurationSeconds = f.count("duration")
+	ev.Pages = f.count("pages")
+	ev.From = fax.NewIntlParty(f.str(from), region)
+	ev.To = fax.NewIntlParty(f.str(to), region)
+	ev.StationID = f.str("originating_fax_tsid")
 }
 
 // deliveredStatuses are the status values of a delivered outbound fax.

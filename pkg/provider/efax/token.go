@@ -2,9 +2,12 @@ package efax
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
+	"weak"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -13,45 +16,91 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 )
 
-// tokenCache holds one account's API token. eFax invalidates an app's
-// previous token when it issues a new one [doc], so every caller shares
-// this one and only one refresh happens at a time.
+// tokenCache holds the API token of one eFax app. eFax invalidates an
+// app's previous token when it issues a new one [doc], so every client of
+// the process calling as the app — the downloader's document client and
+// the reconciler's lister, which `faxpipe all` runs side by side — shares
+// one (sharedTokenCache), and only one refresh happens at a time. Only
+// the token is shared: each client refreshes it with its own HTTP client
+// and reports the refresh to its own hook.
 type tokenCache struct {
-	mu      sync.Mutex
-	cc      clientcredentials.Config
-	opts    docfetch.Options
-	account string
-	tok     *oauth2.Token
+	mu  sync.Mutex
+	cc  clientcredentials.Config
+	tok *oauth2.Token
 }
 
-func newTokenCache(a Account, opts docfetch.Options) *tokenCache {
-	return &tokenCache{
-		account: a.ID,
-		opts:    opts,
-		cc: clientcredentials.Config{
-			ClientID:     a.AppID,
-			ClientSecret: a.APIKey.Reveal(),
-			TokenURL:     docfetch.JoinURL(a.APIBaseURL, "/tokens"),
-			AuthStyle:    oauth2.AuthStyleInHeader, // Basic app_id:api_key [doc]
-		},
+// tokenKey names an app's token cache: the token URL, the app id and the
+// SHA-256 of the API key, so that the registry never holds the key itself
+// and a changed key gets a cache of its own.
+type tokenKey struct {
+	url, app string
+	key      [sha256.Size]byte
+}
+
+// tokenCaches are the process's token caches by key, held weakly: a cache
+// lives as long as a client uses it, and one built later for the same app
+// starts afresh.
+var tokenCaches = struct {
+	sync.Mutex
+	m map[tokenKey]weak.Pointer[tokenCache]
+}{m: map[tokenKey]weak.Pointer[tokenCache]{}}
+
+// sharedTokenCache returns the process's token cache of a's app, making
+// it when no client holds one: NewDocumentClient and NewLister get the
+// same cache for the same account.
+func sharedTokenCache(a Account) *tokenCache {
+	cc := credentials(a)
+	k := keyOf(cc)
+	tokenCaches.Lock()
+	defer tokenCaches.Unlock()
+	if c := tokenCaches.m[k].Value(); c != nil {
+		return c
+	}
+	c := &tokenCache{cc: cc}
+	wp := weak.Make(c)
+	tokenCaches.m[k] = wp
+	runtime.AddCleanup(c, func(k tokenKey) {
+		tokenCaches.Lock()
+		defer tokenCaches.Unlock()
+		if tokenCaches.m[k] == wp { // not already replaced by a newer cache
+			delete(tokenCaches.m, k)
+		}
+	}, k)
+	return c
+}
+
+// credentials are a's client credentials: POST {api_base_url}/tokens with
+// Basic auth app_id:api_key [doc].
+func credentials(a Account) clientcredentials.Config {
+	return clientcredentials.Config{
+		ClientID:     a.AppID,
+		ClientSecret: a.APIKey.Reveal(),
+		TokenURL:     docfetch.JoinURL(a.APIBaseURL, "/tokens"),
+		AuthStyle:    oauth2.AuthStyleInHeader,
 	}
 }
 
-// token returns the cached access token, first obtaining one (POST /tokens,
-// grant_type=client_credentials) when there is none or it has expired.
-// Callers wait for a refresh in progress rather than start their own.
-func (c *tokenCache) token(ctx context.Context) (string, error) {
+// keyOf is the key of cc's token cache.
+func keyOf(cc clientcredentials.Config) tokenKey {
+	return tokenKey{url: cc.TokenURL, app: cc.ClientID, key: sha256.Sum256([]byte(cc.ClientSecret))}
+}
+
+// token returns the cached access token, first obtaining one (POST
+// /tokens, grant_type=client_credentials, with opts.HTTP) when there is
+// none or it has expired; a new token is reported as account's. Callers
+// wait for a refresh in progress rather than start their own.
+func (c *tokenCache) token(ctx context.Context, opts docfetch.Options, account string) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.tok.Valid() {
 		return c.tok.AccessToken, nil
 	}
-	tok, err := c.cc.Token(context.WithValue(ctx, oauth2.HTTPClient, c.opts.HTTP))
+	tok, err := c.cc.Token(context.WithValue(ctx, oauth2.HTTPClient, opts.HTTP))
 	if err != nil {
 		return "", tokenError(err)
 	}
 	c.tok = tok
-	c.opts.TokenRefreshed(fax.EFax, c.account)
+	opts.TokenRefreshed(fax.EFax, account)
 	return tok.AccessToken, nil
 }
 

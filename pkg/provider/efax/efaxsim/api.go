@@ -56,12 +56,13 @@ func (t *tokens) account(tok string, now time.Time) (string, bool) {
 	return e.account, ok && now.Before(e.expires)
 }
 
-// Routes registers eFax's token endpoint and fax image download; the
-// tokens it issues are this API's own.
+// Routes registers eFax's token endpoint, fax image download and listing
+// of received faxes; the tokens it issues are this API's own.
 func (simulation) Routes(mux *http.ServeMux, api *sim.API) {
 	h := &handlers{api: api, tokens: &tokens{ttl: api.Options().EFaxTokenTTL}}
 	mux.HandleFunc("POST /tokens", h.token)
 	mux.HandleFunc("GET /faxes/{faxId}/image", h.image)
+	mux.HandleFunc("GET "+listPath, h.received)
 }
 
 // handlers serve one simulator's eFax API.
@@ -103,6 +104,18 @@ func matchesEncoded(got, want string) bool {
 	return sim.EqualSecret(got, want)
 }
 
+// authorized returns the account of the request's bearer token, the
+// app's current one; otherwise it answers 401, counted, and reports false.
+func (h *handlers) authorized(w http.ResponseWriter, r *http.Request) (string, bool) {
+	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	id, ok := h.tokens.account(tok, time.Now())
+	if !ok {
+		h.api.Count(fax.EFax, func(t *sim.DocumentTotals) { t.Unauthorized++ })
+		sim.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token"})
+	}
+	return id, ok
+}
+
 // imageAnswer is eFax's answer carrying a fax image [lib].
 type imageAnswer struct {
 	FaxID    string `json:"fax_id"`
@@ -129,11 +142,8 @@ var answer = sim.DocumentAnswer{
 // simulator serving another instance's faxes, so any user id is accepted;
 // a missing one is a 400. No desired_format means PDF [?].
 func (h *handlers) image(w http.ResponseWriter, r *http.Request) {
-	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	id, ok := h.tokens.account(tok, time.Now())
+	id, ok := h.authorized(w, r)
 	if !ok {
-		h.api.Count(fax.EFax, func(t *sim.DocumentTotals) { t.Unauthorized++ })
-		sim.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token"})
 		return
 	}
 	if strings.TrimSpace(r.Header.Get("user-id")) == "" {

@@ -39,9 +39,16 @@ type notification struct {
 }
 
 // Webhook makes an eFax notification of kind: a JSON POST signed with
-// X-HMAC-Signature [doc].
+// X-HMAC-Signature [doc]. A received fax is also listed (Webhook.Listed,
+// a listed): the listing shows what the notification says.
 func (simulation) Webhook(d *sim.Draw, a sim.Account, kind string, failed bool, r sim.Fax) sim.Webhook {
-	rng, acc := d.Rand, a.Config.(*efax.Account)
+	return webhook(d.Rand, d.UniqueID, a, kind, failed, r)
+}
+
+// webhook is Webhook drawing from rng, with unique drawing fax ids not
+// issued before (Draw.UniqueID).
+func webhook(rng *rand.Rand, unique func(*sim.Fax, func() string) string, a sim.Account, kind string, failed bool, r sim.Fax) sim.Webhook {
+	acc := a.Config.(*efax.Account)
 	n := notification{AppID: appID(acc), NotificationID: randomUUID(rng), Direction: "INBOUND"}
 	r.Kind, r.Channel, r.Direction = "fax", string(fax.ChannelFax), string(fax.Inbound)
 	if kind == sim.KindPing {
@@ -52,7 +59,7 @@ func (simulation) Webhook(d *sim.Draw, a sim.Account, kind string, failed bool, 
 	}
 	users := accountUsers(a.ID)
 	n.UserID = users[rng.IntN(len(users))]
-	r.FaxID = d.UniqueID(&r, func() string { return randomUUID(rng) })
+	r.FaxID = unique(&r, func() string { return randomUUID(rng) })
 	r.Pages = sim.DocumentPages(r)
 	n.FaxID, n.Pages, n.CompletedTimestamp = r.FaxID, r.Pages, r.CompletedAt.Format(time.RFC3339)
 	n.Duration = r.Pages * (15 + rng.IntN(30))
@@ -67,7 +74,7 @@ func (simulation) Webhook(d *sim.Draw, a sim.Account, kind string, failed bool, 
 	n.SendingFaxNumber, n.ReceivingFaxNumber, n.OriginatingFaxTSID = remote.Intl(), local.Intl(), remote.Intl()
 	n.ResourceURL = docfetch.JoinURL(acc.APIBaseURL, "/faxes/"+url.PathEscape(r.FaxID)+"/image")
 	w := signed(acc, n, r)
-	w.Document = true
+	w.Document, w.Listed = true, listedOf(n)
 	return w
 }
 

@@ -1,7 +1,7 @@
 // Package efaxsim is eFax Enterprise as the simulator (pkg/tools/sim)
 // plays it: its callbacks — JSON notifications signed with
 // X-HMAC-Signature — its retry policy and its document API (OAuth2
-// tokens, fax images).
+// tokens, fax images, the listing of received faxes).
 package efaxsim
 
 import (

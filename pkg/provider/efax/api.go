@@ -1,0 +1,69 @@
+package efax
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
+)
+
+// apiClient makes one account's authorized calls to the eFax API, for the
+// document client and the lister alike: with its own options (HTTP
+// client, clock, refresh hook) and the token its app shares with every
+// other client of the process (sharedTokenCache).
+type apiClient struct {
+	cfg    Account
+	opts   docfetch.Options
+	tokens *tokenCache
+}
+
+// newAPIClients returns the API client of each account, by id. It fails
+// on a repeated account id or an API base URL that is not absolute.
+func newAPIClients(accounts []Account, opts docfetch.Options) (map[string]*apiClient, error) {
+	out := map[string]*apiClient{}
+	for _, a := range accounts {
+		if _, dup := out[a.ID]; dup {
+			return nil, fmt.Errorf("efax: account %q configured twice", a.ID)
+		}
+		if u, err := url.Parse(a.APIBaseURL); err != nil || u.Host == "" {
+			return nil, fmt.Errorf("efax: account %q API base URL %q is not an absolute URL", a.ID, a.APIBaseURL)
+		}
+		out[a.ID] = &apiClient{cfg: a, opts: opts, tokens: sharedTokenCache(a)}
+	}
+	return out, nil
+}
+
+// get sends a GET of u with header (user-id, paging…) and Authorization:
+// Bearer. A 401 means the cached token was replaced or expired: it is
+// refreshed once and the request repeated; a second 401 is the answer. A
+// *docfetch.StatusError never quotes the token, should the provider echo
+// it. The caller closes the body of the answer.
+func (c *apiClient) get(ctx context.Context, u string, header http.Header) (*http.Response, error) {
+	for try := 0; ; try++ {
+		tok, err := c.tokens.token(ctx, c.opts, c.cfg.ID)
+		if err != nil {
+			return nil, err
+		}
+		h := header.Clone()
+		if h == nil {
+			h = http.Header{}
+		}
+		h.Set("Authorization", "Bearer "+tok)
+		resp, err := docfetch.Get(ctx, c.opts.HTTP, u, h, c.opts.Clock()())
+		var se *docfetch.StatusError
+		if !errors.As(err, &se) {
+			return resp, err
+		}
+		if try == 0 && se.Code == http.StatusUnauthorized {
+			c.tokens.invalidate(tok)
+			continue
+		}
+		// The answer's start goes to logs: never with the token in it.
+		se.Message = strings.ReplaceAll(se.Message, tok, "[token]")
+		return nil, err
+	}
+}
