@@ -1,6 +1,7 @@
 // Package sfax is faxpipe's adapter for Sfax (Scrypt / Consensus), API
 // https://api.sfaxme.com: its account configuration, how its callbacks are
-// accepted, verified and normalized, and how its documents are fetched.
+// accepted, verified and normalized, how its documents are fetched, and how
+// its received faxes are listed for the reconciler.
 //
 // Marks used in this package: [doc] the provider's own documentation;
 // [lib] agreed by several public client libraries, not in the docs we could
@@ -43,8 +44,43 @@
 //
 // # Listing received faxes
 //
-// [doc]/[lib] GET /api/ReceiveInboundFax with StartDateUTC / EndDateUTC,
-// MaxItems (≤ 500), following HasMoreItems. Called without dates it returns
-// what is new since a watermark Sfax keeps per account, shared with every
-// other API user of that account: a caller must always pass a date window.
+// The reconciler lists each account's received faxes to find those whose
+// callback never came (list.go), and the processor maps each listed item
+// to the event its callback gives (listed.go), so that a fax both called
+// back and listed is one event.
+//
+// [doc]/[lib] GET /api/ReceiveInboundFax?token=…&ApiKey=… with
+// StartDateUTC / EndDateUTC (yyyy-MM-ddTHH:mm:ssZ), MaxItems (at most
+// 500) and WatermarkId. The answer is {"isSuccess","message","FaxCount",
+// "LastWatermark","HasMoreItems","InboundFaxItems":[{"FaxId","Pages",
+// "ToFaxNumber","FromFaxNumber","FromCSID","FaxDateUtc","FaxSuccess",
+// "InboundFaxId","FaxPages","FaxDateIso","WatermarkId","CreateDateIso",
+// "Barcodes":{…}}]}; errors are isSuccess false, even with a 200. Sfax's
+// sample writes most values as strings, HasMoreItems included ("false"),
+// and FaxDateUtc as "3/2/2014 11:37:00 AM"; FaxId may be a JSON number of
+// 19 digits, which a float64 cannot hold, so it is read as written. A
+// token is valid 15 minutes: each request carries a new one. Watermark
+// ids start with the date (2140304… is 2014-03-04).
+//
+// [doc] Called without dates, the listing answers what is new since a
+// watermark Sfax keeps per account, shared with every other API user of
+// that account, and moves it: faxpipe always passes a date window and
+// never asks that way.
+//
+// [?] Within a window, faxpipe follows HasMoreItems by asking again with
+// the same dates and WatermarkId = LastWatermark, and takes a page that
+// makes no progress for an error. Sfax documents WatermarkId as the way to
+// "revert back" to a watermark and receive again from there: whether a
+// call that also has dates leaves the shared watermark alone is not
+// known, so faxpipe sends one only past a full page (more than 500 faxes
+// completed in one window; shorter windows avoid it). Whether Sfax filters the dates on the
+// completion time and whether EndDateUTC is inclusive are not known: the
+// dates are the window rounded outwards to whole seconds, and items whose
+// completion time (FaxDateIso, else FaxDateUtc) falls outside the window
+// are dropped by faxpipe. Whether the listing's FaxId is the callback's
+// faxid (rather than InboundFaxId) is not confirmed: faxpipe assumes
+// FaxId. The listing's numbers are read as the callback's are (US
+// numbers), its member names regardless of letter case, its flags as
+// booleans, numbers or strings. faxpipe asks for JSON (Accept:
+// application/json); Sfax can also answer XML.
 package sfax

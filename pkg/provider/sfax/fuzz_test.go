@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/providertest"
@@ -69,6 +70,30 @@ func FuzzTokenRoundTrip(f *testing.F) {
 		}
 		if out != in {
 			t.Fatalf("round trip = %+v, want %+v", out, in)
+		}
+	})
+}
+
+// FuzzNormalizeListed feeds arbitrary bodies, sealed as the reconciler
+// seals its envelopes, to the adapter: no body may panic, and each result
+// must be a valid event or a rejection with a reason and no event.
+func FuzzNormalizeListed(f *testing.F) {
+	f.Add(string(listedItem(f)))
+	f.Add(`{"FaxId":2150102030405000007,"FaxSuccess":true,"FaxPages":-1,"FaxDateIso":"9999-99-99"}`)
+	f.Add(`{"faxid":"21","FAXSUCCESS":"True","ToFaxNumber":{},"FromFaxNumber":12,"FromCSID":null}`)
+	f.Add(`{"FaxId":1e400,"FaxSuccess":1}`)
+	f.Add(`{"FaxId":"\u0000","FaxSuccess":"1","":"","\ud800":1}`)
+	f.Add(`[{"FaxId":21}]`)
+	f.Add("{\"FaxId\":21,\"FaxSuccess\":1,\"FromCSID\":\"\xff\",\"x\":[\"\xfe\"]}")
+	a, d := newAdapter(f, account(true)), providertest.Digester(f)
+	f.Fuzz(func(t *testing.T, body string) {
+		rm := sealed(t, d, []byte(body))
+		ev, err := a.Normalize(rm)
+		providertest.CheckOutcome(t, rm, ev, err)
+		if err == nil {
+			if _, data, _ := ev.Encode(); !utf8.Valid(data) {
+				t.Fatalf("the event is not UTF-8: %q", data)
+			}
 		}
 	})
 }

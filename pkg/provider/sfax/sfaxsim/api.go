@@ -27,12 +27,13 @@ var answer = sim.DocumentAnswer{
 }
 
 // Routes registers Sfax's document downloads, PDF and TIFF, inbound and
-// outbound.
+// outbound, and its listing of received faxes.
 func (simulation) Routes(mux *http.ServeMux, api *sim.API) {
 	for _, op := range []string{"DownloadInboundFaxAs", "DownloadOutboundFaxAs"} {
 		mux.HandleFunc("GET /api/"+op+"Pdf", document(api, docfetch.PDF))
 		mux.HandleFunc("GET /api/"+op+"Tif", document(api, docfetch.TIFF))
 	}
+	mux.HandleFunc("GET "+sfax.ListPath, listInbound(api))
 }
 
 // document serves GET /api/Download{Inbound,Outbound}FaxAs{Pdf,Tif}

@@ -30,11 +30,17 @@ var failures = [][3]string{
 }
 
 // Webhook makes an Sfax fax of kind: a GET with every field in the query
-// and a token made for each attempt.
+// and a token made for each attempt. A received fax is also listed
+// (Webhook.Listed), as GET /api/ReceiveInboundFax shows it.
 func (simulation) Webhook(d *sim.Draw, a sim.Account, kind string, failed bool, r sim.Fax) sim.Webhook {
-	rng := d.Rand
 	r.Kind, r.Channel = "fax", string(fax.ChannelFax)
-	r.FaxID = d.UniqueID(&r, func() string { return "2" + sim.Digits(rng, 18) })
+	r.FaxID = d.UniqueID(&r, func() string { return "2" + sim.Digits(d.Rand, 18) })
+	return webhook(d.Rand, a, kind, failed, r, d.Options.SfaxRawTokenRate)
+}
+
+// webhook is Webhook once r's fax id is drawn, drawing the rest from rng
+// in the same order; rawTokenRate is Options.SfaxRawTokenRate.
+func webhook(rng *rand.Rand, a sim.Account, kind string, failed bool, r sim.Fax, rawTokenRate float64) sim.Webhook {
 	r.Pages = sim.DocumentPages(r)
 	r.Success = !failed
 	v := map[string]string{
@@ -56,8 +62,12 @@ func (simulation) Webhook(d *sim.Draw, a sim.Account, kind string, failed bool, 
 		v["outtofaxnumber"], v["outfromfaxnumber"], v["outfromcpn"], v["outfromcsid"] = number(remote), number(local), local.National, "FAXPIPE"
 		result(rng, v, r.Success)
 	}
-	rawToken := rng.Float64() < d.Options.SfaxRawTokenRate
-	return sim.Webhook{Fax: r, Request: request(a.Config.(*sfax.Account), v, rawToken), Document: kind == sim.KindFaxIn && r.Success}
+	rawToken := rng.Float64() < rawTokenRate
+	w := sim.Webhook{Fax: r, Request: request(a.Config.(*sfax.Account), v, rawToken), Document: kind == sim.KindFaxIn && r.Success}
+	if kind == sim.KindFaxIn {
+		w.Listed = listedFax(r, local, remote, csid)
+	}
+	return w
 }
 
 // result fills the outbound result fields.

@@ -1,7 +1,8 @@
 // Package sfaxsim is Sfax as the simulator (pkg/tools/sim) plays it: its
 // callbacks — a GET with every field in the query and a token encrypted
-// with the account's keys, new for each attempt — its retry policy and
-// its document API.
+// with the account's keys, new for each attempt — its retry policy, its
+// document API and its listing of received faxes (which refuses the
+// undated calls Sfax would answer from the account's shared watermark).
 package sfaxsim
 
 import (

@@ -1,0 +1,247 @@
+package sfax
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
+	"github.com/faxpipe/faxpipe/pkg/provider/listing"
+)
+
+// ListPath is Sfax's listing of received faxes [doc]; the path of every
+// listing.Item.
+const ListPath = "/api/ReceiveInboundFax"
+
+// Bounds of a listing.
+const (
+	// MaxListItems is the MaxItems asked for: Sfax's largest page [doc].
+	MaxListItems = 500
+	// maxListPages bounds the pages followed in one window (half a million
+	// faxes): past it the listing fails rather than loop.
+	maxListPages = 1000
+	// maxListAnswer bounds the bytes of one page read.
+	maxListAnswer = 16 << 20
+	// maxListMessage bounds the provider's message quoted in an error.
+	maxListMessage = 200
+)
+
+// lister lists the received faxes of the Sfax accounts through their API.
+type lister struct {
+	accounts map[string]Account
+	opts     docfetch.Options
+}
+
+// NewLister returns the listing.Lister of the Sfax accounts: GET
+// {api_base_url}/api/ReceiveInboundFax with a token generated for each
+// request (as the document client does), always with a date window. It
+// fails without an HTTP client, on a repeated account id, or on an API
+// base URL that is not an absolute URL.
+func NewLister(accounts []Account, opts docfetch.Options) (listing.Lister, error) {
+	if opts.HTTP == nil {
+		return nil, errors.New("sfax: the lister needs an HTTP client")
+	}
+	l := &lister{accounts: map[string]Account{}, opts: opts}
+	for _, a := range accounts {
+		if _, dup := l.accounts[a.ID]; dup {
+			return nil, fmt.Errorf("sfax: account %q configured twice", a.ID)
+		}
+		if u, err := url.Parse(a.APIBaseURL); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, fmt.Errorf("sfax: account %q API base URL %q is not an absolute http(s) URL", a.ID, a.APIBaseURL)
+		}
+		l.accounts[a.ID] = a
+	}
+	return l, nil
+}
+
+// List lists the faxes account received with a completion time in w.
+// Every request carries StartDateUTC and EndDateUTC: called without them,
+// Sfax answers what is new since a watermark it keeps per account, shared
+// with every other user of the API, and moves it [doc]. They are whole
+// seconds, so the request covers w rounded outwards and items completed
+// outside w are skipped here (an item whose time does not read is kept:
+// Sfax put it in the window). Pages are followed while HasMoreItems,
+// asking again with the same dates and WatermarkId = LastWatermark [?]; a
+// page whose LastWatermark makes no progress, or more than maxListPages
+// pages, is an error rather than a loop. An answer isSuccess false is an
+// error, never an empty list; HTTP errors are *docfetch.StatusError. No
+// error, item or item query carries the token or the API key.
+func (l *lister) List(ctx context.Context, account string, w listing.Window, yield func(listing.Item) error) error {
+	acc, ok := l.accounts[account]
+	if !ok {
+		return fmt.Errorf("sfax account %q: %w", account, docfetch.ErrUnknownAccount)
+	}
+	switch {
+	case w.To.Before(w.From):
+		return fmt.Errorf("sfax listing window ends at %s, before it starts at %s", w.To, w.From)
+	case !w.To.After(w.From):
+		return nil // an empty window
+	}
+	start, end := w.From.UTC().Truncate(time.Second), ceilSecond(w.To.UTC())
+	watermark, seen := "", map[string]bool{}
+	for page := 1; ; page++ {
+		if page > maxListPages {
+			return fmt.Errorf("sfax listing of account %q from %s to %s: more than %d pages", account,
+				start.Format(genDTLayout), end.Format(genDTLayout), maxListPages)
+		}
+		query := listQuery(start, end, watermark)
+		p, err := l.page(ctx, acc, query)
+		if err != nil {
+			return fmt.Errorf("sfax listing of account %q, page %d: %w", account, page, err)
+		}
+		for _, body := range p.items {
+			item := listedItem(body, query)
+			if !item.CompletedAt.IsZero() && (item.CompletedAt.Before(w.From) || !item.CompletedAt.Before(w.To)) {
+				continue
+			}
+			if err := yield(item); err != nil {
+				return err
+			}
+		}
+		if !p.more {
+			return nil
+		}
+		if p.last == "" || p.last == watermark || seen[p.last] {
+			return fmt.Errorf("sfax listing of account %q, page %d: HasMoreItems but LastWatermark %.40q makes no progress", account, page, p.last)
+		}
+		seen[p.last], watermark = true, p.last
+	}
+}
+
+// listQuery is the query of a listing request without its credentials:
+// StartDateUTC, EndDateUTC (yyyy-MM-ddTHH:mm:ssZ [doc]), MaxItems and,
+// past the first page, WatermarkId.
+func listQuery(start, end time.Time, watermark string) string {
+	q := "StartDateUTC=" + url.QueryEscape(start.Format(genDTLayout)) +
+		"&EndDateUTC=" + url.QueryEscape(end.Format(genDTLayout)) +
+		fmt.Sprintf("&MaxItems=%d", MaxListItems)
+	if watermark != "" {
+		q += "&WatermarkId=" + url.QueryEscape(watermark)
+	}
+	return q
+}
+
+// listedItem is the listing.Item of one item of a page: its fax id and
+// completion time as normalizeListed reads them (empty and zero when they
+// do not read; the processor then rejects the item, visibly), and its
+// bytes exactly as Sfax sent them.
+func listedItem(body json.RawMessage, query string) listing.Item {
+	item := listing.Item{Method: http.MethodGet, Path: ListPath, Query: query, Body: bytes.Clone(body)}
+	if m, err := parseMembers(body); err == nil {
+		item.FaxID = m.faxID(listedFaxID)
+		if t := m.time("FaxDateIso", "FaxDateUtc"); t != nil {
+			item.CompletedAt = *t
+		}
+	}
+	return item
+}
+
+// listPage is one page of Sfax's listing.
+type listPage struct {
+	items []json.RawMessage
+	more  bool   // HasMoreItems
+	last  string // LastWatermark
+}
+
+// page asks for one page of acc's listing with query and reads it.
+func (l *lister) page(ctx context.Context, acc Account, query string) (listPage, error) {
+	tok, err := EncryptToken(Token{Username: acc.Username, APIKey: acc.APIKey.Reveal(), GenDT: l.opts.Clock()()},
+		[]byte(acc.EncryptionKey.Reveal()), []byte(acc.InitVector.Reveal()))
+	if err != nil {
+		return listPage{}, fmt.Errorf("sfax token: %w", err)
+	}
+	secrets := []string{tok, acc.APIKey.Reveal()}
+	creds := url.Values{"token": {tok}, "ApiKey": {acc.APIKey.Reveal()}}
+	u := docfetch.JoinURL(acc.APIBaseURL, ListPath) + "?" + creds.Encode() + "&" + query
+	// Sfax answers JSON or XML [doc]; ask for JSON [?].
+	resp, err := docfetch.Get(ctx, l.opts.HTTP, u, http.Header{"Accept": {"application/json"}}, l.opts.Clock()())
+	if err != nil {
+		return listPage{}, scrub(err, secrets)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxListAnswer+1))
+	if err != nil {
+		return listPage{}, scrub(fmt.Errorf("reading the answer: %w", err), secrets)
+	}
+	if len(body) > maxListAnswer {
+		return listPage{}, fmt.Errorf("the answer is larger than %d bytes", maxListAnswer)
+	}
+	p, err := parsePage(body, secrets)
+	return p, scrub(err, secrets)
+}
+
+// parsePage reads a page of Sfax's listing: {"isSuccess","message",
+// "FaxCount","LastWatermark","HasMoreItems","InboundFaxItems":[…]} [doc],
+// members matched regardless of letter case, flags as booleans, numbers or
+// strings ("false" in Sfax's own sample). isSuccess must be true: false
+// (with a 200, as Sfax answers its errors) or missing is an error quoting
+// Sfax's message, secrets cut out before it is shortened. A missing
+// InboundFaxItems is no item.
+func parsePage(body []byte, secrets []string) (listPage, error) {
+	var a struct {
+		IsSuccess       json.RawMessage   `json:"isSuccess"`
+		Message         json.RawMessage   `json:"message"`
+		LastWatermark   json.RawMessage   `json:"LastWatermark"`
+		HasMoreItems    json.RawMessage   `json:"HasMoreItems"`
+		InboundFaxItems []json.RawMessage `json:"InboundFaxItems"`
+	}
+	if err := json.Unmarshal(body, &a); err != nil {
+		return listPage{}, fmt.Errorf("the answer is not an Sfax listing: %w", docfetch.ErrMalformed)
+	}
+	if success, ok := parseFlag(a.IsSuccess); !success || !ok {
+		state := "false"
+		switch {
+		case len(a.IsSuccess) == 0:
+			state = "missing"
+		case !ok:
+			state = "unreadable"
+		}
+		return listPage{}, fmt.Errorf("sfax refused the listing (isSuccess %s): %q", state, message(a.Message, secrets))
+	}
+	p := listPage{items: a.InboundFaxItems, last: jsonText(a.LastWatermark)}
+	if len(a.HasMoreItems) > 0 && string(a.HasMoreItems) != "null" {
+		more, ok := parseFlag(a.HasMoreItems)
+		if !ok {
+			return listPage{}, fmt.Errorf("the answer's HasMoreItems is not a flag: %w", docfetch.ErrMalformed)
+		}
+		p.more = more
+	}
+	return p, nil
+}
+
+// jsonText is a JSON string's value or a number's literal; "" otherwise.
+func jsonText(v json.RawMessage) string {
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		return s
+	}
+	var n json.Number
+	if json.Unmarshal(v, &n) == nil {
+		return n.String()
+	}
+	return ""
+}
+
+// message is Sfax's message for an error, secrets cut out, then shortened.
+func message(v json.RawMessage, secrets []string) string {
+	s := redact(jsonText(v), secrets)
+	if len(s) > maxListMessage {
+		s = strings.ToValidUTF8(s[:maxListMessage], "") + "…"
+	}
+	return s
+}
+
+// ceilSecond is t rounded up to a whole second.
+func ceilSecond(t time.Time) time.Time {
+	if s := t.Truncate(time.Second); s.Before(t) {
+		return s.Add(time.Second)
+	}
+	return t
+}
