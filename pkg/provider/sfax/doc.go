@@ -67,17 +67,18 @@
 // that account, and moves it: faxpipe always passes a date window and
 // never asks that way.
 //
-// [?] Within a window, faxpipe follows HasMoreItems by asking again with
-// the same dates and WatermarkId = LastWatermark, and takes a page that
-// makes no progress for an error. Sfax documents WatermarkId as the way to
-// "revert back" to a watermark and receive again from there: whether a
-// call that also has dates leaves the shared watermark alone is not
-// known, so faxpipe sends one only past a full page (more than 500 faxes
-// completed in one window; shorter windows avoid it). Whether Sfax filters the dates on the
-// completion time and whether EndDateUTC is inclusive are not known: the
-// dates are the window rounded outwards to whole seconds, and items whose
-// completion time (FaxDateIso, else FaxDateUtc) falls outside the window
-// are dropped by faxpipe. Whether the listing's FaxId is the callback's
+// [doc] Sfax describes WatermarkId as the way to "revert back to a
+// specific watermark id and start receiving faxes again from that point":
+// passing it may move that shared watermark, so faxpipe never sends it.
+// When an answer says HasMoreItems (more than 500 faxes in its window),
+// faxpipe discards that answer's items and lists the window's two halves
+// instead, split at a whole second in the middle, recursively; a window of
+// one second that still has more, or more than 40 halvings, is an error.
+//
+// [?] Whether Sfax filters the dates on the completion time and whether
+// EndDateUTC is inclusive are not known: the dates are the window rounded
+// outwards to whole seconds, and items whose completion time (FaxDateIso,
+// else FaxDateUtc) falls outside the window are dropped by faxpipe. Whether the listing's FaxId is the callback's
 // faxid (rather than InboundFaxId) is not confirmed: faxpipe assumes
 // FaxId. The listing's numbers are read as the callback's are (US
 // numbers), its member names regardless of letter case, its flags as

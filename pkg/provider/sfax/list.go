@@ -24,9 +24,10 @@ const ListPath = "/api/ReceiveInboundFax"
 const (
 	// MaxListItems is the MaxItems asked for: Sfax's largest page [doc].
 	MaxListItems = 500
-	// maxListPages bounds the pages followed in one window (half a million
-	// faxes): past it the listing fails rather than loop.
-	maxListPages = 1000
+	// maxListDepth bounds how many times a window is halved: past it the
+	// listing fails rather than recurse on (a day is halved to single
+	// seconds in 17 steps).
+	maxListDepth = 40
 	// maxListAnswer bounds the bytes of one page read.
 	maxListAnswer = 16 << 20
 	// maxListMessage bounds the provider's message quoted in an error.
@@ -67,12 +68,19 @@ func NewLister(accounts []Account, opts docfetch.Options) (listing.Lister, error
 // with every other user of the API, and moves it [doc]. They are whole
 // seconds, so the request covers w rounded outwards and items completed
 // outside w are skipped here (an item whose time does not read is kept:
-// Sfax put it in the window). Pages are followed while HasMoreItems,
-// asking again with the same dates and WatermarkId = LastWatermark [?]; a
-// page whose LastWatermark makes no progress, or more than maxListPages
-// pages, is an error rather than a loop. An answer isSuccess false is an
-// error, never an empty list; HTTP errors are *docfetch.StatusError. No
-// error, item or item query carries the token or the API key.
+// Sfax put it in the window).
+//
+// No request carries WatermarkId: Sfax documents it as the way to "revert
+// back to a specific watermark id and start receiving faxes again from
+// that point" [doc], so passing it may move that shared watermark. An
+// answer that says HasMoreItems is therefore discarded (none of its items
+// is yielded) and the window is listed again as two halves split at a
+// whole second in its middle, [From, mid) then [mid, To), recursively. A
+// window of one second that still has more than one answer holds, or a
+// window halved more than maxListDepth times, is an error rather than a
+// loop. An answer isSuccess false is an error, never an empty list; HTTP
+// errors are *docfetch.StatusError. No error, item or item query carries
+// the token or the API key.
 func (l *lister) List(ctx context.Context, account string, w listing.Window, yield func(listing.Item) error) error {
 	acc, ok := l.accounts[account]
 	if !ok {
@@ -84,48 +92,57 @@ func (l *lister) List(ctx context.Context, account string, w listing.Window, yie
 	case !w.To.After(w.From):
 		return nil // an empty window
 	}
-	start, end := w.From.UTC().Truncate(time.Second), ceilSecond(w.To.UTC())
-	watermark, seen := "", map[string]bool{}
-	for page := 1; ; page++ {
-		if page > maxListPages {
-			return fmt.Errorf("sfax listing of account %q from %s to %s: more than %d pages", account,
-				start.Format(genDTLayout), end.Format(genDTLayout), maxListPages)
-		}
-		query := listQuery(start, end, watermark)
-		p, err := l.page(ctx, acc, query)
-		if err != nil {
-			return fmt.Errorf("sfax listing of account %q, page %d: %w", account, page, err)
-		}
-		for _, body := range p.items {
-			item := listedItem(body, query)
-			if !item.CompletedAt.IsZero() && (item.CompletedAt.Before(w.From) || !item.CompletedAt.Before(w.To)) {
-				continue
-			}
-			if err := yield(item); err != nil {
-				return err
-			}
-		}
-		if !p.more {
-			return nil
-		}
-		if p.last == "" || p.last == watermark || seen[p.last] {
-			return fmt.Errorf("sfax listing of account %q, page %d: HasMoreItems but LastWatermark %.40q makes no progress", account, page, p.last)
-		}
-		seen[p.last], watermark = true, p.last
+	return l.list(ctx, acc, account, w.From.UTC(), w.To.UTC(), 0, yield)
+}
+
+// list lists [from, to), a non-empty part of a listing's window, depth
+// halvings down from it: one request if its answer holds everything, else
+// its two halves.
+func (l *lister) list(ctx context.Context, acc Account, account string, from, to time.Time, depth int, yield func(listing.Item) error) error {
+	start, end := from.Truncate(time.Second), ceilSecond(to)
+	window := fmt.Sprintf("from %s to %s", start.Format(genDTLayout), end.Format(genDTLayout))
+	query := listQuery(start, end)
+	p, err := l.page(ctx, acc, query)
+	if err != nil {
+		return fmt.Errorf("sfax listing of account %q %s: %w", account, window, err)
 	}
+	if p.more {
+		// The answer is partial: discard it and list both halves instead.
+		switch {
+		case end.Sub(start) <= time.Second:
+			return fmt.Errorf("sfax listing of account %q %s: more than %d faxes completed within that second, "+
+				"which cannot be listed without WatermarkId", account, window, MaxListItems)
+		case depth >= maxListDepth:
+			return fmt.Errorf("sfax listing of account %q %s: still more than %d faxes after halving the window %d times",
+				account, window, MaxListItems, depth)
+		}
+		// start < mid < end, at least a second from each, so from < mid < to.
+		mid := start.Add(end.Sub(start) / 2).Truncate(time.Second)
+		if err := l.list(ctx, acc, account, from, mid, depth+1, yield); err != nil {
+			return err
+		}
+		return l.list(ctx, acc, account, mid, to, depth+1, yield)
+	}
+	for _, body := range p.items {
+		item := listedItem(body, query)
+		if !item.CompletedAt.IsZero() && (item.CompletedAt.Before(from) || !item.CompletedAt.Before(to)) {
+			continue
+		}
+		if err := yield(item); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // listQuery is the query of a listing request without its credentials:
-// StartDateUTC, EndDateUTC (yyyy-MM-ddTHH:mm:ssZ [doc]), MaxItems and,
-// past the first page, WatermarkId.
-func listQuery(start, end time.Time, watermark string) string {
-	q := "StartDateUTC=" + url.QueryEscape(start.Format(genDTLayout)) +
+// StartDateUTC, EndDateUTC (yyyy-MM-ddTHH:mm:ssZ [doc]) and MaxItems.
+// Never WatermarkId, which Sfax documents as reverting the account's
+// shared watermark [doc] (see List).
+func listQuery(start, end time.Time) string {
+	return "StartDateUTC=" + url.QueryEscape(start.Format(genDTLayout)) +
 		"&EndDateUTC=" + url.QueryEscape(end.Format(genDTLayout)) +
 		fmt.Sprintf("&MaxItems=%d", MaxListItems)
-	if watermark != "" {
-		q += "&WatermarkId=" + url.QueryEscape(watermark)
-	}
-	return q
 }
 
 // listedItem is the listing.Item of one item of a page: its fax id and
@@ -146,8 +163,7 @@ func listedItem(body json.RawMessage, query string) listing.Item {
 // listPage is one page of Sfax's listing.
 type listPage struct {
 	items []json.RawMessage
-	more  bool   // HasMoreItems
-	last  string // LastWatermark
+	more  bool // HasMoreItems
 }
 
 // page asks for one page of acc's listing with query and reads it.
@@ -188,7 +204,6 @@ func parsePage(body []byte, secrets []string) (listPage, error) {
 	var a struct {
 		IsSuccess       json.RawMessage   `json:"isSuccess"`
 		Message         json.RawMessage   `json:"message"`
-		LastWatermark   json.RawMessage   `json:"LastWatermark"`
 		HasMoreItems    json.RawMessage   `json:"HasMoreItems"`
 		InboundFaxItems []json.RawMessage `json:"InboundFaxItems"`
 	}
@@ -205,7 +220,7 @@ func parsePage(body []byte, secrets []string) (listPage, error) {
 		}
 		return listPage{}, fmt.Errorf("sfax refused the listing (isSuccess %s): %q", state, message(a.Message, secrets))
 	}
-	p := listPage{items: a.InboundFaxItems, last: jsonText(a.LastWatermark)}
+	p := listPage{items: a.InboundFaxItems}
 	if len(a.HasMoreItems) > 0 && string(a.HasMoreItems) != "null" {
 		more, ok := parseFlag(a.HasMoreItems)
 		if !ok {

@@ -20,13 +20,11 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
 )
 
-// The window most listing tests ask for, and its query.
+// The window most listing tests ask for.
 var (
 	listFrom = time.Date(2024, 5, 10, 17, 0, 0, 0, time.UTC)
 	listTo   = listFrom.Add(time.Hour)
 )
-
-const listQuery = "StartDateUTC=2024-05-10T17%3A00%3A00Z&EndDateUTC=2024-05-10T18%3A00%3A00Z&MaxItems=500"
 
 // fakeSfax is Sfax's listing for the lister's tests. It fails the test on
 // a request without fresh credentials of the test account or without a
@@ -128,27 +126,58 @@ func pages(pages ...string) func(int, http.ResponseWriter, *http.Request) {
 	}
 }
 
-// The items of the paging test, byte for byte as the fake Sfax sends them.
+// The items of the splitting test, byte for byte as the fake Sfax sends them.
 const (
 	itemA = `{ "FaxId" : 2150102030405000007, "FaxSuccess":"1", "FaxDateIso":"2024-05-10T17:10:00Z",  "FaxPages":"2" }`
 	itemB = `{"FaxId":"2150102030405000008","FaxSuccess":0,"FaxDateUtc":"5/10/2024 5:20:00 PM","InboundFaxId":2240510172000000002}`
 	itemC = `{"FaxId":2150102030405000009,"FaxSuccess":true,"FaxDateIso":"2024-05-10T17:59:59.9990000Z"}`
+	itemD = `{"FaxId":2150102030405000010,"FaxSuccess":1,"FaxDateIso":"2024-05-10T17:30:00Z"}` // at the halves' boundary
 )
 
-func TestListFollowsPages(t *testing.T) {
-	f := newFakeSfax(t, pages(
-		`{"InboundFaxItems":[`+itemA+`, `+itemB+`],"FaxCount":2,"LastWatermark":"2240510172000000002","HasMoreItems":"true","isSuccess":true,"message":"Success"}`,
-		`{"isSuccess":true,"message":"Success","FaxCount":1,"LastWatermark":2240510175959000003,"HasMoreItems":false,"InboundFaxItems":[`+itemC+`]}`,
+// morePage is a partial answer: two items and HasMoreItems.
+const morePage = `{"InboundFaxItems":[` + itemA + `, ` + itemB + `],"FaxCount":2,"LastWatermark":"2240510172000000002","HasMoreItems":"true","isSuccess":true,"message":"Success"}`
+
+// halves answers the test window [17:00, 18:00) with morePage, its first
+// half [17:00, 17:30) with first and its second half with second; any
+// other request with HTTP 418.
+func halves(first, second string) func(int, http.ResponseWriter, *http.Request) {
+	return func(_ int, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		q := r.URL.Query()
+		switch q.Get("StartDateUTC") + " " + q.Get("EndDateUTC") {
+		case "2024-05-10T17:00:00Z 2024-05-10T18:00:00Z":
+			_, _ = io.WriteString(w, morePage)
+		case "2024-05-10T17:00:00Z 2024-05-10T17:30:00Z":
+			_, _ = io.WriteString(w, first)
+		case "2024-05-10T17:30:00Z 2024-05-10T18:00:00Z":
+			_, _ = io.WriteString(w, second)
+		default:
+			w.WriteHeader(http.StatusTeapot)
+		}
+	}
+}
+
+// TestListSplitsPartialWindows: a window whose answer has HasMoreItems is
+// listed again as its two halves, split at a whole second, never with a
+// WatermarkId; the partial answer's items are discarded, so every fax is
+// yielded once, from the half it completed in (an item both halves answer,
+// as an inclusive EndDateUTC would, is yielded once).
+func TestListSplitsPartialWindows(t *testing.T) {
+	f := newFakeSfax(t, halves(
+		`{"InboundFaxItems":[`+itemA+`, `+itemB+`,`+itemD+`],"FaxCount":3,"LastWatermark":"2240510173000000003","HasMoreItems":"false","isSuccess":true,"message":"Success"}`,
+		`{"isSuccess":true,"message":"Success","FaxCount":2,"LastWatermark":2240510175959000004,"HasMoreItems":false,"InboundFaxItems":[`+itemD+`,`+itemC+`]}`,
 	))
 	items, err := f.list(t, listing.Window{From: listFrom, To: listTo})
 	if err != nil {
 		t.Fatal(err)
 	}
-	page2 := listQuery + "&WatermarkId=2240510172000000002"
+	half1 := "StartDateUTC=2024-05-10T17%3A00%3A00Z&EndDateUTC=2024-05-10T17%3A30%3A00Z&MaxItems=500"
+	half2 := "StartDateUTC=2024-05-10T17%3A30%3A00Z&EndDateUTC=2024-05-10T18%3A00%3A00Z&MaxItems=500"
 	want := []listing.Item{
-		{FaxID: "2150102030405000007", CompletedAt: time.Date(2024, 5, 10, 17, 10, 0, 0, time.UTC), Query: listQuery, Body: []byte(itemA)},
-		{FaxID: "2150102030405000008", CompletedAt: time.Date(2024, 5, 10, 17, 20, 0, 0, time.UTC), Query: listQuery, Body: []byte(itemB)},
-		{FaxID: "2150102030405000009", CompletedAt: time.Date(2024, 5, 10, 17, 59, 59, 999e6, time.UTC), Query: page2, Body: []byte(itemC)},
+		{FaxID: "2150102030405000007", CompletedAt: time.Date(2024, 5, 10, 17, 10, 0, 0, time.UTC), Query: half1, Body: []byte(itemA)},
+		{FaxID: "2150102030405000008", CompletedAt: time.Date(2024, 5, 10, 17, 20, 0, 0, time.UTC), Query: half1, Body: []byte(itemB)},
+		{FaxID: "2150102030405000010", CompletedAt: time.Date(2024, 5, 10, 17, 30, 0, 0, time.UTC), Query: half2, Body: []byte(itemD)},
+		{FaxID: "2150102030405000009", CompletedAt: time.Date(2024, 5, 10, 17, 59, 59, 999e6, time.UTC), Query: half2, Body: []byte(itemC)},
 	}
 	if len(items) != len(want) {
 		t.Fatalf("%d items, want %d: %+v", len(items), len(want), items)
@@ -161,19 +190,21 @@ func TestListFollowsPages(t *testing.T) {
 		}
 	}
 	reqs := f.requests()
-	if len(reqs) != 2 {
-		t.Fatalf("%d requests, want 2", len(reqs))
+	wantDates := [][2]string{
+		{"2024-05-10T17:00:00Z", "2024-05-10T18:00:00Z"},
+		{"2024-05-10T17:00:00Z", "2024-05-10T17:30:00Z"},
+		{"2024-05-10T17:30:00Z", "2024-05-10T18:00:00Z"},
+	}
+	if len(reqs) != len(wantDates) {
+		t.Fatalf("%d requests, want %d", len(reqs), len(wantDates))
 	}
 	for i, q := range reqs {
-		if q.Get("StartDateUTC") != "2024-05-10T17:00:00Z" || q.Get("EndDateUTC") != "2024-05-10T18:00:00Z" || q.Get("MaxItems") != "500" {
-			t.Errorf("request %d: %s", i, q.Encode())
+		if q.Get("StartDateUTC") != wantDates[i][0] || q.Get("EndDateUTC") != wantDates[i][1] || q.Get("MaxItems") != "500" || q.Has("WatermarkId") {
+			t.Errorf("request %d: %s; want %s to %s, MaxItems 500 and no WatermarkId", i, q.Encode(), wantDates[i][0], wantDates[i][1])
 		}
 	}
-	if reqs[0].Has("WatermarkId") || reqs[1].Get("WatermarkId") != "2240510172000000002" {
-		t.Errorf("watermarks %q, %q; want none, then the first page's LastWatermark", reqs[0]["WatermarkId"], reqs[1].Get("WatermarkId"))
-	}
-	if f.tokens[0] == f.tokens[1] {
-		t.Error("both pages carried the same token: each call must generate its own")
+	if f.tokens[0] == f.tokens[1] || f.tokens[1] == f.tokens[2] {
+		t.Error("two requests carried the same token: each call must generate its own")
 	}
 }
 
@@ -283,39 +314,47 @@ func TestListHTTPErrors(t *testing.T) {
 	}
 }
 
-// TestListGuardsItsPages: a page that says it has more but whose
-// LastWatermark makes no progress (missing, the one asked with, or one
-// seen before) is an error after a bounded number of requests, and so is
-// a listing that never ends.
-func TestListGuardsItsPages(t *testing.T) {
-	more := func(last string) string {
-		return `{"isSuccess":true,"HasMoreItems":true,"LastWatermark":` + last + `,"InboundFaxItems":[{"FaxId":1,"FaxSuccess":1}]}`
+// TestListGuardsItsSplits: a window of a second or less whose answer
+// keeps saying HasMoreItems (more than 500 faxes in that second) is an
+// error naming the window after one request, not a loop; so is any window
+// that always does, once halved down to a second.
+func TestListGuardsItsSplits(t *testing.T) {
+	always := func(_ int, w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, `{"isSuccess":true,"HasMoreItems":true,"LastWatermark":"21","InboundFaxItems":[{"FaxId":1,"FaxSuccess":1}]}`)
 	}
 	tests := []struct {
-		name     string
-		answer   func(int, http.ResponseWriter, *http.Request)
-		requests int
+		name        string
+		w           listing.Window
+		maxRequests int
+		wantIn      string
 	}{
-		{name: "no LastWatermark", answer: pages(more(`""`)), requests: 1},
-		{name: "LastWatermark null", answer: pages(more(`null`)), requests: 1},
-		{name: "the same LastWatermark again", answer: pages(more(`"2240510170000000001"`), more(`"2240510170000000001"`)), requests: 2},
-		{name: "a LastWatermark seen before", answer: pages(more(`"21"`), more(`22`), more(`"21"`)), requests: 3},
-		{name: "never-ending", answer: func(n int, w http.ResponseWriter, _ *http.Request) {
-			_, _ = io.WriteString(w, more(fmt.Sprint(n+1)))
-		}, requests: 1000},
+		{name: "one second", w: listing.Window{From: listFrom, To: listFrom.Add(time.Second)}, maxRequests: 1,
+			wantIn: "from 2024-05-10T17:00:00Z to 2024-05-10T17:00:01Z"},
+		{name: "less than a second", w: listing.Window{From: listFrom.Add(200 * time.Millisecond), To: listFrom.Add(700 * time.Millisecond)},
+			maxRequests: 1, wantIn: "from 2024-05-10T17:00:00Z to 2024-05-10T17:00:01Z"},
+		{name: "an hour", w: listing.Window{From: listFrom, To: listTo}, maxRequests: 41, wantIn: "within that second"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeSfax(t, tt.answer)
-			items, err := f.list(t, listing.Window{From: listFrom, To: listTo})
+			f := newFakeSfax(t, always)
+			items, err := f.list(t, tt.w)
 			if err == nil {
 				t.Fatal("List succeeded")
 			}
-			if n := len(f.requests()); n != tt.requests {
-				t.Errorf("%d requests, want %d", n, tt.requests)
+			if !strings.Contains(err.Error(), "more than 500 faxes") || !strings.Contains(err.Error(), tt.wantIn) {
+				t.Errorf("error %q does not say more than 500 faxes, %s", err, tt.wantIn)
 			}
-			if len(items) != tt.requests {
-				t.Errorf("%d items yielded before the error, want one per page", len(items))
+			reqs := f.requests()
+			if len(reqs) == 0 || len(reqs) > tt.maxRequests {
+				t.Errorf("%d requests, want 1 to %d", len(reqs), tt.maxRequests)
+			}
+			for i, q := range reqs {
+				if q.Has("WatermarkId") {
+					t.Errorf("request %d carried WatermarkId: %s", i, q.Encode())
+				}
+			}
+			if len(items) != 0 {
+				t.Errorf("%d items yielded from partial answers", len(items))
 			}
 		})
 	}
@@ -345,9 +384,9 @@ func TestListLeaksNoCredential(t *testing.T) {
 		"connection cut": func(_ int, w http.ResponseWriter, _ *http.Request) {
 			panic(http.ErrAbortHandler)
 		},
-		"a good listing": pages(
-			`{"isSuccess":true,"HasMoreItems":true,"LastWatermark":"2","InboundFaxItems":[`+itemA+`]}`,
-			`{"isSuccess":true,"HasMoreItems":false,"InboundFaxItems":[`+itemB+`]}`),
+		"a good listing": halves(
+			`{"isSuccess":true,"HasMoreItems":false,"InboundFaxItems":[`+itemA+`]}`,
+			`{"isSuccess":true,"HasMoreItems":false,"InboundFaxItems":[`+itemC+`]}`),
 	}
 	for name, answer := range answers {
 		t.Run(name, func(t *testing.T) {
@@ -402,8 +441,8 @@ func TestListAnswerIsBounded(t *testing.T) {
 }
 
 func TestListStopsAtYieldsError(t *testing.T) {
-	f := newFakeSfax(t, pages(
-		`{"isSuccess":true,"HasMoreItems":true,"LastWatermark":"2","InboundFaxItems":[`+itemA+`,`+itemB+`]}`,
+	f := newFakeSfax(t, halves(
+		`{"isSuccess":true,"InboundFaxItems":[`+itemA+`,`+itemB+`]}`,
 		`{"isSuccess":true,"InboundFaxItems":[`+itemC+`]}`))
 	stop := errors.New("stop")
 	n := 0
@@ -411,8 +450,8 @@ func TestListStopsAtYieldsError(t *testing.T) {
 		n++
 		return stop
 	})
-	if !errors.Is(err, stop) || n != 1 || len(f.requests()) != 1 {
-		t.Errorf("List = %v after %d items and %d requests; want yield's error after 1 and 1", err, n, len(f.requests()))
+	if !errors.Is(err, stop) || n != 1 || len(f.requests()) != 2 {
+		t.Errorf("List = %v after %d items and %d requests; want yield's error after 1 and 2 (the partial answer, then the first half)", err, n, len(f.requests()))
 	}
 }
 
