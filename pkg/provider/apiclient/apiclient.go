@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-// ErrUntrustedDestination: a request the forgery guard refused: a host that
+// ErrUntrustedDestination is a request the forgery guard refused: a host that
 // is no configured API host, plain HTTP to an HTTPS API, a redirect to
 // another host, or an address in a private range. Permanent.
 var ErrUntrustedDestination = errors.New("untrusted destination")

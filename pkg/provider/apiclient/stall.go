@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// ErrStalled: the provider sent nothing for StallTimeout. Transient.
+// ErrStalled means the provider sent nothing for StallTimeout. Transient.
 var ErrStalled = errors.New("no data for the stall timeout")
 
 // stallTransport aborts a request when no answer, or no byte of its body,

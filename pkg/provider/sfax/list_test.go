@@ -381,7 +381,7 @@ func TestListLeaksNoCredential(t *testing.T) {
 		"HasMoreItems unreadable": func(_ int, w http.ResponseWriter, r *http.Request) {
 			_, _ = io.WriteString(w, `{"isSuccess":true,"HasMoreItems":"`+quoted(r.URL.Query().Get("ApiKey"))+`"}`)
 		},
-		"connection cut": func(_ int, w http.ResponseWriter, _ *http.Request) {
+		"connection cut": func(_ int, _ http.ResponseWriter, _ *http.Request) {
 			panic(http.ErrAbortHandler)
 		},
 		"a good listing": halves(

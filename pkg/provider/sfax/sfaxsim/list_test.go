@@ -42,7 +42,7 @@ type ingress struct {
 
 func newIngress(t *testing.T) *ingress {
 	in := &ingress{d: providertest.Digester(t)}
-	in.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	in.srv = httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		account := strings.TrimPrefix(r.URL.Path, "/callbacks/sfax/")
 		env := providertest.Request{Account: account, Method: r.Method, Query: r.URL.RawQuery, Headers: r.Header}.
 			Envelope(fax.Sfax, sfax.Callback, nil, in.d)
