@@ -89,7 +89,7 @@ func demo(ctx context.Context, e toolEnv) error {
 // document, of every provider, and with demoLoseRate one of them lost
 // (its webhook never sent) and found by the reconciler.
 const (
-	demoSeed     = 7
+	demoSeed     = 4
 	demoLoseRate = 0.25
 )
 
@@ -104,6 +104,7 @@ func demoConfig(cfg *config.Config) (*config.Config, func(), error) {
 	c.NATS.URL = ""
 	c.NATS.Embedded.DataDir = dir
 	c.Reconciler.Interval, c.Reconciler.Settle, c.Reconciler.CatchUp = 2*time.Second, 3*time.Second, time.Hour
+	c.Reconciler.InitialBackoff, c.Reconciler.MaxBackoff = 500*time.Millisecond, 2*time.Second // the simulator's API starts after faxpipe
 	return &c, func() { _ = os.RemoveAll(dir) }, nil
 }
 
