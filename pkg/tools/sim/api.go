@@ -15,24 +15,29 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 )
 
-// API is the simulated document API of every provider, on one listener:
-// each provider's Routes registers its own paths (they must not collide),
-// so every account's api_base_url may name it. Providers answer with its
-// methods, which are safe for concurrent use.
+// API is the simulated document API of every provider, on one listener,
+// with their listings of received faxes: each provider's Routes registers
+// its own paths (they must not collide), so every account's api_base_url
+// may name it. Providers answer with its methods, which are safe for
+// concurrent use.
 type API struct {
-	s       *Simulator
-	faults  *faultInjector
-	stats   *apiStats
-	once    sync.Once
-	stopped chan struct{} // closed when serving ends: stalled answers give up
+	s        *Simulator
+	faults   *faultInjector
+	stats    *apiStats
+	received *receivedStore // the faxes the providers list
+	outage   *listingOutage
+	once     sync.Once
+	stopped  chan struct{} // closed when serving ends: stalled answers give up
 }
 
 func newAPI(s *Simulator) *API {
 	return &API{
-		s:       s,
-		faults:  &faultInjector{f: s.opts.Faults, seed: s.opts.Seed},
-		stats:   &apiStats{m: map[fax.Provider]*DocumentTotals{}},
-		stopped: make(chan struct{}),
+		s:        s,
+		faults:   &faultInjector{f: s.opts.Faults, seed: s.opts.Seed},
+		stats:    &apiStats{m: map[fax.Provider]*DocumentTotals{}},
+		received: newReceivedStore(maxReceived),
+		outage:   &listingOutage{},
+		stopped:  make(chan struct{}),
 	}
 }
 

@@ -163,6 +163,7 @@ func bindFlags(fs *flag.FlagSet, cfg *config.Config, sims []Provider) (*Options,
 	fs.Float64Var(&o.DuplicateRate, "duplicates", 0, "share of callbacks sent again after their 200")
 	fs.Float64Var(&o.OutOfOrderRate, "out-of-order", 0, "share of callbacks held back behind later ones")
 	fs.Float64Var(&o.FailRate, "fail-rate", 0.1, "share of faxes that fail (outbound) or arrive partial (GoFax INCOMPLETE, Sfax faxsuccess=0); negative for none")
+	fs.Float64Var(&o.LoseRate, "lose-rate", 0, "share of received faxes whose webhook is never sent (providers with a listing API only), for reconciliation to recover")
 	fs.Float64Var(&o.RetryScale, "retry-scale", 1, "multiplier of the providers' retry delays (0.01: Sfax's 2 min become 1.2 s)")
 	fs.DurationVar(&o.CallbackTimeout, "callback-timeout", 0, "timeout of one callback request (default: the provider's, 15 s Sfax, 30 s GoFax and eFax)")
 	fs.IntVar(&o.SfaxSuspendAfter, "sfax-suspend-after", 20, "consecutive failed attempts that suspend an Sfax account's callbacks; negative: never")

@@ -123,6 +123,8 @@ func TestMainRejectsBadFlags(t *testing.T) {
 	}{
 		{"unknown provider", []string{"-providers", "fax4u"}, `unknown provider "fax4u"`},
 		{"rate above one", []string{"-duplicates", "1.5"}, `duplicates 1.5`},
+		{"lose rate above one", []string{"-lose-rate", "1.5"}, `lose rate 1.5`},
+		{"negative lose rate", []string{"-lose-rate", "-0.1"}, `lose rate -0.1`},
 		{"fault rates over one", []string{"-fault-error-rate", "0.6", "-fault-stall-rate", "0.6"}, `add up to`},
 		{"bad format", []string{"-format", "gif"}, `format "gif"`},
 		{"serve-only without an API", []string{"-serve-only"}, `-serve-only needs an -api-listen`},
@@ -177,5 +179,27 @@ func TestMainServeOnly(t *testing.T) {
 	}
 	if !regexp.MustCompile(`(?m)^\s*gofax\s+0\s+0\s+1\s`).MatchString(stdout.String()) {
 		t.Errorf("summary does not count the document served:\n%s", stdout.String())
+	}
+}
+
+// TestMainLoseRate: -lose-rate reaches the simulator, and the summary
+// counts and names the lost callbacks.
+func TestMainLoseRate(t *testing.T) {
+	hooks := newWebhooks(t)
+	cfg := config.Default()
+	for _, id := range listAccounts {
+		cfg.Accounts = append(cfg.Accounts, &listAccount{config.AccountBase{ID: id}})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var stdout bytes.Buffer
+	err := sim.Main(ctx, &cfg, []sim.Provider{&listProvider{lists: true}}, []string{"-target", hooks.srv.URL, "-count", "5",
+		"-kinds", "fax-in", "-lose-rate", "1", "-api-listen", "", "-seed", "6"}, &stdout, &lockedWriter{w: io.Discard})
+	out := stdout.String()
+	if err != nil {
+		t.Fatalf("Main: %v\n%s", err, out)
+	}
+	if !regexp.MustCompile(`(?m)^\s*total(\s+\d+){13}\s+5\s*$`).MatchString(out) || !strings.Contains(out, "5 callbacks were lost, never sent") {
+		t.Errorf("summary does not count 5 lost callbacks:\n%s", out)
 	}
 }

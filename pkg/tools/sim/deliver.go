@@ -34,12 +34,20 @@ type deliverer struct {
 }
 
 // deliver sends f's callback and, when f is to be duplicated and the first
-// delivery got its 200, sends it again. It returns f's report.
+// delivery got its 200, sends it again. It returns f's report. A lost fax
+// (Options.LoseRate) is sent nothing: its report has no callback, and its
+// document is still described, for faxpipe fetches it once
+// reconciliation has recovered the fax.
 func (d *deliverer) deliver(ctx context.Context, f *simFax) Fax {
 	r := f.report
 	if f.document {
 		doc := expectedDocument(docKey{fax.Provider(r.Provider), r.Account, r.FaxID}, f.docFormat)
 		r.Document = &doc
+	}
+	if f.lost {
+		r.Callbacks = []Callback{}
+		d.log.Debug("callback lost: never sent", faxFields(r)...)
+		return r
 	}
 	first := d.send(ctx, f, false)
 	r.Callbacks = append(r.Callbacks, first)

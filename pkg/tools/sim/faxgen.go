@@ -27,6 +27,12 @@ type simFax struct {
 	// generator's single goroutine, in docFormat (see formatFor).
 	document  bool
 	docFormat docfetch.Format
+	// listed is the provider's record of the fax for its listing API
+	// (Webhook.Listed); nil for a fax it does not list.
+	listed any
+	// lost is set when the provider never sends the callback
+	// (Options.LoseRate); the report says so (Fax.Lost).
+	lost bool
 	// path is the callback's path: /callbacks/{provider}/{account}.
 	path string
 	// build makes the callback's request for an attempt sent at now.
@@ -42,10 +48,13 @@ func okStatus(status int, _ string, _ []byte) bool { return status == http.Statu
 // kindWeights is the mix of kinds sent, by weight.
 var kindWeights = map[string]int{KindFaxIn: 55, KindFaxOut: 35, KindSMS: 10, KindPing: 10}
 
-// generator makes the faxes of a run, one at a time, from two seeded
-// generators: values (ids, numbers, texts) and decisions (provider, kind,
-// failure, duplicate, order), so that changing a rate does not change the
-// faxes. It is used by one goroutine.
+// generator makes the faxes of a run, one at a time, from three seeded
+// generators: values (ids, numbers, texts), decisions (provider, kind,
+// failure, duplicate, order) and losses (Options.LoseRate), so that
+// changing a rate does not change the faxes. Losses have a generator of
+// their own, drawn once for every fax, so that a seed gives the same
+// faxes and decisions as before the lose rate existed. It is used by one
+// goroutine.
 type generator struct {
 	opts      Options
 	sims      map[fax.Provider]Provider
@@ -53,6 +62,7 @@ type generator struct {
 	providers []fax.Provider // those with an account and a kind to send
 	draw      *Draw          // values: ids, numbers, texts
 	decide    *rand.Rand
+	lose      *rand.Rand
 	seq       int
 }
 
@@ -67,6 +77,7 @@ func newGenerator(sims []Provider, accounts config.Accounts, opts Options) (*gen
 			issued:  map[string]bool{},
 		},
 		decide: rand.New(rand.NewPCG(opts.Seed, 2)), //nolint:gosec // G404: idem
+		lose:   rand.New(rand.NewPCG(opts.Seed, 3)), //nolint:gosec // G404: idem
 	}
 	for _, ps := range sims {
 		spec := ps.Spec()
@@ -119,6 +130,7 @@ func (g *generator) next(now time.Time) *simFax {
 	kind := g.pickKind(p)
 	failed := g.decide.Float64() < g.opts.FailRate
 	dup := g.decide.Float64() < g.opts.DuplicateRate
+	lose := g.lose.Float64() < g.opts.LoseRate // drawn for every fax, lost or not
 	g.seq++
 	base := Fax{Seq: g.seq, Provider: string(p), Account: a.ID, CompletedAt: now.UTC().Truncate(time.Second)}
 	ps := g.sims[p]
@@ -128,6 +140,11 @@ func (g *generator) next(now time.Time) *simFax {
 		policy: spec.Policy.scaled(g.opts.RetryScale, g.opts.CallbackTimeout)}
 	if f.acked == nil {
 		f.acked = okStatus
+	}
+	if w.Listed != nil {
+		f.listed, f.report.Listed = w.Listed, true
+		f.lost = lose && kind == KindFaxIn
+		f.report.Lost = f.lost
 	}
 	if spec.FormatChoice {
 		f.docFormat = g.opts.Format

@@ -54,6 +54,14 @@ type Options struct {
 	DuplicateRate  float64 // share of faxes whose callback is sent again after its 200
 	OutOfOrderRate float64 // share of faxes held back behind 1–3 later ones
 	FailRate       float64 // share of faxes that fail (default 0.1; negative for none)
+	// LoseRate is the share of received faxes (KindFaxIn) whose webhook
+	// the provider never sends — it gave up, the account was suspended,
+	// it was never sent — so that only reconciliation (listing the
+	// provider's received faxes) recovers them. Only faxes the provider
+	// lists (Webhook.Listed set) are lost: a provider without a listing
+	// API could never have them recovered, so its webhooks are never
+	// lost. Fax.Lost marks them in the report.
+	LoseRate float64
 
 	// RetryScale multiplies every provider retry delay (0.01: a 2-minute
 	// wait becomes 1.2 s). Zero means 1.
@@ -167,7 +175,7 @@ func (o Options) validate(sims []Provider) error {
 	check(o.Count >= 0 && o.Rate >= 0 && o.Duration >= 0, "count, rate and duration must not be negative")
 	check(o.Rate == 0 || o.Duration > 0 || o.Count > 0, "rate needs a duration or a count")
 	check(o.Concurrency > 0 && o.MaxPending > 0, "concurrency and max pending must be positive")
-	for name, r := range map[string]float64{"duplicates": o.DuplicateRate, "out-of-order": o.OutOfOrderRate, "fail rate": o.FailRate, "sfax raw tokens": o.SfaxRawTokenRate} {
+	for name, r := range map[string]float64{"duplicates": o.DuplicateRate, "out-of-order": o.OutOfOrderRate, "fail rate": o.FailRate, "lose rate": o.LoseRate, "sfax raw tokens": o.SfaxRawTokenRate} {
 		check(r <= 1 && (r >= 0 || name == "fail rate"), "%s %v: want a probability in [0, 1]", name, r)
 	}
 	check(o.RetryScale > 0, "retry scale %v must be positive", o.RetryScale)

@@ -22,8 +22,9 @@ type Report struct {
 
 // Fax is one fax, SMS or ping the simulator announced, with the event
 // faxpipe should make of it. Every callback of a fax (the first and its
-// duplicates) yields the same event: faxpipe must produce exactly one
-// event with EventID once any of them got a 200.
+// duplicates) yields the same event, and so does the fax's entry in its
+// provider's listing: faxpipe must produce exactly one event with EventID
+// once it is owed (Owed).
 type Fax struct {
 	Seq       int    `json:"seq"`
 	Provider  string `json:"provider"`
@@ -43,7 +44,12 @@ type Fax struct {
 	To   string `json:"to,omitempty"`
 	// Pages is the page count the callback announces; 0 when it announces
 	// none (GoFax sent faxes, SMS, pings).
-	Pages       int       `json:"pages,omitempty"`
+	Pages int `json:"pages,omitempty"`
+	// CompletedAt is when the fax completed at the provider: when the
+	// simulator generated it, in UTC, truncated to the second. Callbacks
+	// that carry a completion time carry this one, and the provider's
+	// listing (API.Received) places the fax by it, from the moment it is
+	// generated.
 	CompletedAt time.Time `json:"completed_at"`
 	// EventID, EventType and Subject are the CloudEvents id and type and
 	// the NATS subject of the event faxpipe should publish.
@@ -56,12 +62,29 @@ type Fax struct {
 	Document *Document `json:"document,omitempty"`
 	// DocumentServed counts the times this simulator's API served that
 	// document in full (faxpipe's downloader fetched it).
-	DocumentServed int        `json:"document_served,omitempty"`
-	Callbacks      []Callback `json:"callbacks"`
+	DocumentServed int `json:"document_served,omitempty"`
+	// Callbacks are the deliveries of the fax's callback; empty for a
+	// lost fax, whose callback was never sent.
+	Callbacks []Callback `json:"callbacks"`
 	// Acked is true when at least one callback of the fax got its 200:
 	// faxpipe then owes exactly one event.
 	Acked bool `json:"acked"`
+	// Listed is true when the provider lists the fax in its listing API of
+	// received faxes (API.Received), where faxpipe's reconciler finds it.
+	Listed bool `json:"listed"`
+	// Lost is true when the provider never sent the fax's callback
+	// (Options.LoseRate): no callback was attempted, and the fax is not
+	// given up. Only a listed fax is lost.
+	Lost bool `json:"lost"`
 }
+
+// Owed reports whether faxpipe owes the fax's event (and, for a fax with
+// a Document, that document): a callback got its 200, or the callback was
+// lost but the provider lists the fax, so reconciliation recovers it. A
+// callback given up or suspended is not owed, listed or not: faxpipe may
+// still recover its fax by reconciliation, but need not have by the time
+// the report is read.
+func (f Fax) Owed() bool { return f.Acked || (f.Lost && f.Listed) }
 
 // Callback is one delivery of a fax's callback with all its attempts.
 type Callback struct {
@@ -101,14 +124,18 @@ type Totals struct {
 	GivenUp     int `json:"given_up"`
 	Suspended   int `json:"suspended"`
 	Interrupted int `json:"interrupted"`
+	// Lost counts the faxes whose callback was never sent (Fax.Lost).
+	Lost int `json:"lost"`
 	// Documents counts the document API's answers.
 	Documents DocumentTotals `json:"documents"`
 }
 
-// DocumentTotals count the document API's answers for one provider.
+// DocumentTotals count the document API's answers for one provider,
+// listings of received faxes included.
 type DocumentTotals struct {
-	// Expected counts the acknowledged received faxes with a document to
-	// fetch; Missing those of them whose document was never served.
+	// Expected counts the received faxes with a document to fetch whose
+	// event is owed (Fax.Owed: acknowledged, or lost and listed); Missing
+	// those of them whose document was never served.
 	Expected     int         `json:"expected"`
 	Missing      int         `json:"missing"`
 	Served       int         `json:"served"` // complete documents sent
@@ -117,6 +144,11 @@ type DocumentTotals struct {
 	Unauthorized int         `json:"unauthorized"`
 	BadRequests  int         `json:"bad_requests"`
 	Faults       FaultTotals `json:"faults"`
+	// Listings counts the listing requests of received faxes that reached
+	// the API with valid credentials (API.ServeListing); ListingFaults
+	// those of them an outage failed (Simulator.FailListings).
+	Listings      int `json:"listings"`
+	ListingFaults int `json:"listing_faults"`
 }
 
 // FaultTotals count injected faults by kind.
@@ -132,7 +164,8 @@ type FaultTotals struct {
 func (f FaultTotals) Sum() int { return f.Errors + f.TooMany + f.Stalls + f.NotYet }
 
 // GivenUp lists the callbacks that never got their 200 (given up or
-// suspended), as "provider/account/fax_id".
+// suspended), as "provider/account/fax_id". A lost fax's callback was
+// never sent, so it is not among them (see Lost).
 func (r *Report) GivenUp() []string {
 	var out []string
 	for _, f := range r.Faxes {
@@ -140,6 +173,19 @@ func (r *Report) GivenUp() []string {
 			if c.GaveUp || c.Suspended {
 				out = append(out, f.Provider+"/"+f.Account+"/"+f.FaxID)
 			}
+		}
+	}
+	return out
+}
+
+// Lost lists the faxes whose callback was never sent (Fax.Lost), as
+// "provider/account/fax_id": faxpipe learns of them only by
+// reconciliation.
+func (r *Report) Lost() []string {
+	var out []string
+	for _, f := range r.Faxes {
+		if f.Lost {
+			out = append(out, f.Provider+"/"+f.Account+"/"+f.FaxID)
 		}
 	}
 	return out
@@ -170,7 +216,8 @@ func (t *Totals) add(f Fax) {
 	default:
 		t.FaxesOut++
 	}
-	if f.Document != nil && f.Acked {
+	t.Lost += b2i(f.Lost)
+	if f.Document != nil && f.Owed() {
 		t.Documents.Expected++
 		t.Documents.Missing += b2i(f.DocumentServed == 0)
 	}
@@ -202,6 +249,7 @@ func (t *Totals) sum(o Totals) {
 	t.GivenUp += o.GivenUp
 	t.Suspended += o.Suspended
 	t.Interrupted += o.Interrupted
+	t.Lost += o.Lost
 	d, od := &t.Documents, o.Documents
 	d.Expected += od.Expected
 	d.Missing += od.Missing
@@ -215,6 +263,8 @@ func (t *Totals) sum(o Totals) {
 	d.Faults.Stalls += od.Faults.Stalls
 	d.Faults.NotYet += od.Faults.NotYet
 	d.Faults.Delayed += od.Faults.Delayed
+	d.Listings += od.Listings
+	d.ListingFaults += od.ListingFaults
 }
 
 func b2i(b bool) int {

@@ -15,10 +15,11 @@ import (
 
 // Run sends the faxes the options ask for — Count of them, or Rate per
 // second for Duration (at most Count, if set) — and returns when every
-// callback is acknowledged, given up or suspended, or ctx ends (the
-// callbacks in progress are then reported interrupted, and ctx's error
-// returned with the report). The report covers every Run so far and the
-// API's answers until now; Report gives a later snapshot.
+// callback is acknowledged, given up, suspended or lost (never sent, see
+// Options.LoseRate), or ctx ends (the callbacks in progress are then
+// reported interrupted, and ctx's error returned with the report). The
+// report covers every Run so far and the API's answers until now; Report
+// gives a later snapshot.
 func (s *Simulator) Run(ctx context.Context) (*Report, error) {
 	var wg sync.WaitGroup
 	pending := semaphore.NewWeighted(int64(s.opts.MaxPending))
@@ -34,6 +35,11 @@ func (s *Simulator) Run(ctx context.Context) (*Report, error) {
 	}
 	order := &reorderer{rate: s.opts.OutOfOrderRate, rng: s.gen.decide}
 	err := s.generate(ctx, func(f *simFax) {
+		if f.listed != nil {
+			// Its provider lists it from now on, whatever becomes of its
+			// callback.
+			s.api.received.add(f.report, f.listed)
+		}
 		for _, g := range order.push(f) {
 			dispatch(g)
 		}
@@ -46,7 +52,7 @@ func (s *Simulator) Run(ctx context.Context) (*Report, error) {
 		err = ctx.Err() // deliveries were cut short
 	}
 	rep := s.Report()
-	s.log.Info("faxes sent", zap.Int("faxes", len(rep.Faxes)), zap.Int("acked", rep.Total.Acked), zap.Int("given_up", rep.Total.GivenUp))
+	s.log.Info("faxes sent", zap.Int("faxes", len(rep.Faxes)), zap.Int("acked", rep.Total.Acked), zap.Int("given_up", rep.Total.GivenUp), zap.Int("lost", rep.Total.Lost))
 	return rep, err
 }
 
