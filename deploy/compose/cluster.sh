@@ -15,7 +15,8 @@ ready_timeout=${READY_TIMEOUT:-120}
 # The published ports (docker-compose.yaml has the same defaults).
 export CALLBACK_PORT=${CALLBACK_PORT:-28080} NATS_PORT=${NATS_PORT:-24222} NATS_MONITOR_PORT=${NATS_MONITOR_PORT:-28222} \
   INGRESS_ADMIN_PORT=${INGRESS_ADMIN_PORT:-29090} PROCESSOR_ADMIN_PORT=${PROCESSOR_ADMIN_PORT:-29091} \
-  DOWNLOADER_ADMIN_PORT=${DOWNLOADER_ADMIN_PORT:-29092} SIM_PORT=${SIM_PORT:-29601}
+  DOWNLOADER_ADMIN_PORT=${DOWNLOADER_ADMIN_PORT:-29092} RECONCILER_ADMIN_PORT=${RECONCILER_ADMIN_PORT:-29093} \
+  SIM_PORT=${SIM_PORT:-29601}
 
 compose() {
   if docker compose version >/dev/null 2>&1; then
@@ -43,7 +44,8 @@ wait_ready() {
 # is taken already (by another local run, say).
 check_ports() {
   local var busy=0
-  for var in CALLBACK_PORT NATS_PORT NATS_MONITOR_PORT INGRESS_ADMIN_PORT PROCESSOR_ADMIN_PORT DOWNLOADER_ADMIN_PORT SIM_PORT; do
+  for var in CALLBACK_PORT NATS_PORT NATS_MONITOR_PORT INGRESS_ADMIN_PORT PROCESSOR_ADMIN_PORT DOWNLOADER_ADMIN_PORT \
+    RECONCILER_ADMIN_PORT SIM_PORT; do
     if (exec 3<>"/dev/tcp/127.0.0.1/${!var}") 2>/dev/null; then
       echo "cluster: port ${!var} ($var) is in use; choose another, e.g. $var=$((${!var} + 10000)) make cluster-up" >&2
       busy=1
@@ -59,12 +61,13 @@ up() {
   wait_ready ingress "http://127.0.0.1:$INGRESS_ADMIN_PORT/readyz"
   wait_ready processor "http://127.0.0.1:$PROCESSOR_ADMIN_PORT/readyz"
   wait_ready downloader "http://127.0.0.1:$DOWNLOADER_ADMIN_PORT/readyz"
+  wait_ready reconciler "http://127.0.0.1:$RECONCILER_ADMIN_PORT/readyz"
   cat <<MSG
 
 faxpipe is up on a 3-node NATS JetStream cluster.
   callbacks:   http://127.0.0.1:$CALLBACK_PORT/callbacks/{sfax|gofax|efax}/demo
   NATS:        nats://127.0.0.1:$NATS_PORT
-  admin:       http://127.0.0.1:$INGRESS_ADMIN_PORT (ingress), :$PROCESSOR_ADMIN_PORT (processor), :$DOWNLOADER_ADMIN_PORT (downloader)
+  admin:       http://127.0.0.1:$INGRESS_ADMIN_PORT (ingress), :$PROCESSOR_ADMIN_PORT (processor), :$DOWNLOADER_ADMIN_PORT (downloader), :$RECONCILER_ADMIN_PORT (reconciler)
   documents:   the sim service (http://sim:9601 on the cluster's network, 127.0.0.1:$SIM_PORT here)
 Send faxes:    bin/faxpipe -config deploy/compose/faxpipe.yaml sim -target http://127.0.0.1:$CALLBACK_PORT -api-listen 127.0.0.1:0 -count 20
 Stop:          make cluster-down

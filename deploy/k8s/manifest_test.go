@@ -12,7 +12,11 @@ import (
 )
 
 // commands are the services, one Deployment each, from one image.
-var commands = []string{"downloader", "ingress", "processor"}
+var commands = []string{"downloader", "ingress", "processor", "reconciler"}
+
+// providerAPIClients are the services that call the providers' APIs: the
+// downloader (documents) and the reconciler (listings of received faxes).
+var providerAPIClients = []string{"downloader", "reconciler"}
 
 // TestOverlays renders every overlay and checks what must agree.
 func TestOverlays(t *testing.T) {
@@ -161,6 +165,16 @@ func checkGrace(t *testing.T, m *manifests) {
 		}
 		if got := time.Duration(*g) * time.Second; cmd == "ingress" && got <= need {
 			t.Errorf("ingress: grace period %s, want more than preStop %s + shutdown_timeout %s + 5s", got, preStop, cfg.Ingress.ShutdownTimeout)
+		}
+	}
+	// On SIGTERM the reconciler deletes its leases, waiting up to a third of
+	// lease_ttl (pkg/reconciler/lease.go), so that the other replica takes
+	// its accounts at once; then it closes its NATS connection (up to 5 s).
+	r := m.deployment(t, "reconciler")
+	rcfg := loadConfig(t, m, r)
+	if g := r.Spec.Template.Spec.TerminationGracePeriodSeconds; g != nil {
+		if got, need := time.Duration(*g)*time.Second, rcfg.Reconciler.LeaseTTL/3+5*time.Second; got <= need {
+			t.Errorf("reconciler: grace period %s, want more than lease_ttl/3 + 5s = %s", got, need)
 		}
 	}
 }

@@ -9,8 +9,9 @@ import (
 )
 
 // checkNetworkPolicies: every pod is denied by default; only the ingress's
-// public port admits traffic beyond the admin port; only the downloader
-// leaves the cluster (HTTPS); every service reaches NATS and DNS.
+// public port admits traffic beyond the admin port; only the provider API
+// clients (downloader, reconciler) leave the cluster, both of them (HTTPS);
+// every service reaches NATS and DNS.
 func checkNetworkPolicies(t *testing.T, m *manifests) {
 	denied := map[string]bool{}
 	for _, p := range m.networkPolicies {
@@ -33,10 +34,14 @@ func checkNetworkPolicies(t *testing.T, m *manifests) {
 			t.Errorf("egress to port %d allowed for %q, want %q", port, got, commands)
 		}
 	}
+	if got := m.egressTo(t, 443); !slices.Equal(got, providerAPIClients) {
+		t.Errorf("egress to port 443 allowed for %q, want %q (the providers' APIs)", got, providerAPIClients)
+	}
 }
 
 // checkPolicyPorts: a policy admitting any port but the admin port selects
-// the ingress only; one letting traffic out on 443 selects the downloader only.
+// the ingress only; one letting traffic out on 443 selects provider API
+// clients only.
 func checkPolicyPorts(t *testing.T, m *manifests, p *networkingv1.NetworkPolicy) {
 	selected := m.selected(t, &p.Spec.PodSelector)
 	for _, rule := range p.Spec.Ingress {
@@ -48,8 +53,8 @@ func checkPolicyPorts(t *testing.T, m *manifests, p *networkingv1.NetworkPolicy)
 	}
 	for _, rule := range p.Spec.Egress {
 		for _, port := range rule.Ports {
-			if port.Port != nil && port.Port.IntValue() == 443 && !slices.Equal(selected, []string{"downloader"}) {
-				t.Errorf("policy %s lets %q out on 443, want the downloader only", p.Name, selected)
+			if port.Port != nil && port.Port.IntValue() == 443 && !subset(selected, providerAPIClients) {
+				t.Errorf("policy %s lets %q out on 443, want only some of %q", p.Name, selected, providerAPIClients)
 			}
 		}
 	}
@@ -78,4 +83,18 @@ func allowsEgress(p *networkingv1.NetworkPolicy, port int) bool {
 		}
 	}
 	return false
+}
+
+// subset reports whether every element of a is in b; an empty a is not
+// (a policy selecting nothing is a mistake too).
+func subset(a, b []string) bool {
+	if len(a) == 0 {
+		return false
+	}
+	for _, v := range a {
+		if !slices.Contains(b, v) {
+			return false
+		}
+	}
+	return true
 }
