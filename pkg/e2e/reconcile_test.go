@@ -2,9 +2,12 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,9 +17,10 @@ import (
 
 // TestReconcile: the simulator loses 30% of the received-fax webhooks of
 // Sfax and eFax for good (the provider gave up), and the faxes delivered
-// by webhook race the reconciler's listings (settle 0). Two reconcilers
-// run from the start; the listing API fails (503, 429, hangs) for several
-// intervals; the active reconciler is SIGKILLed mid-run and restarted.
+// by webhook race the reconciler's listings (settle 0; the ingress is down
+// for 2 s, so that some webhooks come late). Two reconcilers run from the
+// start; the listing API fails (503, 429, hangs) for several intervals;
+// the active reconciler is SIGKILLed mid-run and restarted.
 // Every fax the providers received is exactly one event — learned through
 // the API for the lost ones — and one stored document with the bytes
 // served; nothing is fed twice, and one replica did the work per account.
@@ -30,7 +34,16 @@ func TestReconcile(t *testing.T) {
 		DuplicateRate: 0.1, RetryScale: 0.01,
 	})
 	s.FailListings(3 * time.Second) // three reconcile intervals and more
-	kill := time.AfterFunc(run/2, func() {
+	// The ingress down for 2 s once listings work again: the webhooks of
+	// those faxes come late, retried, while the reconciler lists them
+	// (settle 0): webhook and listing race for the same faxes.
+	outage := time.AfterFunc(run*35/100, func() {
+		p.ingress.Stop()
+		time.Sleep(2 * time.Second)
+		_ = p.ingress.TryRestart()
+	})
+	defer outage.Stop()
+	kill := time.AfterFunc(run*7/10, func() {
 		p.reconciler.Kill()
 		time.Sleep(200 * time.Millisecond)
 		_ = p.reconciler.TryRestart()
@@ -62,6 +75,12 @@ func TestReconcile(t *testing.T) {
 			t.Errorf("%s: webhook lost, event learned via %q, want api", name(f), via[f.EventID])
 		}
 	}
+	// Faxes both a webhook and a listing brought: still one event each
+	// (verify), and there were some.
+	raced := racedFaxes(t, p, r)
+	if raced == 0 {
+		t.Error("no fax came both by webhook and by listing: the run did not exercise the race")
+	}
 	// One replica reconciles each account; together they fed each lost fax
 	// once (a fax whose webhook raced a listing may count too).
 	held, missed := 0.0, 0.0
@@ -83,7 +102,52 @@ func TestReconcile(t *testing.T) {
 		t.Error("the second reconciler exited")
 	}
 	figure(t, "reconcile", fmt.Sprintf("12 faxes/s for %s, Sfax and eFax", run),
-		fmt.Sprintf("%d webhooks lost for good, listing outage 3 s, reconciler SIGKILLed", lost), tl)
+		fmt.Sprintf("%d webhooks lost for good, %d faxes by webhook and listing both, listing outage 3 s, ingress down 2 s, reconciler SIGKILLed", lost, raced), tl)
+}
+
+// racedFaxes counts the acknowledged faxes of r that reached FAXPIPE_RAW
+// both as a webhook and as a listed item.
+func racedFaxes(t *testing.T, p *pipeline, r *sim.Report) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	origins := map[string]map[fax.Origin]bool{}
+	for _, m := range readStream(ctx, t, connect(t, p.natsURL), fax.RawStream) {
+		var env fax.Envelope
+		if err := json.Unmarshal(m.Data(), &env); err != nil {
+			t.Fatalf("raw message: %v", err)
+		}
+		key := string(env.Provider) + "/" + rawFaxID(&env)
+		if origins[key] == nil {
+			origins[key] = map[fax.Origin]bool{}
+		}
+		origins[key][env.LearnedVia()] = true
+	}
+	n := 0
+	for _, f := range r.Faxes {
+		if o := origins[f.Provider+"/"+f.FaxID]; f.Acked && o[fax.OriginAPI] && o[fax.OriginWebhook] {
+			n++
+		}
+	}
+	return n
+}
+
+// rawFaxID is the fax id a raw envelope of Sfax or eFax carries: in an
+// Sfax callback's query (faxid), an Sfax listing item (FaxId), an eFax
+// webhook or listing item (fax_id).
+func rawFaxID(env *fax.Envelope) string {
+	if env.Provider == fax.Sfax && !env.FromAPI() {
+		q, _ := url.ParseQuery(env.Query)
+		return q.Get("faxid")
+	}
+	var body map[string]json.RawMessage
+	_ = json.Unmarshal(env.Body, &body)
+	for _, name := range []string{"FaxId", "fax_id"} {
+		if v, ok := body[name]; ok {
+			return strings.Trim(string(v), `"`)
+		}
+	}
+	return ""
 }
 
 // sumMetric sums every sample of the named metric in a Prometheus text
