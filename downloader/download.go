@@ -2,7 +2,6 @@ package downloader
 
 import (
 	"context"
-	"time"
 
 	"go.uber.org/zap"
 
@@ -41,20 +40,8 @@ func (d *Downloader) download(ctx context.Context, ev fax.Event) (docstore.Store
 		}
 		d.deps.Log.Debug("fetch failed; retrying", zap.String("fax_id", ev.FaxID), zap.Int("attempt", attempt),
 			zap.Duration("in", f.next), zap.Error(err))
-		if !sleep(ctx, f.next) {
+		if !consume.Sleep(ctx, f.next) {
 			return docstore.Stored{}, &failure{err: ctx.Err(), transient: true, attempts: attempt}
 		}
-	}
-}
-
-// sleep waits for d or until ctx ends, reporting whether it waited.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }

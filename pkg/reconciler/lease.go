@@ -8,6 +8,8 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
+
+	"github.com/faxpipe/faxpipe/pkg/stream/consume"
 )
 
 // leases hand each account to one reconciler replica at a time. A lease is
@@ -46,7 +48,7 @@ func (l *leases) acquire(ctx context.Context, key string) (*lease, error) {
 		if !errors.Is(err, jetstream.ErrKeyExists) && ctx.Err() == nil {
 			l.log.Warn("could not take the account's lease", zap.String("lease", key), zap.Error(err))
 		}
-		if !sleep(ctx, jitter(l.ttl/3)) {
+		if !consume.Sleep(ctx, jitter(l.ttl/3)) {
 			return nil, ctx.Err()
 		}
 	}
@@ -70,7 +72,7 @@ func (ls *lease) renew() {
 	defer ls.cancel()
 	every := ls.l.ttl / 3
 	renewed := time.Now()
-	for sleep(ls.ctx, every) {
+	for consume.Sleep(ls.ctx, every) {
 		actx, cancel := context.WithTimeout(ls.ctx, every)
 		rev, err := ls.l.kv.Update(actx, ls.key, []byte(ls.l.holder), ls.rev)
 		cancel()
@@ -95,18 +97,6 @@ func (ls *lease) release() {
 	ctx, cancel := context.WithTimeout(context.Background(), ls.l.ttl/3)
 	defer cancel()
 	_ = ls.l.kv.Delete(ctx, ls.key, jetstream.LastRevision(ls.rev))
-}
-
-// sleep waits d or until ctx ends; it reports whether it waited d.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // jitter is d spread by ±25%.

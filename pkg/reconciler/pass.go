@@ -9,6 +9,7 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 	"github.com/faxpipe/faxpipe/pkg/provider/listing"
+	"github.com/faxpipe/faxpipe/pkg/stream/consume"
 )
 
 // maxRetryAfter bounds the wait a provider's Retry-After may impose.
@@ -100,7 +101,7 @@ func (r *Reconciler) untilDone(ctx context.Context, t target, what string, fn fu
 		}
 		r.log.Warn("reconciling failed; retrying", zap.Stringer("account", t), zap.String("step", what),
 			zap.Duration("retry_in", d), zap.Error(err))
-		if !sleep(ctx, d) {
+		if !consume.Sleep(ctx, d) {
 			return ctx.Err()
 		}
 	}

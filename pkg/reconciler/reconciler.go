@@ -127,7 +127,7 @@ func (r *Reconciler) attach(ctx context.Context) error {
 			return nil
 		}
 		r.log.Warn("waiting for the broker and the dedupe bucket", zap.Error(err))
-		if !sleep(ctx, min(b.NextBackOff(), 5*time.Second)) {
+		if !consume.Sleep(ctx, min(b.NextBackOff(), 5*time.Second)) {
 			return ctx.Err()
 		}
 	}
@@ -165,7 +165,7 @@ func (r *Reconciler) account(ctx context.Context, t target) {
 			if err := r.pass(ls.ctx, t); err == nil {
 				r.log.Debug("pass done", zap.Stringer("account", t))
 			}
-			if !sleep(ls.ctx, r.cfg.Interval) {
+			if !consume.Sleep(ls.ctx, r.cfg.Interval) {
 				break
 			}
 		}

@@ -1,6 +1,7 @@
 package consume
 
 import (
+	"context"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -49,4 +50,17 @@ func (b Backoff) Delay(failures uint64) time.Duration {
 		d = eb.NextBackOff()
 	}
 	return d
+}
+
+// Sleep waits d between two attempts, or until ctx ends; it reports
+// whether it waited d.
+func Sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }

@@ -2,6 +2,7 @@ package sfaxsim
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
@@ -43,10 +44,8 @@ func (simulation) Routes(mux *http.ServeMux, api *sim.API) {
 func document(api *sim.API, f docfetch.Format) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		acc, ok := account(api.Accounts(), q.Get("token"), q.Get("ApiKey"), time.Now())
+		acc, ok := authorize(api, w, q)
 		if !ok {
-			api.Count(fax.Sfax, func(t *sim.DocumentTotals) { t.Unauthorized++ })
-			sim.WriteJSON(w, http.StatusUnauthorized, apiResult{Message: "Invalid token or API key"})
 			return
 		}
 		faxID := q.Get("FaxId")
@@ -57,6 +56,18 @@ func document(api *sim.API, f docfetch.Format) http.HandlerFunc {
 		}
 		api.ServeDocument(w, r, fax.Sfax, acc.ID, faxID, f, answer)
 	}
+}
+
+// authorize answers 401 (and counts it) unless the query's token and
+// ApiKey are fresh credentials of an account (see account), which it
+// returns.
+func authorize(api *sim.API, w http.ResponseWriter, q url.Values) (sfax.Account, bool) {
+	acc, ok := account(api.Accounts(), q.Get("token"), q.Get("ApiKey"), time.Now())
+	if !ok {
+		api.Count(fax.Sfax, func(t *sim.DocumentTotals) { t.Unauthorized++ })
+		sim.WriteJSON(w, http.StatusUnauthorized, apiResult{Message: "Invalid token or API key"})
+	}
+	return acc, ok
 }
 
 // account finds among accounts the Sfax account whose API key is apiKey

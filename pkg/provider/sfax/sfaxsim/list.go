@@ -41,10 +41,8 @@ type listAnswer struct {
 func listInbound(api *sim.API) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		acc, ok := account(api.Accounts(), q.Get("token"), q.Get("ApiKey"), time.Now())
+		acc, ok := authorize(api, w, q)
 		if !ok {
-			api.Count(fax.Sfax, func(t *sim.DocumentTotals) { t.Unauthorized++ })
-			sim.WriteJSON(w, http.StatusUnauthorized, apiResult{Message: "Invalid token or API key"})
 			return
 		}
 		refuse := func(msg string) {
