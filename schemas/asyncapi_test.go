@@ -482,6 +482,7 @@ func TestAsyncAPIOperations(t *testing.T) {
 	}
 	for _, want := range []use{
 		{"ingress", "send", "raw"},
+		{"reconciler", "send", "raw"},
 		{"processor", "receive", "raw"},
 		{"processor", "send", "events"},
 		{"processor", "send", "rejected"},
