@@ -9,12 +9,14 @@ import (
 	"hash"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 )
 
-// sealContext separates the seal's key from the digests' (both derive
-// from the pipeline key): a digest of a secret can never pass for a seal.
+// sealContext names the seal's key, derived from the pipeline key as
+// SHA-256(sealContext || 0x00 || pipeline key). A digest is an HMAC under
+// the pipeline key of a value a stranger may choose (any Authorization
+// header the ingress receives is digested), so the seal's key must not be
+// one: SHA-256 over the key is something no digest reproduces.
 const sealContext = "faxpipe/api-envelope-seal/v1"
 
 // Seal returns the seal of an API envelope: "hmac-sha256:" and the hex
@@ -40,9 +42,16 @@ func (d *Digester) CheckSeal(e *Envelope) error {
 }
 
 func sealUnder(pipelineKey []byte, e *Envelope) string {
-	k := hmac.New(sha256.New, pipelineKey)
+	k := sha256.New()
 	k.Write([]byte(sealContext))
-	m := hmac.New(sha256.New, k.Sum(nil))
+	k.Write([]byte{0})
+	k.Write(pipelineKey)
+	return sealWithKey(k.Sum(nil), e)
+}
+
+// sealWithKey is the seal of e under the seal's own key.
+func sealWithKey(key []byte, e *Envelope) string {
+	m := hmac.New(sha256.New, key)
 	field := func(s string) { writeField(m, s) }
 	field(e.Schema)
 	field(e.ID)
@@ -60,13 +69,18 @@ func sealUnder(pipelineKey []byte, e *Envelope) string {
 	field(strconv.Itoa(len(names)))
 	for _, name := range names {
 		field(name)
-		field(strings.Join(e.Headers[name], "\x00"))
+		field(strconv.Itoa(len(e.Headers[name])))
+		for _, v := range e.Headers[name] {
+			field(v)
+		}
 	}
 	field(e.RemoteAddr)
 	field(string(e.Body))
 	field(strconv.Itoa(len(e.Redacted)))
 	for _, r := range e.Redacted {
-		field(r.In + "\x00" + r.Name + "\x00" + r.KeyID)
+		field(r.In)
+		field(r.Name)
+		field(r.KeyID)
 	}
 	field(string(e.Origin))
 	return DigestPrefix + hex.EncodeToString(m.Sum(nil))
