@@ -66,14 +66,17 @@ func NewLister(accounts []Account, opts docfetch.Options) (listing.Lister, error
 // Every request carries StartDateUTC and EndDateUTC: called without them,
 // Sfax answers what is new since a watermark it keeps per account, shared
 // with every other user of the API, and moves it [doc]. They are whole
-// seconds, so the request covers w rounded outwards and items completed
-// outside w are skipped here (an item whose time does not read is kept:
-// Sfax put it in the window).
+// seconds, so the request covers w rounded outwards. Every item Sfax
+// returns is yielded, even one whose completion time reads outside w:
+// which time Sfax's dates filter on is not documented [?], and a fax
+// yielded by two windows is fed in once (the reconciler dedupes by event
+// id), while one dropped by both would be lost.
 //
 // No request carries WatermarkId: Sfax documents it as the way to "revert
 // back to a specific watermark id and start receiving faxes again from
 // that point" [doc], so passing it may move that shared watermark. An
-// answer that says HasMoreItems is therefore discarded (none of its items
+// answer that says HasMoreItems, or holds MaxItems items (it may be
+// partial without saying so), is therefore discarded (none of its items
 // is yielded) and the window is listed again as two halves split at a
 // whole second in its middle, [From, mid) then [mid, To), recursively. A
 // window of one second that still has more than one answer holds, or a
@@ -106,8 +109,9 @@ func (l *lister) list(ctx context.Context, acc Account, account string, from, to
 	if err != nil {
 		return fmt.Errorf("sfax listing of account %q %s: %w", account, window, err)
 	}
-	if p.more {
-		// The answer is partial: discard it and list both halves instead.
+	if p.more || len(p.items) >= MaxListItems {
+		// The answer is partial (or full, so perhaps partial: HasMoreItems
+		// may be missing): discard it and list both halves instead.
 		switch {
 		case end.Sub(start) <= time.Second:
 			return fmt.Errorf("sfax listing of account %q %s: more than %d faxes completed within that second, "+
@@ -124,11 +128,7 @@ func (l *lister) list(ctx context.Context, acc Account, account string, from, to
 		return l.list(ctx, acc, account, mid, to, depth+1, yield)
 	}
 	for _, body := range p.items {
-		item := listedItem(body, query)
-		if !item.CompletedAt.IsZero() && (item.CompletedAt.Before(from) || !item.CompletedAt.Before(to)) {
-			continue
-		}
-		if err := yield(item); err != nil {
+		if err := yield(listedItem(body, query)); err != nil {
 			return err
 		}
 	}

@@ -159,9 +159,9 @@ func halves(first, second string) func(int, http.ResponseWriter, *http.Request) 
 
 // TestListSplitsPartialWindows: a window whose answer has HasMoreItems is
 // listed again as its two halves, split at a whole second, never with a
-// WatermarkId; the partial answer's items are discarded, so every fax is
-// yielded once, from the half it completed in (an item both halves answer,
-// as an inclusive EndDateUTC would, is yielded once).
+// WatermarkId; the partial answer's items are discarded, and every item a
+// half answers is yielded (an item both halves answer, as an inclusive
+// EndDateUTC would, comes twice: the reconciler feeds it once).
 func TestListSplitsPartialWindows(t *testing.T) {
 	f := newFakeSfax(t, halves(
 		`{"InboundFaxItems":[`+itemA+`, `+itemB+`,`+itemD+`],"FaxCount":3,"LastWatermark":"2240510173000000003","HasMoreItems":"false","isSuccess":true,"message":"Success"}`,
@@ -176,6 +176,7 @@ func TestListSplitsPartialWindows(t *testing.T) {
 	want := []listing.Item{
 		{FaxID: "2150102030405000007", CompletedAt: time.Date(2024, 5, 10, 17, 10, 0, 0, time.UTC), Query: half1, Body: []byte(itemA)},
 		{FaxID: "2150102030405000008", CompletedAt: time.Date(2024, 5, 10, 17, 20, 0, 0, time.UTC), Query: half1, Body: []byte(itemB)},
+		{FaxID: "2150102030405000010", CompletedAt: time.Date(2024, 5, 10, 17, 30, 0, 0, time.UTC), Query: half1, Body: []byte(itemD)},
 		{FaxID: "2150102030405000010", CompletedAt: time.Date(2024, 5, 10, 17, 30, 0, 0, time.UTC), Query: half2, Body: []byte(itemD)},
 		{FaxID: "2150102030405000009", CompletedAt: time.Date(2024, 5, 10, 17, 59, 59, 999e6, time.UTC), Query: half2, Body: []byte(itemC)},
 	}
@@ -211,7 +212,10 @@ func TestListSplitsPartialWindows(t *testing.T) {
 // TestListFiltersTheWindow: dates are whole seconds, so Sfax is asked for
 // the window rounded outwards and what falls outside [From, To) is
 // dropped; an item whose time does not read is kept.
-func TestListFiltersTheWindow(t *testing.T) {
+// TestListYieldsEveryItem: whatever an item's completion time, it is
+// yielded (Sfax chose it for the window; a duplicate across windows is
+// harmless, a drop would lose a fax).
+func TestListYieldsEveryItem(t *testing.T) {
 	item := func(id, field, at string) string {
 		return fmt.Sprintf(`{"FaxId":%s,"FaxSuccess":1,%q:%q}`, id, field, at)
 	}
@@ -235,7 +239,7 @@ func TestListFiltersTheWindow(t *testing.T) {
 	for _, it := range items {
 		got = append(got, cmp.Or(it.FaxID, "?"))
 	}
-	if want := "2 3 6 7 ? 10"; strings.Join(got, " ") != want {
+	if want := "1 2 3 4 5 6 7 ? 9 10"; strings.Join(got, " ") != want {
 		t.Errorf("fax ids %q, want %q", strings.Join(got, " "), want)
 	}
 	q := f.requests()[0]
@@ -511,5 +515,32 @@ func TestProviderHasALister(t *testing.T) {
 	l, err := sfax.Provider.NewLister(config.Accounts{&acc}, docfetch.Options{HTTP: &http.Client{}})
 	if err != nil || l == nil {
 		t.Fatalf("Provider.NewLister = %v, %v", l, err)
+	}
+}
+
+// TestListSplitsFullAnswers: an answer holding MaxItems items is taken as
+// partial even when it does not say HasMoreItems: its window is listed
+// again as two halves.
+func TestListSplitsFullAnswers(t *testing.T) {
+	full := make([]string, sfax.MaxListItems)
+	for i := range full {
+		full[i] = fmt.Sprintf(`{"FaxId":"%d","FaxSuccess":1}`, 3150102030405000000+i)
+	}
+	f := newFakeSfax(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		q := r.URL.Query()
+		switch q.Get("StartDateUTC") + " " + q.Get("EndDateUTC") {
+		case "2024-05-10T17:00:00Z 2024-05-10T18:00:00Z":
+			_, _ = io.WriteString(w, `{"isSuccess":true,"InboundFaxItems":[`+strings.Join(full, ",")+`]}`)
+		default:
+			_, _ = io.WriteString(w, `{"isSuccess":true,"HasMoreItems":false,"InboundFaxItems":[{"FaxId":"1","FaxSuccess":1}]}`)
+		}
+	})
+	items, err := f.list(t, listing.Window{From: listFrom, To: listTo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 2 || len(f.requests()) != 3 {
+		t.Fatalf("%d items from %d requests, want 2 from 3 (the full answer discarded, both halves listed)", len(items), len(f.requests()))
 	}
 }
