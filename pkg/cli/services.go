@@ -176,6 +176,7 @@ func (w wiring) reconcilerDeps() (reconciler.Deps, error) {
 		Normalizer: normalizers,
 		Digester:   w.digester,
 		Accounts:   w.cfg.Accounts,
+		DedupeTTL:  w.cfg.Streams.DedupeTTL,
 		Log:        w.log.Named("reconciler"),
 		Registry:   w.reg,
 	}, nil

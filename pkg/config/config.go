@@ -160,6 +160,11 @@ type Reconciler struct {
 	MaxBackoff     time.Duration `yaml:"max_backoff"`
 }
 
+// DedupeMargin is how much longer than the reconciler lists back
+// (catch_up + overlap) the dedupe bucket must remember event ids
+// (streams.dedupe_ttl): room for a pass that retries for hours.
+const DedupeMargin = 12 * time.Hour
+
 // Admin configures the health and metrics server, separate from the public
 // callback port.
 type Admin struct {

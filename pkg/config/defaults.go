@@ -48,7 +48,7 @@ func Default() Config {
 			MaxDeliver: 50, AckWait: time.Minute, Format: "pdf",
 		},
 		Reconciler: Reconciler{
-			Interval: 5 * time.Minute, Overlap: time.Hour, Settle: 2 * time.Minute, CatchUp: 7 * 24 * time.Hour,
+			Interval: 5 * time.Minute, Overlap: time.Hour, Settle: 2 * time.Minute, CatchUp: 6 * 24 * time.Hour,
 			Chunk: 6 * time.Hour, LeaseTTL: 30 * time.Second, Memory: 8 * 24 * time.Hour,
 			RequestTimeout: 30 * time.Second, InitialBackoff: 5 * time.Second, MaxBackoff: 5 * time.Minute,
 		},

@@ -81,6 +81,7 @@ func TestValidateNamesBadField(t *testing.T) {
 		{"streams.replicas 6", func(c *config.Config) { c.Streams.Replicas = 6 }, []string{"streams.replicas"}},
 		{"streams.duplicate_window 0", func(c *config.Config) { c.Streams.DuplicateWindow = 0 }, []string{"streams.duplicate_window"}},
 		{"streams.dedupe_ttl below duplicate_window", func(c *config.Config) { c.Streams.DedupeTTL = time.Minute }, []string{"streams.dedupe_ttl"}},
+		{"reconciler.catch_up past what dedupe remembers", func(c *config.Config) { c.Reconciler.CatchUp = 7 * 24 * time.Hour }, []string{"reconciler.catch_up"}},
 		{"streams.raw.max_age negative", func(c *config.Config) { c.Streams.Raw.MaxAge = -time.Hour }, []string{"streams.raw.max_age"}},
 		{"streams.events.max_age below duplicate_window", func(c *config.Config) { c.Streams.Events.MaxAge = time.Minute }, []string{"streams.events.max_age"}},
 		{"streams.documents.max_age 0 keeps forever", func(c *config.Config) { c.Streams.Documents.MaxAge = 0 }, nil},

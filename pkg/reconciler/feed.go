@@ -63,8 +63,9 @@ type feeder struct {
 // window lists t's faxes completed in w and feeds in each one faxpipe
 // never heard of — unless dry, when it only counts and reports them. A
 // fax is known when the processor recorded its event id (the dedupe
-// bucket), or when the reconciler fed it in before. Every error is
-// transient: the caller lists the window again, which feeds nothing twice.
+// bucket), or when the reconciler fed it in before. On any error the
+// caller lists the window again (the service until it succeeds), which
+// feeds nothing twice.
 func (f *feeder) window(ctx context.Context, t target, w listing.Window, dry bool) (Tally, error) {
 	lister, ok := f.listers[t.provider]
 	if !ok {
@@ -118,9 +119,11 @@ func (f *feeder) item(ctx context.Context, t target, item listing.Item, dry bool
 		// the reason, where an operator sees it.
 		found.Problem = nerr.Error()
 	}
-	key := fedKey(t, item.Body)
-	if done, err := f.state.fed(ctx, key); err != nil || done {
-		return pending, err
+	key := fedKey(t, found.EventID, item.Body)
+	if done, err := f.state.fed(ctx, key); err != nil {
+		return unknownKind, err
+	} else if done {
+		return pending, nil
 	}
 	if !dry {
 		if err := f.feed(ctx, env, key, found); err != nil {

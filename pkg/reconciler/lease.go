@@ -41,9 +41,10 @@ type lease struct {
 // TTL (jittered, so that replicas spread out), or until ctx ends.
 func (l *leases) acquire(ctx context.Context, key string) (*lease, error) {
 	for {
+		asked := time.Now() // the lease runs from the request, not its answer
 		rev, err := l.kv.Create(ctx, key, []byte(l.holder))
 		if err == nil {
-			return l.hold(ctx, key, rev), nil
+			return l.hold(ctx, key, rev, asked), nil
 		}
 		if !errors.Is(err, jetstream.ErrKeyExists) && ctx.Err() == nil {
 			l.log.Warn("could not take the account's lease", zap.String("lease", key), zap.Error(err))
@@ -54,35 +55,38 @@ func (l *leases) acquire(ctx context.Context, key string) (*lease, error) {
 	}
 }
 
-// hold renews the lease of key, taken at rev, until it is lost or ctx
-// ends; the lease's context ends with it.
-func (l *leases) hold(parent context.Context, key string, rev uint64) *lease {
+// hold renews the lease of key, taken at rev by a request sent at asked,
+// until it is lost or ctx ends; the lease's context ends with it.
+func (l *leases) hold(parent context.Context, key string, rev uint64, asked time.Time) *lease {
 	ctx, cancel := context.WithCancel(parent)
 	ls := &lease{ctx: ctx, cancel: cancel, done: make(chan struct{}), rev: rev, key: key, l: l}
-	go ls.renew()
+	go ls.renew(asked)
 	return ls
 }
 
 // renew updates the key every third of the TTL. A renewal refused
 // because the key moved on (another replica took it after it expired)
-// loses the lease at once; other failures are retried until the lease
-// would have expired.
-func (ls *lease) renew() {
+// loses the lease at once. Otherwise the lease is given up a margin
+// before it could have expired since the last renewal request that
+// succeeded (from when it was sent): each request is bounded by that
+// deadline, so no replica goes on working past it.
+func (ls *lease) renew(renewed time.Time) {
 	defer close(ls.done)
 	defer ls.cancel()
 	every := ls.l.ttl / 3
-	renewed := time.Now()
 	for consume.Sleep(ls.ctx, every) {
-		actx, cancel := context.WithTimeout(ls.ctx, every)
+		deadline := renewed.Add(ls.l.ttl - every/2)
+		asked := time.Now()
+		actx, cancel := context.WithDeadline(ls.ctx, deadline)
 		rev, err := ls.l.kv.Update(actx, ls.key, []byte(ls.l.holder), ls.rev)
 		cancel()
 		switch {
 		case err == nil:
-			ls.rev, renewed = rev, time.Now()
+			ls.rev, renewed = rev, asked
 		case errors.Is(err, jetstream.ErrKeyRevisionMismatch), errors.Is(err, jetstream.ErrKeyNotFound):
 			ls.l.log.Warn("lease lost to another replica", zap.String("lease", ls.key))
 			return
-		case time.Since(renewed) > ls.l.ttl-every:
+		case !time.Now().Add(every).Before(deadline):
 			ls.l.log.Warn("lease lost: it could not be renewed in time", zap.String("lease", ls.key), zap.Error(err))
 			return
 		}

@@ -8,11 +8,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/cenkalti/backoff/v4"
-
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/listing"
+	"github.com/faxpipe/faxpipe/pkg/stream/consume"
 )
 
 // oneShotAttempts bounds the attempts at one window of a one-shot: an
@@ -34,19 +33,31 @@ type RangeOptions struct {
 
 // Range reconciles opts.Window once for the chosen accounts, chunk by
 // chunk (cfg.Chunk), whatever their leases and without moving their
-// progress: the operator's repair after an outage, or its dry run. It is
-// safe beside running reconcilers: nothing is fed twice. A window that
-// still fails after a few attempts stops the run with an error saying
-// from when nothing was reconciled.
+// progress: the operator's repair after an outage, or its dry run, which
+// changes nothing at all. It is safe beside running reconcilers: nothing
+// is fed twice. It refuses a window reaching back further than the
+// processor remembers event ids (deps.DedupeTTL less config.DedupeMargin):
+// a fax listed there might be published again. A window that still fails
+// after a few attempts (Retry-After respected) stops the run with an
+// error saying from when nothing was reconciled.
 func Range(ctx context.Context, deps Deps, cfg config.Reconciler, opts RangeOptions) (Tally, error) {
 	if !opts.Window.From.Before(opts.Window.To) {
 		return Tally{}, fmt.Errorf("empty window: %s is not before %s", opts.Window.From.Format(time.RFC3339), opts.Window.To.Format(time.RFC3339))
+	}
+	now := time.Now
+	if deps.Now != nil {
+		now = deps.Now
+	}
+	if horizon := now().Add(-deps.DedupeTTL + config.DedupeMargin); deps.DedupeTTL > 0 && opts.Window.From.Before(horizon) {
+		return Tally{}, fmt.Errorf("the window starts at %s, before %s: faxpipe no longer remembers the event ids of older faxes "+
+			"(streams.dedupe_ttl %s, less %s), so reconciling them could publish their events again",
+			opts.Window.From.UTC().Format(time.RFC3339), horizon.UTC().Format(time.RFC3339), deps.DedupeTTL, config.DedupeMargin)
 	}
 	targets, err := chosen(deps, opts)
 	if err != nil {
 		return Tally{}, err
 	}
-	f, _, err := open(ctx, deps, cfg)
+	f, err := openFeeder(ctx, deps, cfg, !opts.DryRun)
 	if err != nil {
 		return Tally{}, err
 	}
@@ -56,14 +67,8 @@ func Range(ctx context.Context, deps Deps, cfg config.Reconciler, opts RangeOpti
 	var sum Tally
 	for _, t := range targets {
 		for _, w := range chunks {
-			var tally Tally
-			op := func() (err error) {
-				tally, err = f.window(ctx, t, w, opts.DryRun)
-				return err
-			}
-			b := backoff.WithContext(backoff.WithMaxRetries(backoff.NewExponentialBackOff(
-				backoff.WithInitialInterval(cfg.InitialBackoff), backoff.WithMaxInterval(cfg.MaxBackoff)), oneShotAttempts-1), ctx)
-			if err := backoff.Retry(op, b); err != nil {
+			tally, err := oneWindow(ctx, f, t, w, opts.DryRun, cfg)
+			if err != nil {
 				return sum, fmt.Errorf("%s: window %s to %s: %w (faxes completed from %s on were not reconciled)",
 					t, w.From.Format(time.RFC3339), w.To.Format(time.RFC3339), err, w.From.Format(time.RFC3339))
 			}
@@ -77,12 +82,34 @@ func Range(ctx context.Context, deps Deps, cfg config.Reconciler, opts RangeOpti
 	return sum, nil
 }
 
-// chosen are the accounts opts names, among those with a listing API.
+// oneWindow reconciles w, trying oneShotAttempts times with the
+// service's backoff (a provider's Retry-After lengthening the wait).
+func oneWindow(ctx context.Context, f *feeder, t target, w listing.Window, dry bool, cfg config.Reconciler) (Tally, error) {
+	b := consume.Backoff{Initial: cfg.InitialBackoff, Max: cfg.MaxBackoff, Multiplier: 2, Jitter: consume.Jittered}.New(0)
+	var sum Tally
+	for attempt := 1; ; attempt++ {
+		tally, err := f.window(ctx, t, w, dry)
+		sum.Missing += tally.Missing // fed in, whether or not the window completed
+		if err == nil {
+			tally.Missing = sum.Missing
+			return tally, nil
+		}
+		if attempt == oneShotAttempts || !consume.Sleep(ctx, retryDelay(b.NextBackOff(), err)) {
+			return sum, err
+		}
+	}
+}
+
+// chosen are the accounts opts names, among those with a listing API; an
+// account with reconcile: false only when opts names it.
 func chosen(deps Deps, opts RangeOptions) ([]target, error) {
 	var out []target
 	for _, a := range deps.Accounts {
 		p, id := a.Provider(), a.Base().ID
 		if (opts.Provider != "" && p != opts.Provider) || (opts.Account != "" && id != opts.Account) {
+			continue
+		}
+		if !a.Base().Reconciles() && opts.Account == "" {
 			continue
 		}
 		if _, ok := deps.Listers[p]; !ok {

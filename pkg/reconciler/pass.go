@@ -38,8 +38,12 @@ func (r *Reconciler) pass(ctx context.Context, t target) error {
 		}
 		if err := r.untilDone(ctx, t, "reconcile window", func() error {
 			tally, err := r.feeder.window(ctx, t, w, false)
-			r.metrics.listed.WithLabelValues(string(t.provider), t.account).Add(float64(tally.Listed))
+			// Faxes fed in count whether or not the window completed;
+			// listings only once it did.
 			r.metrics.missed.WithLabelValues(string(t.provider), t.account).Add(float64(tally.Missing))
+			if err == nil {
+				r.metrics.listed.WithLabelValues(string(t.provider), t.account).Add(float64(tally.Listed))
+			}
 			return err
 		}); err != nil {
 			return err
@@ -94,15 +98,21 @@ func (r *Reconciler) untilDone(ctx context.Context, t target, what string, fn fu
 			return ctx.Err()
 		}
 		r.metrics.errors.WithLabelValues(string(t.provider), t.account).Inc()
-		d := b.NextBackOff()
-		var se *docfetch.StatusError
-		if errors.As(err, &se) && se.RetryAfter > d {
-			d = min(se.RetryAfter, maxRetryAfter)
-		}
+		d := retryDelay(b.NextBackOff(), err)
 		r.log.Warn("reconciling failed; retrying", zap.Stringer("account", t), zap.String("step", what),
 			zap.Duration("retry_in", d), zap.Error(err))
 		if !consume.Sleep(ctx, d) {
 			return ctx.Err()
 		}
 	}
+}
+
+// retryDelay is the wait after err: the backoff's next delay, or the
+// provider's Retry-After when longer (at most maxRetryAfter).
+func retryDelay(next time.Duration, err error) time.Duration {
+	var se *docfetch.StatusError
+	if errors.As(err, &se) && se.RetryAfter > next {
+		return min(se.RetryAfter, maxRetryAfter)
+	}
+	return next
 }

@@ -48,9 +48,12 @@ type Deps struct {
 	Normalizer fax.Normalizer
 	Digester   *fax.Digester // seals the envelopes
 	Accounts   config.Accounts
-	Log        *zap.Logger
-	Registry   prometheus.Registerer
-	Now        func() time.Time // time.Now if nil
+	// DedupeTTL is how long the processor remembers event ids
+	// (streams.dedupe_ttl): Range refuses to list further back.
+	DedupeTTL time.Duration
+	Log       *zap.Logger
+	Registry  prometheus.Registerer
+	Now       func() time.Time // time.Now if nil
 }
 
 // Reconciler is the long-running service. Create it with New, start it
@@ -178,25 +181,41 @@ func (r *Reconciler) account(ctx context.Context, t target) {
 }
 
 // open creates the reconciler's buckets (or updates them to cfg) and
-// opens the dedupe bucket: what reconciling needs of the broker.
+// opens the dedupe bucket: what the service needs of the broker.
 func open(ctx context.Context, deps Deps, cfg config.Reconciler) (*feeder, *leases, error) {
-	dedupe, err := deps.JS.KeyValue(ctx, fax.DedupeBucket)
+	f, err := openFeeder(ctx, deps, cfg, true)
 	if err != nil {
-		return nil, nil, fmt.Errorf("dedupe bucket: %w", err)
-	}
-	st, err := deps.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: StateBucket, Description: "faxpipe reconciler: each account's progress and the faxes fed in",
-		TTL: cfg.Memory, History: 1, Storage: jetstream.FileStorage, Replicas: replicasOf(ctx, deps.JS, dedupe),
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("bucket %s: %w", StateBucket, err)
+		return nil, nil, err
 	}
 	lk, err := deps.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket: LeaseBucket, Description: "faxpipe reconciler: which replica reconciles each account",
-		TTL: cfg.LeaseTTL, History: 1, Storage: jetstream.FileStorage, Replicas: replicasOf(ctx, deps.JS, dedupe),
+		TTL: cfg.LeaseTTL, History: 1, Storage: jetstream.FileStorage, Replicas: replicasOf(ctx, f.dedupe),
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("bucket %s: %w", LeaseBucket, err)
+	}
+	return f, &leases{kv: lk, ttl: cfg.LeaseTTL, holder: holderName(), log: deps.Log}, nil
+}
+
+// openFeeder opens the dedupe bucket and the state bucket: creating (or
+// updating) the latter when create is set, else only opening it — a dry
+// run changes nothing, and without the bucket nothing was fed yet.
+func openFeeder(ctx context.Context, deps Deps, cfg config.Reconciler, create bool) (*feeder, error) {
+	dedupe, err := deps.JS.KeyValue(ctx, fax.DedupeBucket)
+	if err != nil {
+		return nil, fmt.Errorf("dedupe bucket: %w", err)
+	}
+	var st jetstream.KeyValue
+	if create {
+		st, err = deps.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket: StateBucket, Description: "faxpipe reconciler: each account's progress and the faxes fed in",
+			TTL: cfg.Memory, History: 1, Storage: jetstream.FileStorage, Replicas: replicasOf(ctx, dedupe),
+		})
+	} else if st, err = deps.JS.KeyValue(ctx, StateBucket); errors.Is(err, jetstream.ErrBucketNotFound) {
+		st, err = nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bucket %s: %w", StateBucket, err)
 	}
 	f := &feeder{
 		listers: deps.Listers, normalizer: deps.Normalizer, digester: deps.Digester, dedupe: dedupe,
@@ -205,12 +224,12 @@ func open(ctx context.Context, deps Deps, cfg config.Reconciler) (*feeder, *leas
 	if f.now == nil {
 		f.now = time.Now
 	}
-	return f, &leases{kv: lk, ttl: cfg.LeaseTTL, holder: holderName(), log: deps.Log}, nil
+	return f, nil
 }
 
 // replicasOf is the dedupe bucket's replica count, which the reconciler's
 // buckets follow (1 on an embedded server, 3 in a cluster).
-func replicasOf(ctx context.Context, _ jetstream.JetStream, kv jetstream.KeyValue) int {
+func replicasOf(ctx context.Context, kv jetstream.KeyValue) int {
 	if st, err := kv.Status(ctx); err == nil {
 		if s, ok := st.(*jetstream.KeyValueBucketStatus); ok {
 			return max(1, s.StreamInfo().Config.Replicas)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -358,4 +359,24 @@ func gaugeValue(t *testing.T, g prometheus.Gauge) float64 {
 		t.Fatal(err)
 	}
 	return m.GetGauge().GetValue()
+}
+
+// TestRangeRefusesWhatDedupeForgot: a window older than the processor
+// remembers event ids is refused; a dry run creates no bucket.
+func TestRangeRefusesWhatDedupeForgot(t *testing.T) {
+	h := newHarness(t)
+	h.deps.DedupeTTL = 7 * 24 * time.Hour
+	h.lister.add("old", h.now.Add(-150*time.Hour))
+	opts := RangeOptions{Window: listing.Window{From: h.now.Add(-7 * 24 * time.Hour), To: h.now}, DryRun: true}
+	if _, err := Range(context.Background(), h.deps, h.cfg, opts); err == nil || !strings.Contains(err.Error(), "streams.dedupe_ttl") {
+		t.Fatalf("error %v, want a refusal naming streams.dedupe_ttl", err)
+	}
+	opts.Window.From = h.now.Add(-155 * time.Hour)
+	tally, err := Range(context.Background(), h.deps, h.cfg, opts)
+	if err != nil || tally.Missing != 1 {
+		t.Fatalf("within the horizon: %+v, %v", tally, err)
+	}
+	if _, err := h.conn.JS.KeyValue(context.Background(), StateBucket); err == nil {
+		t.Error("a dry run created the state bucket")
+	}
 }

@@ -69,7 +69,9 @@ func (s state) load(ctx context.Context, t target) (progress, uint64, error) {
 }
 
 // save writes the account's progress over revision rev (0: none yet) and
-// returns the new revision. It fails if another replica wrote it since.
+// returns the new revision. It fails if the entry changed or expired
+// since rev was read; the caller reads the revision again and retries
+// (only the lease holder writes an account's progress).
 func (s state) save(ctx context.Context, t target, p progress, rev uint64) (uint64, error) {
 	data, err := json.Marshal(p)
 	if err != nil {
@@ -87,16 +89,23 @@ func (s state) save(ctx context.Context, t target, p progress, rev uint64) (uint
 	return rev, nil
 }
 
-// fedKey names a listed item in the bucket: the account and the SHA-256
-// of the item as listed.
-func fedKey(t target, body []byte) string {
+// fedKey names a listed fax in the bucket: the account and the SHA-256
+// of its event id — or, for an item the processor cannot read (no event
+// id), of the item as listed.
+func fedKey(t target, eventID string, body []byte) string {
 	sum := sha256.Sum256(body)
+	if eventID != "" {
+		sum = sha256.Sum256([]byte(eventID))
+	}
 	return "fed." + t.key() + "." + hex.EncodeToString(sum[:16])
 }
 
 // fed reports whether the item of key was fed in already (and not yet
 // forgotten): the processor has it, or will.
 func (s state) fed(ctx context.Context, key string) (bool, error) {
+	if s.kv == nil { // a dry run before any reconciler ran
+		return false, nil
+	}
 	_, err := s.kv.Get(ctx, key)
 	switch {
 	case err == nil:
