@@ -32,20 +32,21 @@ func (e *StatusError) Error() string {
 	return s
 }
 
-// Get sends a GET of url with header and returns the answer when it is 2xx;
+// Get sends a GET of url with header (a document or a listing request)
+// and returns the answer when it is 2xx;
 // any other answer is read (a little), closed and returned as a
 // *StatusError. The caller closes the body of a 2xx answer.
 func Get(ctx context.Context, hc *http.Client, url string, header http.Header, now time.Time) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, fmt.Errorf("document request: %w", err)
+		return nil, fmt.Errorf("provider API request: %w", err)
 	}
 	for k, v := range header {
 		req.Header[k] = v
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("document request: %w", redactURL(err))
+		return nil, fmt.Errorf("provider API request: %w", redactURL(err))
 	}
 	if err := CheckStatus(resp, now); err != nil {
 		return nil, err

@@ -21,7 +21,9 @@ webhook never arrived — exactly as the reconciler service does, once, over
 the range you choose (after an outage, say). With --dry-run it lists what
 faxpipe never heard of and changes nothing. Safe beside a running
 reconciler and to repeat: no fax is fed twice, and a fax faxpipe already
-has is left alone. GoFax has no listing API and cannot be reconciled.
+has is left alone. GoFax has no listing API and cannot be reconciled. A
+range reaching back further than faxpipe remembers event ids
+(streams.dedupe_ttl less 12 h) is refused.
 T is an RFC 3339 time, a date or a duration before now (24h). Prints each
 fax found and a summary; no phone number is printed.`
 
