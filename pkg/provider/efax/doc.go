@@ -45,9 +45,19 @@
 // pagination-limit (100 per page); user-id names the user whose faxes are
 // listed. Reading /faxes/{id}/image marks a fax downloaded [lib]. The
 // reconciler lists each of the account's user_ids in turn; an account with
-// none is listed once without user-id [?]. Whether the bounds are
-// inclusive is [?]: the window asked is widened to whole seconds and
-// applied exactly to each fax's completed_timestamp.
+// none is listed once without user-id [?]. That list shrinks while it is
+// read (faxes it fed, or whose webhooks were handled, get downloaded and
+// drop out), so it cannot be paged by offset: a later page would skip the
+// faxes that moved up. Every request asks pagination-offset 0 and
+// pagination-limit 100; an answer of 100 is taken as possibly partial [?]
+// (that a page is full at exactly pagination-limit is assumed), discarded,
+// and the window listed again as two halves split at a whole second,
+// recursively; more than 100 not-yet-downloaded faxes completed within one
+// second is an error. Whether the bounds are inclusive, and which
+// timestamp they filter by, is [?]: the window asked is widened to whole
+// seconds and every fax answered is yielded, even one whose
+// completed_timestamp reads outside it (a fax listed twice is deduplicated
+// by its event id; one dropped would be lost).
 //
 // [?] (public client code, not the official spec) The answer is
 // {"first_record","last_record","faxes":[{"fax_id","size","duration",

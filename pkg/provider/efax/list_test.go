@@ -2,12 +2,14 @@ package efax
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,28 +29,35 @@ const (
 )
 
 // listAPI is eFax's API as these tests need it: tokens t1, t2, … (only the
-// latest valid), images, and the listing of received faxes, whose pages it
-// cuts from faxes by the paging headers. It records each listing request.
+// latest valid), images, and the listing of received faxes, which it cuts
+// from faxes by the query's completed_timestamp bounds (both inclusive, the
+// worst case for the lister: a fax on a split is listed by both halves) and
+// by the paging headers. It records each listing request.
 type listAPI struct {
 	tokens, images atomic.Int64
-	// faxes are the JSON objects listed for each user id ("" without the
-	// header), whatever the query: the lister must filter the window.
-	faxes map[string][]string
+	// unfiltered lists every fax whatever the query: eFax filtering by
+	// another timestamp than the one the faxes show.
+	unfiltered bool
 	// answer, when set, answers every listing request instead.
 	answer func(w http.ResponseWriter, r *http.Request)
 	// fullPages answers every page with pageSize faxes.
 	fullPages bool
 
-	mu       sync.Mutex
+	mu sync.Mutex
+	// faxes are the JSON objects not yet downloaded for each user id (""
+	// without the header), oldest first; download removes one.
+	faxes    map[string][]string
 	requests []listRequest
 }
 
 // issued is the n-th token listAPI issues.
 func issued(n int64) string { return fmt.Sprintf("tok%d-secret", n) }
 
-// listRequest is one listing request as the server saw it.
+// listRequest is one listing request as the server saw it, and how many
+// faxes it answered.
 type listRequest struct {
 	Query, User, Offset, Limit, Auth string
+	Answered                         int
 }
 
 func (f *listAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -79,10 +88,8 @@ func (f *listAPI) list(w http.ResponseWriter, r *http.Request) {
 		Query: r.URL.RawQuery, User: strings.Join(r.Header.Values("user-id"), ","), Auth: r.Header.Get("Authorization"),
 		Offset: r.Header.Get("pagination-offset"), Limit: r.Header.Get("pagination-limit"),
 	}
-	f.mu.Lock()
-	f.requests = append(f.requests, req)
-	f.mu.Unlock()
 	if f.answer != nil {
+		f.record(req)
 		f.answer(w, r)
 		return
 	}
@@ -93,13 +100,50 @@ func (f *listAPI) list(w http.ResponseWriter, r *http.Request) {
 			page[i] = `{"fax_id":"x","completed_timestamp":"1999-01-01T00:00:00Z"}`
 		}
 	} else {
-		all := f.faxes[req.User]
+		from, _ := time.Parse(time.RFC3339, r.URL.Query().Get("min_completed_timestamp"))
+		to, _ := time.Parse(time.RFC3339, r.URL.Query().Get("max_completed_timestamp"))
+		var all []string
+		f.mu.Lock()
+		for _, fx := range f.faxes[req.User] {
+			if at, ok := completedAt(fx); f.unfiltered || !ok || (!at.Before(from) && !at.After(to)) {
+				all = append(all, fx)
+			}
+		}
+		f.mu.Unlock()
 		off, _ := strconv.Atoi(req.Offset)
 		limit, _ := strconv.Atoi(req.Limit)
 		page = all[min(off, len(all)):min(off+limit, len(all))]
 	}
+	req.Answered = len(page)
+	f.record(req)
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = fmt.Fprintf(w, `{"first_record":%s,"last_record":%d,"faxes":[%s]}`, req.Offset, len(page), strings.Join(page, ","))
+}
+
+// completedAt is the completed_timestamp of fax, if it has one.
+func completedAt(fax string) (time.Time, bool) {
+	var v struct {
+		CompletedTimestamp string `json:"completed_timestamp"`
+	}
+	if json.Unmarshal([]byte(fax), &v) != nil {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339, v.CompletedTimestamp)
+	return t, err == nil
+}
+
+func (f *listAPI) record(req listRequest) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.requests = append(f.requests, req)
+}
+
+// download marks the fax of user whose body is fax downloaded: it is no
+// longer listed.
+func (f *listAPI) download(user, fax string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.faxes[user] = slices.DeleteFunc(f.faxes[user], func(s string) bool { return s == fax })
 }
 
 // listed returns the requests so far.
@@ -172,10 +216,10 @@ func faxesIn(n int) []string {
 	return out
 }
 
-// TestListPages: pages of 100 asked by offset until a short one; every
-// item as listed, byte-exact, with the request it came from.
-func TestListPages(t *testing.T) {
-	for _, n := range []int{0, 1, 99, 100, 250} {
+// TestListOnePage: a window with fewer than 100 faxes is one request, at
+// offset 0 of 100; every item as listed, byte-exact, with that request.
+func TestListOnePage(t *testing.T) {
+	for _, n := range []int{0, 1, 99} {
 		t.Run(strconv.Itoa(n), func(t *testing.T) {
 			api := &listAPI{faxes: map[string][]string{"": faxesIn(n)}}
 			srv := newListServer(t, api)
@@ -196,25 +240,144 @@ func TestListPages(t *testing.T) {
 					t.Fatalf("item %d = %+v\nwant %+v", i, it, want)
 				}
 			}
-			reqs := api.listed()
-			if len(reqs) != n/pageSize+1 {
-				t.Fatalf("%d requests, want %d", len(reqs), n/pageSize+1)
-			}
-			for i, r := range reqs {
-				if want := (listRequest{Query: windowQuery, Offset: strconv.Itoa(i * pageSize), Limit: "100", Auth: "Bearer " + issued(1)}); r != want {
-					t.Errorf("request %d = %+v, want %+v", i, r, want)
-				}
+			want := listRequest{Query: windowQuery, Offset: "0", Limit: "100", Auth: "Bearer " + issued(1), Answered: n}
+			if reqs := api.listed(); len(reqs) != 1 || reqs[0] != want {
+				t.Errorf("requests %+v, want one: %+v", reqs, want)
 			}
 		})
 	}
 }
 
-// TestListWindow: the query covers the window in whole seconds; the
-// window itself is applied to each fax, From in, To out. Faxes without a
-// fax_id, or not objects, are skipped; a fax whose time does not read is
-// yielded without one.
+// queryOf is the listing query of [from, to].
+func queryOf(from, to time.Time) string {
+	return "image_downloaded=false&min_completed_timestamp=" + url.QueryEscape(from.UTC().Format(time.RFC3339)) +
+		"&max_completed_timestamp=" + url.QueryEscape(to.UTC().Format(time.RFC3339))
+}
+
+// checkSplits checks that reqs list w (whole seconds) as the lister must:
+// a request for the window, at offset 0 of 100; after a full answer, the
+// window's two halves, split at a whole second in its middle, the first
+// half first, recursively. The windows of the answers that were not full
+// therefore tile w.
+func checkSplits(t *testing.T, reqs []listRequest, w listing.Window) {
+	t.Helper()
+	i := 0
+	var walk func(from, to time.Time) bool
+	walk = func(from, to time.Time) bool {
+		if i >= len(reqs) {
+			t.Errorf("no request for %s to %s", from, to)
+			return false
+		}
+		r := reqs[i]
+		i++
+		if r.Offset != "0" || r.Limit != "100" {
+			t.Errorf("request %d: offset %q, limit %q; want 0 and 100", i-1, r.Offset, r.Limit)
+		}
+		if want := queryOf(from, to); r.Query != want {
+			t.Errorf("request %d: %s, want %s", i-1, r.Query, want)
+			return false
+		}
+		if r.Answered < pageSize {
+			return true
+		}
+		mid := from.Add(to.Sub(from) / 2).Truncate(time.Second)
+		return walk(from, mid) && walk(mid, to)
+	}
+	if walk(w.From, w.To) && i != len(reqs) {
+		t.Errorf("%d requests, want %d: %+v", len(reqs), i, reqs[i:])
+	}
+}
+
+// TestListSplitsFullWindow: a full answer (100 faxes) is discarded and
+// the two halves of the window are listed instead, each from offset 0.
+func TestListSplitsFullWindow(t *testing.T) {
+	var faxes []string
+	for i := range 100 { // every 36 s: 50 in each half, f50 at 17:30:00 on the split
+		at := window.From.Add(time.Duration(i) * 36 * time.Second).Format(time.RFC3339)
+		faxes = append(faxes, fmt.Sprintf(`{"fax_id":"f%d","completed_timestamp":%q}`, i, at))
+	}
+	api := &listAPI{faxes: map[string][]string{"": faxes}}
+	srv := newListServer(t, api)
+	items, err := listAll(newLister(t, srv, listAccount(t, srv)), "demo", window)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mid := window.From.Add(30 * time.Minute)
+	reqs := api.listed()
+	var queries []string
+	for _, r := range reqs {
+		queries = append(queries, r.Query)
+		if r.Offset != "0" || r.Limit != "100" {
+			t.Errorf("request %+v: want offset 0, limit 100", r)
+		}
+	}
+	if want := []string{windowQuery, queryOf(window.From, mid), queryOf(mid, window.To)}; !slices.Equal(queries, want) {
+		t.Fatalf("requests %q, want %q", queries, want)
+	}
+	checkSplits(t, reqs, window)
+	seen := map[string]int{}
+	for _, it := range items {
+		seen[it.FaxID]++
+		first, second := it.Query == queryOf(window.From, mid), it.Query == queryOf(mid, window.To)
+		if !first && !second || first && it.CompletedAt.After(mid) || second && it.CompletedAt.Before(mid) {
+			t.Errorf("%s completed at %s listed by %s", it.FaxID, it.CompletedAt, it.Query)
+		}
+	}
+	// 101: f50, on the split, is listed by both halves (the server's bounds
+	// are inclusive); nothing of the full answer is yielded.
+	if len(seen) != 100 || len(items) != 101 || seen["f50"] != 2 {
+		t.Errorf("%d items of %d faxes (f50 %d times), want 101 of 100, f50 twice", len(items), len(seen), seen["f50"])
+	}
+}
+
+// TestListWhileDownloading: faxes downloaded as they are yielded are no
+// longer listed, the list shrinking while it is read; every fax is still
+// yielded, at least once, from requests that all ask offset 0.
+func TestListWhileDownloading(t *testing.T) {
+	crowded := faxesIn(250)
+	for i := range 99 { // 99 more in the window's last second
+		crowded = append(crowded, fmt.Sprintf(`{"fax_id":"g%d","completed_timestamp":"2024-05-10T17:59:59.%03dZ"}`, i, i))
+	}
+	cases := map[string][]string{"empty": nil, "one": faxesIn(1), "99": faxesIn(99), "100": faxesIn(100),
+		"101": faxesIn(101), "250": faxesIn(250), "1000": faxesIn(1000), "crowded": crowded}
+	for name, faxes := range cases {
+		for _, download := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/download=%v", name, download), func(t *testing.T) {
+				api := &listAPI{faxes: map[string][]string{"u1": slices.Clone(faxes)}}
+				srv := newListServer(t, api)
+				l := newLister(t, srv, listAccount(t, srv, "u1"))
+				seen := map[string]bool{}
+				err := l.List(context.Background(), "demo", window, func(it listing.Item) error {
+					seen[string(it.Body)] = true
+					if download {
+						api.download("u1", string(it.Body))
+					}
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, fx := range faxes {
+					if !seen[fx] {
+						t.Errorf("%s never yielded", fx)
+					}
+				}
+				if len(seen) != len(faxes) {
+					t.Errorf("%d faxes yielded, want %d", len(seen), len(faxes))
+				}
+				checkSplits(t, api.listed(), window)
+			})
+		}
+	}
+}
+
+// TestListWindow: the query covers the window in whole seconds; every
+// fax the answer holds is yielded, byte-exact, even one that reads as
+// completed outside the window (eFax may filter by another timestamp), one
+// without a fax_id or not an object (FaxID "", for the processor to
+// reject), and one whose time does not read (CompletedAt zero).
 func TestListWindow(t *testing.T) {
-	api := &listAPI{faxes: map[string][]string{"": {
+	faxes := []string{
 		`{"fax_id":"before","completed_timestamp":"2024-05-10T16:59:59Z"}`,
 		`{"fax_id":"from","completed_timestamp":"2024-05-10T17:00:00.5Z"}`,
 		`{"fax_id":"offset","completed_timestamp":"2024-05-10T19:30:00+02:00"}`,
@@ -224,7 +387,8 @@ func TestListWindow(t *testing.T) {
 		`{"fax_id":1234,"completed_timestamp":"someday"}`,
 		`{"fax_id":"","completed_timestamp":"2024-05-10T17:30:00Z"}`,
 		`{"pages":2}`, `null`, `"f"`, `[]`,
-	}}}
+	}
+	api := &listAPI{unfiltered: true, faxes: map[string][]string{"": faxes}}
 	srv := newListServer(t, api)
 	w := listing.Window{From: window.From.Add(500 * time.Millisecond), To: window.To.Add(700 * time.Millisecond)}
 	items, err := listAll(newLister(t, srv, listAccount(t, srv)), "demo", w)
@@ -232,12 +396,20 @@ func TestListWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []string
-	for _, it := range items {
+	for i, it := range items {
 		got = append(got, it.FaxID+"@"+it.CompletedAt.Format(time.RFC3339Nano))
+		if i < len(faxes) && string(it.Body) != faxes[i] {
+			t.Errorf("item %d body %s, want %s", i, it.Body, faxes[i])
+		}
 	}
-	want := []string{"from@2024-05-10T17:00:00.5Z", "offset@2024-05-10T17:30:00Z", "last@2024-05-10T17:59:59.999Z", "1234@0001-01-01T00:00:00Z"}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("listed %v, want %v", got, want)
+	zero := "@0001-01-01T00:00:00Z"
+	want := []string{
+		"before@2024-05-10T16:59:59Z", "from@2024-05-10T17:00:00.5Z", "offset@2024-05-10T17:30:00Z",
+		"last@2024-05-10T17:59:59.999Z", "to@2024-05-10T18:00:00.7Z", "after@2024-05-11T00:00:00Z",
+		"1234" + zero, "@2024-05-10T17:30:00Z", zero, zero, zero, zero,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("listed %v\nwant %v", got, want)
 	}
 	wantQuery := "image_downloaded=false&min_completed_timestamp=2024-05-10T17%3A00%3A00Z&max_completed_timestamp=2024-05-10T18%3A00%3A01Z"
 	if reqs := api.listed(); len(reqs) != 1 || reqs[0].Query != wantQuery {
@@ -321,22 +493,50 @@ func TestListRateLimited(t *testing.T) {
 	}
 }
 
-// TestListBoundsPages: a listing that never ends stops after maxPages
-// (made 5 here).
-func TestListBoundsPages(t *testing.T) {
-	api := &listAPI{fullPages: true}
-	srv := newListServer(t, api)
-	l := newLister(t, srv, listAccount(t, srv))
-	if got := l.(*lister).maxPages; got != maxPages || maxPages != 1000 {
-		t.Fatalf("maxPages %d, want 1000", got)
+// TestListBoundsSplits: a window of a second (or less) that answers a
+// full page is an error naming it, and so is a window halved more than
+// maxListDepth times (made 3 here): a listing that is always full ends
+// after a bounded number of requests, none of its faxes yielded.
+func TestListBoundsSplits(t *testing.T) {
+	second := listing.Window{From: window.From, To: window.From.Add(time.Second)}
+	tests := []struct {
+		name     string
+		w        listing.Window
+		depth    int
+		want     string
+		requests int
+	}{
+		{"one second", second, maxListDepth,
+			"listing received faxes from 2024-05-10T17:00:00Z to 2024-05-10T17:00:01Z: more than 100 not-yet-downloaded faxes completed within that second", 1},
+		{"part of a second", listing.Window{From: second.From.Add(200 * time.Millisecond), To: second.From.Add(700 * time.Millisecond)}, maxListDepth,
+			"from 2024-05-10T17:00:00Z to 2024-05-10T17:00:01Z: more than 100 not-yet-downloaded faxes", 1},
+		// 3600 s halved: 1800, 900, 450, 225, 112, 56, 28, 14, 7, 3, 1.
+		{"an hour", window, maxListDepth, "from 2024-05-10T17:00:00Z to 2024-05-10T17:00:01Z: more than 100", 12},
+		{"too deep", window, 3, "from 2024-05-10T17:00:00Z to 2024-05-10T17:07:30Z: still 100 or more after halving the window 3 times", 4},
 	}
-	l.(*lister).maxPages = 5
-	_, err := listAll(l, "demo", window)
-	if err == nil || !strings.Contains(err.Error(), "more than 5 pages of 100") {
-		t.Fatalf("error %v, want too many pages", err)
-	}
-	if got := len(api.listed()); got != 5 {
-		t.Errorf("%d requests, want 5", got)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api := &listAPI{fullPages: true}
+			srv := newListServer(t, api)
+			l := newLister(t, srv, listAccount(t, srv))
+			if got := l.(*lister).maxDepth; got != maxListDepth || maxListDepth != 40 {
+				t.Fatalf("maxDepth %d, want 40", got)
+			}
+			l.(*lister).maxDepth = tt.depth
+			items, err := listAll(l, "demo", tt.w)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || len(items) != 0 {
+				t.Fatalf("%d items, error %v; want none and %q", len(items), err, tt.want)
+			}
+			reqs := api.listed()
+			if len(reqs) != tt.requests {
+				t.Errorf("%d requests, want %d", len(reqs), tt.requests)
+			}
+			for _, r := range reqs {
+				if r.Offset != "0" || r.Limit != "100" {
+					t.Errorf("request %+v: want offset 0, limit 100", r)
+				}
+			}
+		})
 	}
 }
 
@@ -387,16 +587,18 @@ func TestListErrors(t *testing.T) {
 		t.Errorf("unknown account: %v, want ErrUnknownAccount", err)
 	}
 	stop := errors.New("stop")
-	n := 0
+	n, asked := 0, 0
 	err := l.List(context.Background(), "demo", window, func(listing.Item) error {
 		n++
 		if n == 2 {
+			asked = len(api.listed())
 			return stop
 		}
 		return nil
 	})
-	if err != stop || n != 2 || len(api.listed()) != 1 { //nolint:errorlint // yield's error, as is
-		t.Errorf("yield error: %v after %d items and %d requests, want it as is after 2 and 1", err, n, len(api.listed()))
+	if err != stop || n != 2 || len(api.listed()) != asked { //nolint:errorlint // yield's error, as is
+		t.Errorf("yield error: %v after %d items and %d requests (%d when it stopped), want it as is after 2, no request since",
+			err, n, len(api.listed()), asked)
 	}
 }
 
