@@ -41,6 +41,12 @@ type run struct {
 // is the test's own (so no token cached by an earlier test is met).
 func simulate(t *testing.T, count int, kinds ...string) *run {
 	t.Helper()
+	return simulateAt(t, count, 0, kinds...)
+}
+
+// simulateAt is simulate at rate faxes a second (0: as fast as it can).
+func simulateAt(t *testing.T, count int, rate float64, kinds ...string) *run {
+	t.Helper()
 	acc := &efax.Account{
 		AccountBase: config.AccountBase{ID: "acme", APIBaseURL: "http://placeholder.invalid"},
 		AppID:       fmt.Sprintf("app-%s-%d", t.Name(), time.Now().UnixNano()),
@@ -59,7 +65,7 @@ func simulate(t *testing.T, count int, kinds ...string) *run {
 	t.Cleanup(in.Close)
 	s, err := sim.New([]sim.Provider{Sim}, config.Accounts{acc}, sim.Options{
 		Target: in.URL, APIListen: "127.0.0.1:0", RewriteAPIBaseURL: true,
-		Kinds: kinds, Count: count, FailRate: -1, Seed: 11,
+		Kinds: kinds, Count: count, Rate: rate, FailRate: -1, Seed: 11,
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -133,11 +139,13 @@ func ids(items []listing.Item) []string {
 }
 
 // TestListingGivesTheWebhooksEvents: faxpipe's lister, against the
-// simulator, finds every received fax (over two pages) and nothing else;
+// simulator, finds every received fax (more than a page holds: the window is split) and nothing else;
 // each item, through faxpipe's adapter, is the event of the fax's webhook
 // and of the report.
 func TestListingGivesTheWebhooksEvents(t *testing.T) {
-	r := simulate(t, 240, sim.KindFaxIn, sim.KindFaxOut, sim.KindPing)
+	// More received faxes than a page holds, spread over seconds (the
+	// lister splits a full window down to one second, no further).
+	r := simulateAt(t, 240, 100, sim.KindFaxIn, sim.KindFaxOut, sim.KindPing)
 	want := r.received()
 	if len(want) <= pageSize {
 		t.Fatalf("only %d received faxes: the listing has one page", len(want))
