@@ -139,9 +139,9 @@ func ids(items []listing.Item) []string {
 }
 
 // TestListingGivesTheWebhooksEvents: faxpipe's lister, against the
-// simulator, finds every received fax (more than a page holds: the window is split) and nothing else;
-// each item, through faxpipe's adapter, is the event of the fax's webhook
-// and of the report.
+// simulator, finds every received fax (more than a page holds: the window
+// is split) and nothing else; each item, through faxpipe's adapter, is the
+// event of the fax's webhook and of the report.
 func TestListingGivesTheWebhooksEvents(t *testing.T) {
 	// More received faxes than a page holds, spread over seconds (the
 	// lister splits a full window down to one second, no further).
