@@ -9,6 +9,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim/simtest"
 )
 
 // startSim builds a simulator for p's accounts, sending to p's ingress and
@@ -17,20 +18,7 @@ import (
 func startSim(t testing.TB, p *pipeline, opts sim.Options) *sim.Simulator {
 	t.Helper()
 	opts.Target, opts.APIListen = p.ingressURL, p.simAPI
-	s, err := sim.New(provider.Sims, accountsOf(t, p), opts, zap.NewNop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop, err := s.StartAPI()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := stop(); err != nil {
-			t.Errorf("simulator API: %v", err)
-		}
-	})
-	return s
+	return simtest.Start(t, provider.Sims, accountsOf(t, p), opts, zap.NewNop())
 }
 
 // accountsOf are the accounts of p's configuration.

@@ -25,6 +25,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/provider/listing"
 	"github.com/faxpipe/faxpipe/pkg/provider/providertest"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim/simtest"
 )
 
 // run is a simulation that has sent its faxes to a test ingress, its API
@@ -63,22 +64,10 @@ func simulateAt(t *testing.T, count int, rate float64, kinds ...string) *run {
 		_, _ = io.WriteString(w, `{"status":"SUCCESS"}`)
 	}))
 	t.Cleanup(in.Close)
-	s, err := sim.New([]sim.Provider{Sim}, config.Accounts{acc}, sim.Options{
+	s := simtest.Start(t, []sim.Provider{Sim}, config.Accounts{acc}, sim.Options{
 		Target: in.URL, APIListen: "127.0.0.1:0", RewriteAPIBaseURL: true,
 		Kinds: kinds, Count: count, Rate: rate, FailRate: -1, Seed: 11,
 	}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop, err := s.StartAPI()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := stop(); err != nil {
-			t.Errorf("ServeAPI: %v", err)
-		}
-	})
 	started := time.Now().UTC().Truncate(time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -20,6 +20,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
 	"github.com/faxpipe/faxpipe/pkg/provider/sfax/sfaxsim"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim/simtest"
 )
 
 func testAccounts() config.Accounts {
@@ -60,20 +61,7 @@ func newIngress(t *testing.T) *ingress {
 func simulator(t *testing.T, target string, opts sim.Options) *sim.Simulator {
 	t.Helper()
 	opts.Target, opts.APIListen, opts.RewriteAPIBaseURL = target, "127.0.0.1:0", true
-	s, err := sim.New([]sim.Provider{sfaxsim.Sim}, testAccounts(), opts, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop, err := s.StartAPI()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := stop(); err != nil {
-			t.Errorf("API: %v", err)
-		}
-	})
-	return s
+	return simtest.Start(t, []sim.Provider{sfaxsim.Sim}, testAccounts(), opts, nil)
 }
 
 // sfaxAccount is s's account, its api_base_url the simulator's API.

@@ -1,0 +1,32 @@
+// Package simtest starts simulators for tests.
+package simtest
+
+import (
+	"testing"
+
+	"go.uber.org/zap"
+
+	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim"
+)
+
+// Start builds a simulator of accounts with opts, playing sims, and serves
+// its API (opts.APIListen) until the test ends; a failure to build or
+// serve fails the test, and so does an error when serving ends.
+func Start(t testing.TB, sims []sim.Provider, accounts config.Accounts, opts sim.Options, log *zap.Logger) *sim.Simulator {
+	t.Helper()
+	s, err := sim.New(sims, accounts, opts, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop, err := s.StartAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("simulator API: %v", err)
+		}
+	})
+	return s
+}
