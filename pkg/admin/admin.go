@@ -1,6 +1,14 @@
 // Package admin serves a process's health and metrics on a port separate
 // from the public one: /healthz (the process is up), /readyz (every
 // registered check passes) and /metrics (Prometheus).
+//
+// /readyz answers 200 {"status":"ready","checks":[...]} or 503
+// {"status":"not ready","failing":[...]} naming only the failing checks:
+// a check's error can carry broker URLs, credentials, internal addresses or
+// library texts, so it never goes into the body. It goes to the logger
+// given with WithLogger instead, once when a check starts failing or its
+// error text changes and again at most every LogEvery while it keeps
+// failing, so probes every few seconds do not flood the log.
 package admin
 
 import (
@@ -15,7 +23,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
 )
+
+// LogEvery is how often a check failing with an unchanged error is logged
+// again.
+const LogEvery = time.Minute
 
 // Check reports nil when its component is ready.
 type Check func(ctx context.Context) error
@@ -27,11 +40,38 @@ type Server struct {
 	mu       sync.Mutex
 	checks   map[string]Check
 	ln       net.Listener
+	log      *zap.Logger
+	logMu    sync.Mutex
+	logged   map[string]loggedFailure // by check name, while it fails
+	now      func() time.Time
+}
+
+// loggedFailure is the last logged failure of a check.
+type loggedFailure struct {
+	msg string
+	at  time.Time
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithLogger logs why readiness checks fail to log; nil logs nothing.
+func WithLogger(log *zap.Logger) Option {
+	return func(s *Server) {
+		if log != nil {
+			s.log = log
+		}
+	}
 }
 
 // New returns an admin server for addr exposing registry.
-func New(addr string, registry *prometheus.Registry) *Server {
-	return &Server{addr: addr, registry: registry, checks: map[string]Check{}}
+func New(addr string, registry *prometheus.Registry, opts ...Option) *Server {
+	s := &Server{addr: addr, registry: registry, checks: map[string]Check{},
+		log: zap.NewNop(), logged: map[string]loggedFailure{}, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // AddCheck registers a readiness check under name.
@@ -62,20 +102,44 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	sort.Strings(names)
-	status, failing := http.StatusOK, map[string]string{}
+	var failing []string
 	for _, n := range names {
 		s.mu.Lock()
 		c := s.checks[n]
 		s.mu.Unlock()
-		if err := c(ctx); err != nil {
-			status, failing[n] = http.StatusServiceUnavailable, err.Error()
+		err := c(ctx)
+		s.noteCheck(n, err)
+		if err != nil {
+			failing = append(failing, n)
 		}
 	}
-	body := map[string]any{"status": "ready", "checks": names}
-	if status != http.StatusOK {
-		body = map[string]any{"status": "not ready", "failing": failing}
+	if len(failing) > 0 {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready", "failing": failing})
+		return
 	}
-	writeJSON(w, status, body)
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "checks": names})
+}
+
+// noteCheck logs the result err of check name when it starts failing, fails
+// differently, has failed the same way for LogEvery since last logged, or
+// passes again.
+func (s *Server) noteCheck(name string, err error) {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	prev, wasFailing := s.logged[name]
+	if err == nil {
+		if wasFailing {
+			delete(s.logged, name)
+			s.log.Info("readiness check passes again", zap.String("check", name))
+		}
+		return
+	}
+	now, msg := s.now(), err.Error()
+	if wasFailing && prev.msg == msg && now.Sub(prev.at) < LogEvery {
+		return
+	}
+	s.logged[name] = loggedFailure{msg: msg, at: now}
+	s.log.Warn("readiness check failing", zap.String("check", name), zap.Error(err))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -8,8 +8,11 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/faxpipe/faxpipe/pkg/admin"
 )
@@ -44,7 +47,7 @@ func TestEndpoints(t *testing.T) {
 	}{
 		{name: "healthz", path: "/healthz", want: 200, contains: `"ok"`},
 		{name: "ready when every check passes", path: "/readyz", want: 200, contains: `"ready"`},
-		{name: "unready names the failing check", down: true, path: "/readyz", want: 503, contains: `"nats":"not connected to NATS"`},
+		{name: "unready names the failing check", down: true, path: "/readyz", want: 503, contains: `"failing":["nats"]`},
 		{name: "healthz stays up while unready", down: true, path: "/healthz", want: 200, contains: `"ok"`},
 		{name: "metrics", path: "/metrics", want: 200, contains: "faxpipe_test_total 3"},
 		{name: "nothing else", path: "/callbacks/efax/demo", want: 404},
@@ -57,6 +60,59 @@ func TestEndpoints(t *testing.T) {
 				t.Errorf("GET %s = %d %q, want %d containing %q", tc.path, code, body, tc.want, tc.contains)
 			}
 		})
+	}
+}
+
+func TestReadyzHidesErrorsAndLogsThemOnce(t *testing.T) {
+	const secret = "nats://user:pass@10.0.0.5:4222 refused"
+	core, logs := observer.New(zap.InfoLevel)
+	srv := admin.New("127.0.0.1:0", prometheus.NewRegistry(), admin.WithLogger(zap.New(core)))
+	now := time.Unix(1000, 0)
+	admin.SetClock(srv, func() time.Time { return now })
+	brokerErr := errors.New(secret)
+	srv.AddCheck("processor", func(context.Context) error { return nil })
+	srv.AddCheck("broker", func(context.Context) error { return brokerErr })
+	h := srv.Handler()
+	probe := func() {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		body := rec.Body.String()
+		if rec.Code != 503 || strings.Contains(body, "10.0.0.5") || strings.Contains(body, "pass") ||
+			strings.Contains(body, "refused") || !strings.Contains(body, `"failing":["broker"]`) {
+			t.Fatalf("GET /readyz = %d %q, want 503 naming only the check broker", rec.Code, body)
+		}
+	}
+	failures := func() []observer.LoggedEntry {
+		return logs.FilterMessage("readiness check failing").All()
+	}
+	probe()
+	if got := failures(); len(got) != 1 || got[0].ContextMap()["check"] != "broker" ||
+		got[0].ContextMap()["error"] != secret {
+		t.Fatalf("after the first probe logged %v, want one entry with check broker and the error", got)
+	}
+	for range 5 {
+		now = now.Add(5 * time.Second)
+		probe()
+	}
+	if n := len(failures()); n != 1 {
+		t.Fatalf("repeated probes with the same error logged %d times, want 1", n)
+	}
+	brokerErr = errors.New("nats: timeout")
+	probe()
+	if n := len(failures()); n != 2 {
+		t.Fatalf("a changed error logged %d entries in all, want 2", n)
+	}
+	now = now.Add(admin.LogEvery)
+	probe()
+	if n := len(failures()); n != 3 {
+		t.Fatalf("the same error after LogEvery logged %d entries in all, want 3", n)
+	}
+	brokerErr = nil
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	if rec.Code != 200 || logs.FilterMessage("readiness check passes again").Len() != 1 {
+		t.Fatalf("recovered: %d, logs %v, want 200 and one recovery entry", rec.Code, logs.All())
 	}
 }
 
