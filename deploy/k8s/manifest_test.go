@@ -34,6 +34,8 @@ func TestOverlays(t *testing.T) {
 		{"the Ingress publishes only callbacks, over TLS", checkIngress},
 		{"autoscaler and disruption budgets", checkScaling},
 		{"network policies", checkNetworkPolicies},
+		{"NATS is reached only by its clients, peers and monitoring", checkNATSPolicy},
+		{"the callbacks' query strings stay out of the access log", checkAccessLog},
 	}
 	for _, overlay := range []string{"dev", "prod"} {
 		t.Run(overlay, func(t *testing.T) {

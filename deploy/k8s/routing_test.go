@@ -78,6 +78,17 @@ func checkIngress(t *testing.T, m *manifests) {
 	}
 }
 
+// checkAccessLog: every Ingress turns ingress-nginx's access log off, whose
+// default format has the request line, query string included, where the
+// providers put secrets (Sfax API keys, tokens, GoFax URL secrets).
+func checkAccessLog(t *testing.T, m *manifests) {
+	for _, ing := range m.ingresses {
+		if v := ing.Annotations["nginx.ingress.kubernetes.io/enable-access-log"]; v != "false" {
+			t.Errorf("Ingress %s: enable-access-log %q, want \"false\" (query strings carry provider secrets)", ing.Name, v)
+		}
+	}
+}
+
 func servicePort(m *manifests, name string, number int32) bool {
 	for _, p := range m.services[0].Spec.Ports {
 		if (name != "" && p.Name == name) || (name == "" && p.Port == number) {
