@@ -24,28 +24,35 @@ func (a Accounts) fields() []string {
 }
 
 // validate checks what every account has, that ids are unique per
-// provider, and then each account's own fields.
-func (a Accounts) validate(ck *Checker) {
+// provider, and then each account's own fields. allowHTTP accepts an
+// http:// api_base_url (downloader.allow_private_networks: a local
+// simulator).
+func (a Accounts) validate(ck *Checker, allowHTTP bool) {
 	seen := map[fax.Provider]map[string]bool{}
 	for i, field := range a.fields() {
 		p := a[i].Provider()
 		if seen[p] == nil {
 			seen[p] = map[string]bool{}
 		}
-		validateBase(ck, field, *a[i].Base(), seen[p])
+		validateBase(ck, field, *a[i].Base(), seen[p], allowHTTP)
 		a[i].Validate(ck, field)
 	}
 }
 
 // validateBase checks what every account has and that ids are unique.
-func validateBase(ck *Checker, field string, a AccountBase, seen map[string]bool) {
+func validateBase(ck *Checker, field string, a AccountBase, seen map[string]bool, allowHTTP bool) {
 	if err := fax.ValidateAccountID(a.ID); err != nil {
 		ck.Fail(field+".id", "%v", err)
 	}
 	ck.Check(!seen[a.ID], field+".id", "duplicate account id %q", a.ID)
 	seen[a.ID] = true
 	u, err := url.Parse(a.APIBaseURL)
-	ck.Check(err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "", field+".api_base_url", "%q is not an http(s) URL", a.APIBaseURL)
+	switch {
+	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
+		ck.Fail(field+".api_base_url", "%q is not an http(s) URL", a.APIBaseURL)
+	case u.Scheme == "http" && !allowHTTP:
+		ck.Fail(field+".api_base_url", "%q is plain http: the account's credentials and the (medical) documents fetched would cross the network in clear; use https, or set downloader.allow_private_networks: true for a local simulator", a.APIBaseURL)
+	}
 }
 
 // applyAccountDefaults fills per-account defaults that depend on the provider.

@@ -157,6 +157,7 @@ func TestLoadExampleAccountsAll(t *testing.T) {
 func TestLoadAccountDefaults(t *testing.T) {
 	path := writeConfig(t, `
 pipeline: {key: {value: "`+testKey+`"}}
+downloader: {allow_private_networks: true} # s2's http:// simulator
 accounts:
   sfax:
     - id: s1

@@ -124,6 +124,17 @@ func TestValidateNamesBadField(t *testing.T) {
 		}, nil},
 		{"api_base_url not http", func(c *config.Config) { sfaxes(c.Accounts)[0].APIBaseURL = "ftp://api.sfaxme.com" }, []string{"accounts.sfax[0].api_base_url"}},
 		{"api_base_url empty", func(c *config.Config) { efaxes(c.Accounts)[0].APIBaseURL = "" }, []string{"accounts.efax[0].api_base_url"}},
+		{"api_base_url http without allow_private_networks", func(c *config.Config) {
+			gofaxes(c.Accounts)[0].APIBaseURL = "http://restful-api.gofax.com.au"
+		}, []string{"accounts.gofax[0].api_base_url"}},
+		{"api_base_url http with allow_private_networks (a local simulator)", func(c *config.Config) {
+			c.Downloader.AllowPrivateNetworks = true
+			gofaxes(c.Accounts)[0].APIBaseURL = "http://127.0.0.1:9601"
+		}, nil},
+		{"api_base_url ftp even with allow_private_networks", func(c *config.Config) {
+			c.Downloader.AllowPrivateNetworks = true
+			sfaxes(c.Accounts)[0].APIBaseURL = "ftp://api.sfaxme.com"
+		}, []string{"accounts.sfax[0].api_base_url"}},
 		// sfax
 		{"sfax username empty", func(c *config.Config) { sfaxes(c.Accounts)[0].Username = "" }, []string{"accounts.sfax[0].username"}},
 		{"sfax api_key missing", func(c *config.Config) { sfaxes(c.Accounts)[0].APIKey = config.Secret{} }, []string{"accounts.sfax[0].api_key"}},
@@ -237,6 +248,8 @@ accounts:
 		{"ingress.trusted_proxies bad CIDR", loadYAMLPrefix + "ingress: {trusted_proxies: [10.0.0.0/33]}\n", []string{"ingress.trusted_proxies[0]"}},
 		{"gofax without basic_auth or url_secret", loadYAMLPrefix + "accounts: {gofax: [{id: g}]}\n", []string{"accounts.gofax[0].basic_auth"}},
 		{"gofax verify false needs no auth", loadYAMLPrefix + "accounts: {gofax: [{id: g, verify: false}]}\n", nil},
+		{"http api_base_url without allow_private_networks", loadYAMLPrefix + "accounts: {efax: [{id: e, api_base_url: \"http://api.example\", hmac_secret: {value: h}}]}\n", []string{"accounts.efax[0].api_base_url"}},
+		{"http api_base_url with allow_private_networks", loadYAMLPrefix + "downloader: {allow_private_networks: true}\naccounts: {efax: [{id: e, api_base_url: \"http://127.0.0.1:9601\", hmac_secret: {value: h}}]}\n", nil},
 		{"efax without hmac_secret", loadYAMLPrefix + "accounts: {efax: [{id: e}]}\n", []string{"accounts.efax[0].hmac_secret"}},
 		{"several at once", "log: {format: text}\naccounts: {efax: [{id: e}], gofax: [{id: g, api_base_url: \"ftp://x\"}]}\n", []string{
 			"accounts.efax[0].hmac_secret",
@@ -263,5 +276,20 @@ accounts:
 				t.Errorf("invalid fields = %q, want %q (err %v)", got, want, err)
 			}
 		})
+	}
+}
+
+func TestValidateHTTPAPIBaseURLSaysWhy(t *testing.T) {
+	c := validConfig()
+	sfaxes(c.Accounts)[0].APIBaseURL = "http://api.sfaxme.com"
+	err := c.Validate()
+	var fe *config.FieldError
+	if !errors.As(err, &fe) || fe.Field != "accounts.sfax[0].api_base_url" {
+		t.Fatalf("Validate() = %v, want a FieldError on accounts.sfax[0].api_base_url", err)
+	}
+	for _, want := range []string{"in clear", "https", "downloader.allow_private_networks"} {
+		if !strings.Contains(fe.Msg, want) {
+			t.Errorf("message %q does not mention %q", fe.Msg, want)
+		}
 	}
 }

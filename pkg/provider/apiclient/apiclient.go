@@ -18,7 +18,8 @@ import (
 
 // ErrUntrustedDestination is a request the forgery guard refused: a host that
 // is no configured API host, plain HTTP to an HTTPS API, a redirect to
-// another host, or an address in a private range. Permanent.
+// another host, an address in a private range, or a cloud metadata address.
+// Permanent.
 var ErrUntrustedDestination = errors.New("untrusted destination")
 
 // Options bound the client's requests.
@@ -26,7 +27,7 @@ type Options struct {
 	RequestTimeout time.Duration // one request, body included
 	StallTimeout   time.Duration // no body byte for this long aborts the request
 	// AllowPrivateNetworks lets the client reach loopback and private
-	// addresses (a local simulator).
+	// addresses (a local simulator). Cloud metadata addresses stay refused.
 	AllowPrivateNetworks bool
 	MaxConnsPerHost      int // idle connections kept per host
 }
@@ -36,7 +37,8 @@ type Options struct {
 // one of bases (HTTPS unless that base is explicitly http://); redirects
 // stay on their host; connections to loopback, private, link-local and
 // other non-public addresses are refused at dial time, after DNS
-// resolution, unless cfg.AllowPrivateNetworks; requests time out after
+// resolution, unless cfg.AllowPrivateNetworks; cloud metadata and
+// link-local addresses are refused even then; requests time out after
 // cfg.RequestTimeout, and a body that stalls for cfg.StallTimeout aborts.
 // No proxy from the environment is used.
 func New(cfg Options, bases []string, tlsConfig *tls.Config) (*http.Client, error) {
@@ -126,19 +128,63 @@ var blockedPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("2001:db8::/32"), // documentation
 }
 
-// guardAddress returns a net.Dialer Control that refuses non-public
-// addresses. It sees the resolved IP, so a public name resolving to
-// loopback is refused too.
+// metadataPrefixes are the cloud instance metadata endpoints and the
+// link-local ranges they live in: refused even with AllowPrivateNetworks,
+// since they hand out the host's cloud credentials.
+var metadataPrefixes = []netip.Prefix{
+	netip.MustParsePrefix("169.254.0.0/16"),     // IPv4 link-local: AWS, GCP, Azure, OCI 169.254.169.254, ECS 169.254.170.2
+	netip.MustParsePrefix("100.100.100.200/32"), // Alibaba Cloud
+	netip.MustParsePrefix("fe80::/10"),          // IPv6 link-local
+	netip.MustParsePrefix("fd00:ec2::254/128"),  // AWS IPv6
+}
+
+// embeddingPrefixes are IPv6 ranges whose last 32 bits carry an IPv4
+// address a connection may end up at: NAT64 (well-known and local-use)
+// and the deprecated IPv4-compatible form. (IPv4-mapped is unmapped.)
+var embeddingPrefixes = []netip.Prefix{
+	netip.MustParsePrefix("64:ff9b::/96"),
+	netip.MustParsePrefix("64:ff9b:1::/48"),
+	netip.MustParsePrefix("::/96"),
+}
+
+// metadataAddr reports whether a, or an IPv4 address it embeds, is a cloud
+// metadata or link-local address.
+func metadataAddr(a netip.Addr) bool {
+	a = a.Unmap().WithZone("") // a zoned address matches no prefix
+	cands := []netip.Addr{a}
+	if a.Is6() {
+		for _, p := range embeddingPrefixes {
+			if p.Contains(a) {
+				b := a.As16()
+				cands = append(cands, netip.AddrFrom4([4]byte(b[12:16])))
+			}
+		}
+	}
+	for _, c := range cands {
+		for _, p := range metadataPrefixes {
+			if p.Contains(c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// guardAddress returns a net.Dialer Control that refuses cloud metadata
+// addresses always and other non-public addresses unless allowPrivate. It
+// sees the resolved IP, so a public name resolving to loopback is refused
+// too.
 func guardAddress(allowPrivate bool) func(network, address string, _ syscall.RawConn) error {
 	return func(_, address string, _ syscall.RawConn) error {
-		if allowPrivate {
-			return nil
-		}
 		ap, err := netip.ParseAddrPort(address)
 		if err != nil {
 			return fmt.Errorf("dial %s: %w", address, ErrUntrustedDestination)
 		}
-		if !publicAddr(ap.Addr().Unmap()) {
+		a := ap.Addr().Unmap()
+		if metadataAddr(a) {
+			return fmt.Errorf("dial %s: a cloud metadata or link-local address: %w", address, ErrUntrustedDestination)
+		}
+		if !allowPrivate && !publicAddr(a) {
 			return fmt.Errorf("dial %s: a non-public address: %w", address, ErrUntrustedDestination)
 		}
 		return nil

@@ -124,6 +124,55 @@ func TestPublicAddr(t *testing.T) {
 	}
 }
 
+func TestGuardAddressRefusesMetadataAlways(t *testing.T) {
+	tests := []struct {
+		addr         string // host:port as the dialer sees it
+		allowPrivate bool
+		wantRefused  bool
+	}{
+		// Cloud metadata and link-local: refused even with allowPrivate.
+		{"169.254.169.254:80", true, true},
+		{"169.254.170.2:80", true, true},
+		{"169.254.0.1:443", true, true},
+		{"100.100.100.200:80", true, true},
+		{"[fd00:ec2::254]:80", true, true},
+		{"[fe80::1]:80", true, true},
+		{"[fe80::1%eth0]:80", true, true},
+		{"[febf::1]:80", true, true},
+		{"[::ffff:169.254.169.254]:80", true, true},
+		{"[::ffff:100.100.100.200]:80", true, true},
+		{"[64:ff9b::a9fe:a9fe]:80", true, true},   // NAT64 of 169.254.169.254
+		{"[64:ff9b::6464:64c8]:80", true, true},   // NAT64 of 100.100.100.200
+		{"[64:ff9b:1::a9fe:a9fe]:80", true, true}, // local-use NAT64
+		{"[::a9fe:a9fe]:80", true, true},          // IPv4-compatible
+		{"169.254.169.254:80", false, true},
+		{"[64:ff9b::a9fe:a9fe]:80", false, true},
+		// Loopback, RFC 1918 and ULA: allowed with allowPrivate only.
+		{"127.0.0.1:9601", true, false},
+		{"[::1]:9601", true, false},
+		{"[::ffff:127.0.0.1]:9601", true, false},
+		{"10.1.2.3:443", true, false},
+		{"172.16.0.1:443", true, false},
+		{"192.168.1.1:443", true, false},
+		{"[fd00::1]:443", true, false},
+		{"[fd00:ec2::253]:443", true, false},
+		{"100.100.100.201:443", true, false},
+		{"127.0.0.1:9601", false, true},
+		{"10.1.2.3:443", false, true},
+		{"[fd00::1]:443", false, true},
+		// Public: allowed either way.
+		{"8.8.8.8:443", false, false},
+		{"8.8.8.8:443", true, false},
+		{"[2606:4700::1111]:443", false, false},
+	}
+	for _, tt := range tests {
+		err := guardAddress(tt.allowPrivate)("tcp", tt.addr, nil)
+		if refused := errors.Is(err, ErrUntrustedDestination); refused != tt.wantRefused {
+			t.Errorf("guardAddress(allowPrivate=%v)(%s) = %v, want refused=%v", tt.allowPrivate, tt.addr, err, tt.wantRefused)
+		}
+	}
+}
+
 func TestHTTPClientAbortsStalledBody(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
