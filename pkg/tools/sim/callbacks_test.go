@@ -11,6 +11,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
 	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim/simtest"
 )
 
 // TestCallbacksAreWhatTheReportSays sends a mix of every provider and
@@ -37,7 +38,7 @@ func TestCallbacksAreWhatTheReportSays(t *testing.T) {
 			accounts := testAccounts("https://api.example.test")
 			in := newIngress(t, accounts)
 			tt.opts.Target = in.srv.URL
-			rep := run(t, newSim(t, accounts, tt.opts))
+			rep := simtest.Run(t, newSim(t, accounts, tt.opts))
 			if got, want := len(rep.Faxes), tt.opts.Count; got != want {
 				t.Fatalf("report has %d faxes, want %d", got, want)
 			}
@@ -137,7 +138,7 @@ func TestWrongCredentialsAreRejected(t *testing.T) {
 			forged := testAccounts("https://api.example.test")
 			tt.forge(&forged)
 			in := newIngress(t, genuine)
-			run(t, newSim(t, forged, sim.Options{Target: in.srv.URL, Count: 10, Seed: 3, Providers: []fax.Provider{tt.p}}))
+			simtest.Run(t, newSim(t, forged, sim.Options{Target: in.srv.URL, Count: 10, Seed: 3, Providers: []fax.Provider{tt.p}}))
 			envs := in.envelopes()
 			if len(envs) != 10 {
 				t.Fatalf("got %d callbacks, want 10", len(envs))

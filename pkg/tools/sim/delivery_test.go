@@ -9,6 +9,7 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim/simtest"
 )
 
 // noDocuments are the kinds without a document, quicker to send by the
@@ -22,7 +23,7 @@ func TestDuplicatesAtTheirRate(t *testing.T) {
 	accounts := testAccounts("https://api.example.test")
 	in := newIngress(t, accounts)
 	const n = 300
-	rep := run(t, newSim(t, accounts, sim.Options{Target: in.srv.URL, Count: n, Seed: 81, DuplicateRate: 0.3, Kinds: noDocuments}))
+	rep := simtest.Run(t, newSim(t, accounts, sim.Options{Target: in.srv.URL, Count: n, Seed: 81, DuplicateRate: 0.3, Kinds: noDocuments}))
 	if d := rep.Total.Duplicates; d < n*20/100 || d > n*40/100 {
 		t.Errorf("%d duplicates of %d faxes, want about 30%%", d, n)
 	}
@@ -60,7 +61,7 @@ func TestOutOfOrderAtItsRate(t *testing.T) {
 	accounts := testAccounts("https://api.example.test")
 	in := newIngress(t, accounts)
 	const n = 300
-	rep := run(t, newSim(t, accounts, sim.Options{Target: in.srv.URL, Count: n, Seed: 82, OutOfOrderRate: 0.25, Concurrency: 1, MaxPending: 1, Kinds: noDocuments}))
+	rep := simtest.Run(t, newSim(t, accounts, sim.Options{Target: in.srv.URL, Count: n, Seed: 82, OutOfOrderRate: 0.25, Concurrency: 1, MaxPending: 1, Kinds: noDocuments}))
 	if o := rep.Total.OutOfOrder; o < n*15/100 || o > n*35/100 {
 		t.Errorf("%d out of order of %d, want about 25%%", o, n)
 	}
@@ -91,7 +92,7 @@ func TestSameSeedSameFaxes(t *testing.T) {
 	accounts := testAccounts("https://api.example.test")
 	in := newIngress(t, accounts)
 	ids := func(seed uint64) []string {
-		rep := run(t, newSim(t, accounts, sim.Options{Target: in.srv.URL, Count: 20, Seed: seed, DuplicateRate: 0.2, OutOfOrderRate: 0.2}))
+		rep := simtest.Run(t, newSim(t, accounts, sim.Options{Target: in.srv.URL, Count: 20, Seed: seed, DuplicateRate: 0.2, OutOfOrderRate: 0.2}))
 		var out []string
 		for _, f := range rep.Faxes {
 			out = append(out, f.Provider+f.Kind+f.Outcome+f.FaxID+f.From+f.To)
@@ -128,7 +129,7 @@ func TestRateAndDuration(t *testing.T) {
 			in := newIngress(t, accounts)
 			tt.opts.Target, tt.opts.Seed = in.srv.URL, 93
 			start := time.Now()
-			rep := run(t, newSim(t, accounts, tt.opts))
+			rep := simtest.Run(t, newSim(t, accounts, tt.opts))
 			took := time.Since(start)
 			if n := len(rep.Faxes); n < tt.minN || n > tt.maxN || took < tt.minTime || took > tt.maxTimeAllowed {
 				t.Errorf("%d faxes in %s, want %d to %d in at least %s", n, took, tt.minN, tt.maxN, tt.minTime)

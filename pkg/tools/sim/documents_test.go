@@ -18,6 +18,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
 	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim/simtest"
 )
 
 // received sends count received faxes from a simulator serving its API
@@ -33,7 +34,7 @@ func received(t *testing.T, count int, opts sim.Options) (*sim.Simulator, *sim.R
 	s := newSim(t, testAccounts("http://placeholder.invalid"), opts)
 	serveAPI(t, s)
 	in.accounts = s.Accounts()
-	rep := run(t, s)
+	rep := simtest.Run(t, s)
 	var events []fax.Event
 	normalize := normalizer(t, s.Accounts())
 	for _, env := range in.envelopes() {

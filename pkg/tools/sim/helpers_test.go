@@ -1,7 +1,6 @@
 package sim_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -169,18 +168,6 @@ func newSim(t *testing.T, accounts config.Accounts, opts sim.Options) *sim.Simul
 		t.Fatal(err)
 	}
 	return s
-}
-
-// run runs s within a test deadline.
-func run(t *testing.T, s *sim.Simulator) *sim.Report {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	rep, err := s.Run(ctx)
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	return rep
 }
 
 // serveAPI starts s's document API until the test ends.

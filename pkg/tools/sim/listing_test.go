@@ -20,6 +20,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim/simtest"
 )
 
 // listFax is the provider of the listing tests, played by listProvider.
@@ -186,7 +187,7 @@ func TestReceivedListsTheWindow(t *testing.T) {
 		early.Store(faxID, true)
 	}
 	hooks.mu.Unlock()
-	rep := run(t, s)
+	rep := simtest.Run(t, s)
 	early.Range(func(id, _ any) bool { t.Errorf("fax %s: callback sent before the fax was listed", id); return true })
 
 	var listed []sim.Fax
@@ -243,7 +244,7 @@ func TestReceivedListsTheWindow(t *testing.T) {
 func TestLoseRate(t *testing.T) {
 	lose := func(count int, rate float64, p *listProvider) (*sim.Report, *webhooks) {
 		s, hooks := listSim(t, p, sim.Options{Count: count, Seed: 11, LoseRate: rate})
-		return run(t, s), hooks
+		return simtest.Run(t, s), hooks
 	}
 	rep, hooks := lose(400, 0.3, &listProvider{lists: true})
 	var in int
@@ -348,7 +349,7 @@ func listing(t *testing.T, s *sim.Simulator) (status int, retryAfter string, fax
 func TestFailListings(t *testing.T) {
 	p := &listProvider{lists: true}
 	s, _ := listSim(t, p, sim.Options{Count: 30, Seed: 5, MaxStall: 50 * time.Millisecond, Faults: sim.Faults{RetryAfter: 2 * time.Second}})
-	rep := run(t, s)
+	rep := simtest.Run(t, s)
 	north := 0
 	for _, f := range rep.Faxes {
 		north += b2i(f.Listed && f.Account == "north")
@@ -421,7 +422,7 @@ func TestFailListings(t *testing.T) {
 func TestReceivedDownloaded(t *testing.T) {
 	p := &listProvider{lists: true}
 	s, _ := listSim(t, p, sim.Options{Count: 40, Kinds: []string{sim.KindFaxIn}, Seed: 9, LoseRate: 0.5, Faults: sim.Faults{NotYetAvailable: 1}})
-	rep := run(t, s)
+	rep := simtest.Run(t, s)
 	i := slices.IndexFunc(rep.Faxes, func(f sim.Fax) bool { return f.Lost })
 	if i < 0 {
 		t.Fatal("no fax lost at lose rate 0.5")

@@ -9,6 +9,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
+	"github.com/faxpipe/faxpipe/pkg/tools/sim/simtest"
 )
 
 // failFirst answers 503 to the first n requests, then the provider's
@@ -35,7 +36,7 @@ func TestRetriesUntilAcknowledged(t *testing.T) {
 			accounts := testAccounts("https://api.example.test")
 			in := newIngress(t, accounts)
 			in.answer = failFirst(2)
-			rep := run(t, newSim(t, accounts, sim.Options{Target: in.srv.URL, Count: 1, Seed: 7, RetryScale: scale, Providers: []fax.Provider{p}}))
+			rep := simtest.Run(t, newSim(t, accounts, sim.Options{Target: in.srv.URL, Count: 1, Seed: 7, RetryScale: scale, Providers: []fax.Provider{p}}))
 			cb := rep.Faxes[0].Callbacks[0]
 			if cb.Attempts != 3 || !cb.Acked || cb.GaveUp || cb.Status != http.StatusOK || !rep.Faxes[0].Acked {
 				t.Errorf("callback %+v, want acked at the third attempt", cb)
@@ -75,7 +76,7 @@ func TestGivesUpAfterTheProvidersAttempts(t *testing.T) {
 			accounts := testAccounts("https://api.example.test")
 			in := newIngress(t, accounts)
 			in.answer = func(_ int, w http.ResponseWriter, _ fax.Provider) { w.WriteHeader(http.StatusInternalServerError) }
-			rep := run(t, newSim(t, accounts, sim.Options{Target: in.srv.URL, Count: 1, Seed: 8, RetryScale: 0.0001, Providers: []fax.Provider{tt.p}}))
+			rep := simtest.Run(t, newSim(t, accounts, sim.Options{Target: in.srv.URL, Count: 1, Seed: 8, RetryScale: 0.0001, Providers: []fax.Provider{tt.p}}))
 			cb := rep.Faxes[0].Callbacks[0]
 			if !cb.GaveUp || cb.Acked || cb.Attempts != tt.attempts || cb.Status != http.StatusInternalServerError {
 				t.Errorf("callback %+v, want given up after %d attempts", cb, tt.attempts)
@@ -101,7 +102,7 @@ func TestEFaxNeedsAJSONAnswer(t *testing.T) {
 		}
 		ok(w, p)
 	}
-	rep := run(t, newSim(t, accounts, sim.Options{Target: in.srv.URL, Count: 1, Seed: 9, RetryScale: 0.0001, Providers: []fax.Provider{fax.EFax}}))
+	rep := simtest.Run(t, newSim(t, accounts, sim.Options{Target: in.srv.URL, Count: 1, Seed: 9, RetryScale: 0.0001, Providers: []fax.Provider{fax.EFax}}))
 	if cb := rep.Faxes[0].Callbacks[0]; cb.Attempts != 2 || !cb.Acked {
 		t.Errorf("callback %+v, want acked at the second attempt", cb)
 	}
@@ -113,7 +114,7 @@ func TestSfaxSuspendsAfterConsecutiveFailures(t *testing.T) {
 	accounts := testAccounts("https://api.example.test")
 	in := newIngress(t, accounts)
 	in.answer = func(_ int, w http.ResponseWriter, _ fax.Provider) { w.WriteHeader(http.StatusBadGateway) }
-	rep := run(t, newSim(t, accounts, sim.Options{
+	rep := simtest.Run(t, newSim(t, accounts, sim.Options{
 		Target: in.srv.URL, Count: 4, Seed: 10, RetryScale: 0.0001, Concurrency: 1, MaxPending: 1,
 		SfaxSuspendAfter: 7, Providers: []fax.Provider{fax.Sfax},
 	}))
@@ -130,7 +131,7 @@ func TestSfaxSuspendsAfterConsecutiveFailures(t *testing.T) {
 // with its error, without the query string that carries credentials.
 func TestNoCredentialInErrors(t *testing.T) {
 	accounts := testAccounts("https://api.example.test")
-	rep := run(t, newSim(t, accounts, sim.Options{
+	rep := simtest.Run(t, newSim(t, accounts, sim.Options{
 		Target: "http://127.0.0.1:1", Count: 6, Seed: 13, RetryScale: 0.00001, CallbackTimeout: time.Second,
 		Providers: []fax.Provider{fax.Sfax, fax.GoFax},
 	}))

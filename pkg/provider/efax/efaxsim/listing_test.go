@@ -69,12 +69,7 @@ func simulateAt(t *testing.T, count int, rate float64, kinds ...string) *run {
 		Kinds: kinds, Count: count, Rate: rate, FailRate: -1, Seed: 11,
 	}, nil)
 	started := time.Now().UTC().Truncate(time.Second)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	rep, err := s.Run(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := simtest.Run(t, s)
 	out := &run{s: s, rep: rep, acc: config.AccountsOf[efax.Account](s.Accounts())[0], started: started}
 	d := providertest.Digester(t)
 	for _, r := range reqs {

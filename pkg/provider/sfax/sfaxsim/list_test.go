@@ -147,7 +147,7 @@ func TestListingPages(t *testing.T) {
 	in := newIngress(t)
 	s := simulator(t, in.srv.URL, sim.Options{Count: 12, Kinds: []string{sim.KindFaxIn}, Seed: 9})
 	start := time.Now().UTC().Truncate(time.Second)
-	run(t, s)
+	simtest.Run(t, s)
 	acc := sfaxAccount(s)
 	dates := "StartDateUTC=" + start.Format(time.RFC3339) + "&EndDateUTC=" + time.Now().UTC().Add(2*time.Second).Format(time.RFC3339)
 	seen, watermark := map[string]bool{}, ""
@@ -194,7 +194,7 @@ func TestFaxpipesListerFindsEveryReceivedFax(t *testing.T) {
 	s := simulator(t, in.srv.URL, sim.Options{Count: 40, Kinds: []string{sim.KindFaxIn}, FailRate: 0.3, DuplicateRate: 0.2,
 		SfaxRawTokenRate: 0.3, Seed: 11})
 	before := time.Now()
-	rep := run(t, s)
+	rep := simtest.Run(t, s)
 	after := time.Now()
 
 	accs := config.AccountsOf[sfax.Account](s.Accounts())
@@ -281,17 +281,6 @@ func TestFaxpipesListerFindsEveryReceivedFax(t *testing.T) {
 	if docs.BadRequests != 0 || docs.Unauthorized != 0 {
 		t.Errorf("faxpipe's lister made %d bad and %d unauthorized requests", docs.BadRequests, docs.Unauthorized)
 	}
-}
-
-func run(t *testing.T, s *sim.Simulator) *sim.Report {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	rep, err := s.Run(ctx)
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	return rep
 }
 
 func numberOf(p *fax.Party) string {

@@ -2,7 +2,9 @@
 package simtest
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -29,4 +31,17 @@ func Start(t testing.TB, sims []sim.Provider, accounts config.Accounts, opts sim
 		}
 	})
 	return s
+}
+
+// Run runs s within a 30-second test deadline and returns its report; an
+// error fails the test.
+func Run(t testing.TB, s *sim.Simulator) *sim.Report {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep, err := s.Run(ctx)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return rep
 }
