@@ -9,15 +9,23 @@
 // given with WithLogger instead, once when a check starts failing or its
 // error text changes and again at most every LogEvery while it keeps
 // failing, so probes every few seconds do not flood the log.
+//
+// With WithMetricsToken, /metrics answers only a request carrying
+// `Authorization: Bearer <token>` (compared in constant time); the health
+// endpoints stay open for the kubelet's probes, and say nothing but the
+// names of failing checks.
 package admin
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,6 +52,9 @@ type Server struct {
 	logMu    sync.Mutex
 	logged   map[string]loggedFailure // by check name, while it fails
 	now      func() time.Time
+	// metricsToken is the SHA-256 of the bearer token /metrics requires;
+	// nil requires none.
+	metricsToken []byte
 }
 
 // loggedFailure is the last logged failure of a check.
@@ -60,6 +71,17 @@ func WithLogger(log *zap.Logger) Option {
 	return func(s *Server) {
 		if log != nil {
 			s.log = log
+		}
+	}
+}
+
+// WithMetricsToken makes /metrics require `Authorization: Bearer token`;
+// an empty token requires none.
+func WithMetricsToken(token string) Option {
+	return func(s *Server) {
+		if token != "" {
+			sum := sha256.Sum256([]byte(token))
+			s.metricsToken = sum[:]
 		}
 	}
 }
@@ -88,8 +110,28 @@ func (s *Server) Handler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry}))
+	mux.Handle("GET /metrics", s.authorized(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry})))
 	return mux
+}
+
+// authorized serves h only to a request with the metrics token, when one
+// is configured; others get 401 and nothing else.
+func (s *Server) authorized(h http.Handler) http.Handler {
+	if s.metricsToken == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		// Comparing digests keeps the comparison constant-time whatever
+		// the lengths.
+		sum := sha256.Sum256([]byte(token))
+		if !ok || subtle.ConstantTimeCompare(sum[:], s.metricsToken) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="faxpipe-metrics"`)
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"status": "unauthorized"})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {

@@ -147,3 +147,40 @@ func TestFlag(t *testing.T) {
 		t.Fatalf("set flag: %v, want nil", err)
 	}
 }
+
+// TestMetricsToken: with a token, /metrics answers only the bearer of that
+// token; the probes stay open.
+func TestMetricsToken(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(prometheus.NewCounter(prometheus.CounterOpts{Name: "faxpipe_test_total", Help: "test"}))
+	h := admin.New("127.0.0.1:0", reg, admin.WithMetricsToken("s3cret-token")).Handler()
+	get := func(path, auth string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	for _, auth := range []string{"", "Bearer wrong", "Bearer s3cret-tokenX", "s3cret-token", "Basic czNjcmV0LXRva2Vu"} {
+		rec := get("/metrics", auth)
+		if rec.Code != http.StatusUnauthorized || strings.Contains(rec.Body.String(), "faxpipe_test_total") {
+			t.Errorf("/metrics with %q: %d %q, want 401 and no metrics", auth, rec.Code, rec.Body.String())
+		}
+	}
+	if rec := get("/metrics", "Bearer s3cret-token"); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "faxpipe_test_total") {
+		t.Errorf("/metrics with the token: %d, want 200 with the metrics", rec.Code)
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if rec := get(path, ""); rec.Code != http.StatusOK {
+			t.Errorf("%s without a token: %d, want 200 (probes carry none)", path, rec.Code)
+		}
+	}
+	open := admin.New("127.0.0.1:0", reg, admin.WithMetricsToken("")).Handler()
+	rec := httptest.NewRecorder()
+	open.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("/metrics with no token configured: %d, want 200", rec.Code)
+	}
+}

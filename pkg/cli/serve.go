@@ -48,7 +48,8 @@ func serve(ctx context.Context, cmd string, cfg *config.Config, log *zap.Logger)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	adm := admin.New(cfg.Admin.Listen, reg, admin.WithLogger(log.Named("admin")))
+	adm := admin.New(cfg.Admin.Listen, reg, admin.WithLogger(log.Named("admin")),
+		admin.WithMetricsToken(cfg.Admin.MetricsToken.Reveal()))
 	if err := adm.Listen(); err != nil {
 		return fmt.Errorf("admin.listen: %w", err)
 	}

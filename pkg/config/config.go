@@ -166,9 +166,15 @@ type Reconciler struct {
 const DedupeMargin = 12 * time.Hour
 
 // Admin configures the health and metrics server, separate from the public
-// callback port.
+// callback port. It listens on loopback unless told otherwise (a pod's
+// probes and Prometheus need ":9090"; a NetworkPolicy then bounds who may
+// reach it).
 type Admin struct {
 	Listen string `yaml:"listen"`
+	// MetricsToken, when set, is the bearer token /metrics requires
+	// (Prometheus: authorization.credentials_file). /healthz and /readyz
+	// stay open for probes.
+	MetricsToken Secret `yaml:"metrics_token"`
 }
 
 // Log configures zap.

@@ -4,7 +4,7 @@ import "time"
 
 // Default returns the configuration used where the file and environment are
 // silent: an embedded broker on 127.0.0.1:4222 with data in ./data, R1
-// streams, the ingress on :8080 and the admin server on :9090.
+// streams, the ingress on :8080 and the admin server on 127.0.0.1:9090.
 func Default() Config {
 	return Config{
 		Pipeline: Pipeline{KeyID: "k1"},
@@ -52,7 +52,7 @@ func Default() Config {
 			Chunk: 6 * time.Hour, LeaseTTL: 30 * time.Second, Memory: 8 * 24 * time.Hour,
 			RequestTimeout: 30 * time.Second, InitialBackoff: 5 * time.Second, MaxBackoff: 5 * time.Minute,
 		},
-		Admin: Admin{Listen: ":9090"},
+		Admin: Admin{Listen: "127.0.0.1:9090"},
 		Log:   Log{Level: "info", Format: "json"},
 	}
 }

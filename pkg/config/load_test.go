@@ -100,7 +100,7 @@ func TestLoadExample(t *testing.T) {
 		{"ingress.rate_limit.client_rps", cfg.Ingress.RateLimit.ClientRPS, 100.0},
 		{"ingress.rate_limit.client_burst", cfg.Ingress.RateLimit.ClientBurst, 200},
 		{"ingress.trusted_proxies default none", len(cfg.Ingress.TrustedProxies), 0},
-		{"admin.listen", cfg.Admin.Listen, ":9090"},
+		{"admin.listen", cfg.Admin.Listen, "127.0.0.1:9090"},
 		{"log.level", cfg.Log.Level, "info"},
 		{"log.format", cfg.Log.Format, "console"},
 		{"three accounts", len(cfg.Accounts.All()), 3},
