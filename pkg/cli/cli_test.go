@@ -48,9 +48,10 @@ func TestDemoWaitsForTail(t *testing.T) {
 func TestRedactedURLs(t *testing.T) {
 	tests := []struct{ name, in, want string }{
 		{"no credentials", "nats://127.0.0.1:4222", "nats://127.0.0.1:4222"},
-		{"a password", "nats://faxpipe:s3cret@nats:4222", "nats://faxpipe:xxxxx@nats:4222"},
-		{"a cluster", "nats://a:p1@n1:4222, nats://a:p2@n2:4222", "nats://a:xxxxx@n1:4222,nats://a:xxxxx@n2:4222"},
-		{"unparsable", "nats://a:%zz@n1", "(a NATS URL that does not parse)"},
+		{"a password", "nats://faxpipe:s3cret@nats:4222", "nats://xxxxx@nats:4222"},
+		{"a cluster", "nats://a:p1@n1:4222, nats://a:p2@n2:4222", "nats://xxxxx@n1:4222,nats://xxxxx@n2:4222"},
+		{"unparsable", "nats://a:%zz@n1", "nats://xxxxx@n1"},
+		{"a token", "nats://s3cret-token@n1:4222", "nats://xxxxx@n1:4222"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -88,17 +88,12 @@ func brokerURL(n config.NATS) string {
 	return u.String()
 }
 
-// redactedURLs is urls (comma-separated) with every password replaced by
-// "xxxxx", for messages people read; a URL that does not parse is withheld.
+// redactedURLs is urls (comma-separated) with every URL's user information
+// replaced by "xxxxx", for messages people read.
 func redactedURLs(urls string) string {
 	parts := strings.Split(urls, ",")
 	for i, p := range parts {
-		u, err := neturl.Parse(strings.TrimSpace(p))
-		if err != nil {
-			parts[i] = "(a NATS URL that does not parse)"
-			continue
-		}
-		parts[i] = u.Redacted()
+		parts[i] = config.RedactURL(strings.TrimSpace(p))
 	}
 	return strings.Join(parts, ",")
 }

@@ -56,7 +56,7 @@ func (c *Config) validateCore(ck *Checker) {
 	for _, u := range strings.Split(c.NATS.URL, ",") {
 		if u = strings.TrimSpace(u); u != "" {
 			pu, err := url.Parse(u)
-			ck.Check(err == nil && pu.Host != "", "nats.url", "%q is not a URL such as nats://host:4222", u)
+			ck.Check(err == nil && pu.Host != "", "nats.url", "%q is not a URL such as nats://host:4222", RedactURL(u))
 		}
 	}
 	e := c.NATS.Embedded
