@@ -224,7 +224,7 @@ func TestPoisonIsRejectedAndDoesNotBlock(t *testing.T) {
 		t.Errorf("got %d events, want 20", got)
 	}
 	rej := p.rejected()
-	if len(rej) != 1 || rej[0].Reason != fax.ReasonProcessingFailed || rej[0].Envelope == nil || rej[0].Envelope.ID != poison.ID {
+	if len(rej) != 1 || rej[0].Reason != fax.ReasonProcessingFailed || rej[0].RawID != poison.ID {
 		t.Fatalf("rejections = %+v, want the poison as processing_failed", rej)
 	}
 	if got := attempts.Load(); got != testMaxDeliver {
