@@ -53,9 +53,10 @@ func NewPipeline(n fax.Normalizer, e Emitter, now func() time.Time) *Pipeline {
 
 // Process verifies and normalizes m and emits the outcome: the event (once
 // per id) or the rejection. A callback received before the emitter's
-// Horizon, or of a fax the provider says completed before it, is rejected
-// unread: its event may have been published and forgotten since. nil means m is done, as the outcome says; an
-// error is a transient fault: process it again later.
+// Horizon, or of a fax the provider says completed before it, is rejected:
+// its event may have been published and forgotten since. nil means m is
+// done, as the outcome says; an error is a transient fault: process it
+// again later.
 func (p *Pipeline) Process(ctx context.Context, m Message) (Outcome, error) {
 	raw, err := decode(m)
 	if err != nil {

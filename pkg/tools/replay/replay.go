@@ -14,10 +14,10 @@ import (
 )
 
 // Range selects raw callbacks: those of Provider and Account (empty: any)
-// stored in FAXPIPE_RAW from From (zero: the oldest the dedupe horizon
-// allows, see Replay) up to and
-// including To (zero: the last stored when the replay starts). The stream's
-// storage time is the ingress's receipt time, to within the publish.
+// stored in FAXPIPE_RAW from From (zero: the dedupe horizon, see Replay)
+// up to and including To (zero: the last stored when the replay starts).
+// The stream's storage time is the ingress's receipt time, to within the
+// publish.
 type Range struct {
 	From, To time.Time
 	Provider fax.Provider
@@ -42,7 +42,7 @@ func (r Range) withinHorizon(ctx context.Context, js jetstream.JetStream, now ti
 	case r.From.IsZero():
 		r.From = start
 	case r.From.Before(start):
-		return r, fmt.Errorf("%w: --from %s is before %s (streams.dedupe_ttl %s less %s); faxpipe no longer remembers "+
+		return r, fmt.Errorf("%w: it starts at %s, before %s (streams.dedupe_ttl %s less %s); faxpipe no longer remembers "+
 			"which events it published from older callbacks, so the processor would reject them as %s rather than risk "+
 			"publishing an event twice: replay from %s or later", ErrBeyondHorizon, r.From.UTC().Format(time.RFC3339),
 			start.UTC().Format(time.RFC3339), h.TTL, h.Margin, fax.ReasonBeyondDedupeHorizon, start.UTC().Format(time.RFC3339))
