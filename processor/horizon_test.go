@@ -46,7 +46,6 @@ func TestReplayAfterDedupeHorizon(t *testing.T) {
 
 	// 1. The raw message again, byte for byte, with its original received_at.
 	p.publishRaw(orig)
-	p.settle(5 * time.Second)
 	p.wantRejected(orig.ID, fax.ReasonBeyondDedupeHorizon)
 
 	// 2. faxpipe replay: a range reaching before the horizon is refused up
@@ -74,8 +73,8 @@ func TestReplayAfterDedupeHorizon(t *testing.T) {
 	fresh := *orig
 	fresh.ID, fresh.ReceivedAt = uuid.Must(uuid.NewV7()).String(), time.Now().UTC()
 	p.publishRaw(&fresh)
-	p.settle(5 * time.Second)
 	p.wantRejected(fresh.ID, fax.ReasonStale)
+	p.settle(5 * time.Second)
 
 	if n := len(p.events()); n != 1 {
 		t.Errorf("%d events in all, want the first one only", n)
@@ -111,17 +110,19 @@ func (p *pipeline) waitForgotten(id string, deadline time.Time) {
 	}
 }
 
-// wantRejected checks that the raw message of envelope id is rejected for
-// reason, by reference.
+// wantRejected waits (up to 5 s) for the rejection of the raw message of
+// envelope id, and checks that it is for reason, by reference.
 func (p *pipeline) wantRejected(id string, reason fax.Reason) {
 	p.t.Helper()
-	for _, r := range p.rejected() {
-		if r.RawID == id {
-			if r.Reason != reason {
-				p.t.Errorf("envelope %s rejected as %s (%s), want %s", id, r.Reason, r.Detail, reason)
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		for _, r := range p.rejected() {
+			if r.RawID == id {
+				if r.Reason != reason {
+					p.t.Errorf("envelope %s rejected as %s (%s), want %s", id, r.Reason, r.Detail, reason)
+				}
+				return
 			}
-			return
 		}
 	}
-	p.t.Errorf("envelope %s not rejected, want %s", id, reason)
+	p.t.Errorf("envelope %s not rejected within 5s, want %s", id, reason)
 }
