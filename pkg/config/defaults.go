@@ -4,7 +4,7 @@ import "time"
 
 // Default returns the configuration used where the file and environment are
 // silent: an embedded broker on 127.0.0.1:4222 with data in ./data, R1
-// streams with finite retention (8.5 GiB in all), the ingress on :8080 and the admin server on :9090.
+// streams with finite retention (3.75 GiB in all), the ingress on :8080 and the admin server on :9090.
 func Default() Config {
 	return Config{
 		Pipeline: Pipeline{KeyID: "k1"},
@@ -25,11 +25,11 @@ func Default() Config {
 			// broker reserves every max_bytes against its store limit when
 			// it creates the stream. Size them for production from the
 			// README's "Retention and sizing".
-			Raw:           Retention{MaxAge: 14 * 24 * time.Hour, MaxBytes: 2 << 30},
-			Events:        Retention{MaxAge: 90 * 24 * time.Hour, MaxBytes: 1 << 30},
-			Documents:     Retention{MaxAge: 90 * 24 * time.Hour, MaxBytes: 256 << 20},
-			Rejected:      Retention{MaxAge: 30 * 24 * time.Hour, MaxBytes: 256 << 20},
-			DocumentStore: Retention{MaxAge: 90 * 24 * time.Hour, MaxBytes: 4 << 30},
+			Raw:           Retention{MaxAge: 14 * 24 * time.Hour, MaxBytes: 1 << 30},
+			Events:        Retention{MaxAge: 90 * 24 * time.Hour, MaxBytes: 512 << 20},
+			Documents:     Retention{MaxAge: 90 * 24 * time.Hour, MaxBytes: 128 << 20},
+			Rejected:      Retention{MaxAge: 30 * 24 * time.Hour, MaxBytes: 128 << 20},
+			DocumentStore: Retention{MaxAge: 90 * 24 * time.Hour, MaxBytes: 2 << 30},
 		},
 		Ingress: Ingress{
 			Listen:            ":8080",

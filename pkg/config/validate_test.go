@@ -90,7 +90,7 @@ func TestValidateNamesBadField(t *testing.T) {
 		{"streams.events.max_bytes -1 (unbounded) refused", func(c *config.Config) { c.Streams.Events.MaxBytes = -1 }, []string{"streams.events.max_bytes"}},
 		{"streams.document_store.max_bytes 0 refused", func(c *config.Config) { c.Streams.DocumentStore.MaxBytes = 0 }, []string{"streams.document_store.max_bytes"}},
 		{"nats.embedded.max_store below the streams' max_bytes", func(c *config.Config) { c.NATS.Embedded.MaxStore = 1 << 30 }, []string{"nats.embedded.max_store"}},
-		{"nats.embedded.max_store holds the defaults", func(c *config.Config) { c.NATS.Embedded.MaxStore = 10 << 30 }, nil},
+		{"nats.embedded.max_store holds the defaults", func(c *config.Config) { c.NATS.Embedded.MaxStore = 4 << 30 }, nil},
 		{"nats.embedded.max_store ignored with nats.url", func(c *config.Config) {
 			c.NATS.URL, c.NATS.Embedded.MaxStore = "nats://nats:4222", 1<<30
 		}, nil},

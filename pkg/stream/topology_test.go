@@ -96,7 +96,7 @@ func TestEnsureExplainsAStoreTooSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = stream.NewTopology(config.Default().Streams).Ensure(t.Context(), js) // 8.5 GiB of max_bytes
+	err = stream.NewTopology(config.Default().Streams).Ensure(t.Context(), js) // 3.75 GiB of max_bytes
 	if err == nil || !strings.Contains(err.Error(), "streams.*.max_bytes") || !strings.Contains(err.Error(), "nats.embedded.max_store") {
 		t.Fatalf("Ensure on a 1 GiB store = %v, want an error naming the settings", err)
 	}
