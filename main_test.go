@@ -280,8 +280,8 @@ func TestEndToEndDocumentStored(t *testing.T) {
 	in := startAll(t, map[string]string{"CONFIG": cfgPath}) // the example, pointed at the emulated API
 
 	body := fmt.Sprintf(`{"app_id":"d580162d-d162-4353-bd55-c2044ab20711","user_id":"ca4cd102","notification_id":"n1","direction":"INBOUND",`+
-		`"completed_timestamp":"2024-05-10T17:54:11Z","duration":48,"pages":2,"fax_id":%q,"sending_fax_number":"13235555555",`+
-		`"receiving_fax_number":"18885555555","resource_url":%q}`, faxID, api.URL+"/faxes/"+faxID+"/image")
+		`"completed_timestamp":%q,"duration":48,"pages":2,"fax_id":%q,"sending_fax_number":"13235555555",`+
+		`"receiving_fax_number":"18885555555","resource_url":%q}`, time.Now().UTC().Format(time.RFC3339), faxID, api.URL+"/faxes/"+faxID+"/image")
 	mac := hmac.New(sha256.New, []byte("demo-efax-hmac-secret"))
 	mac.Write([]byte(body))
 	req, _ := http.NewRequest(http.MethodPost, in.ingress+"/callbacks/efax/demo", strings.NewReader(body))

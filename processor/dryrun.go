@@ -17,6 +17,7 @@ import (
 // and every rejection would be recorded.
 type DryRun struct {
 	dedupe  jetstream.KeyValue
+	horizon Horizon
 	mu      sync.Mutex
 	claimed map[string]bool
 }
@@ -27,8 +28,15 @@ func NewDryRun(ctx context.Context, js jetstream.JetStream) (*DryRun, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dedupe bucket: %w", err)
 	}
-	return &DryRun{dedupe: kv, claimed: map[string]bool{}}, nil
+	h, err := horizonOf(ctx, kv)
+	if err != nil {
+		return nil, err
+	}
+	return &DryRun{dedupe: kv, horizon: h, claimed: map[string]bool{}}, nil
 }
+
+// Horizon is the dedupe bucket's.
+func (d *DryRun) Horizon() Horizon { return d.horizon }
 
 // Event is what Publisher.Event would come to, without publishing.
 func (d *DryRun) Event(ctx context.Context, e Emission) (Kind, error) {

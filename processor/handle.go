@@ -68,12 +68,23 @@ func (p *Processor) giveUp(ctx context.Context, m jetstream.Msg, cause error) er
 	return err
 }
 
+// errCodeStreamStoreFailed is nats-server's JSStreamStoreFailedF: the
+// stream could not store the message, e.g. "maximum bytes exceeded" when
+// a DiscardNew stream is full.
+const errCodeStreamStoreFailed jetstream.ErrorCode = 10077
+
 // brokerUnavailable reports whether err is the broker not answering (a
-// timeout, no responders, a lost connection), as opposed to an answer
-// refusing the request (a JetStream API error) or a failure of our own.
+// timeout, no responders, a lost connection) or not able to store (a full
+// FAXPIPE_EVENTS), as opposed to an answer refusing the request (any other
+// JetStream API error) or a failure of our own. Neither is the message's
+// fault: it is retried until there is room, never rejected, so an event
+// that cannot be stored is never acked as processed.
 func brokerUnavailable(err error) bool {
 	var apiErr *jetstream.APIError
-	if errors.As(err, &apiErr) || errors.Is(err, consume.ErrPanic) {
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode == errCodeStreamStoreFailed
+	}
+	if errors.Is(err, consume.ErrPanic) {
 		return false
 	}
 	for _, e := range []error{context.DeadlineExceeded, nats.ErrTimeout, nats.ErrNoResponders, jetstream.ErrNoStreamResponse,

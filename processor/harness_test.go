@@ -34,7 +34,7 @@ const (
 	sfaxKey        = "0123456789abcdef0123456789abcdef"
 	sfaxIV         = "fedcba9876543210"
 	efaxSecret     = "efax-hmac-secret"
-	efaxTemplate   = `{"app_id":"app","user_id":"user","notification_id":"n-%[1]s","direction":"INBOUND","completed_timestamp":"2024-05-10T17:54:11Z","duration":48,"pages":2,"fax_id":"%[1]s","sending_fax_number":"13235555555","receiving_fax_number":"18885555555","resource_url":"https://api.securedocex.com/faxes/%[1]s/image"}`
+	efaxTemplate   = `{"app_id":"app","user_id":"user","notification_id":"n-%[1]s","direction":"INBOUND","completed_timestamp":"%[2]s","duration":48,"pages":2,"fax_id":"%[1]s","sending_fax_number":"13235555555","receiving_fax_number":"18885555555","resource_url":"https://api.securedocex.com/faxes/%[1]s/image"}`
 	testAckWait    = time.Second
 	testMaxDeliver = 3
 )
@@ -249,7 +249,7 @@ func envelope(t testing.TB, p fax.Provider, method, rawQuery string, header http
 }
 
 func efaxEnvelope(t testing.TB, faxID string, secret string, receivedAt time.Time) *fax.Envelope {
-	body := []byte(fmt.Sprintf(efaxTemplate, faxID))
+	body := []byte(fmt.Sprintf(efaxTemplate, faxID, receivedAt.UTC().Format(time.RFC3339)))
 	h := http.Header{"Content-Type": {"application/json"}, efax.SignatureHeader: {efax.Sign(body, secret)}}
 	return envelope(t, fax.EFax, http.MethodPost, "", h, body, receivedAt)
 }
@@ -262,7 +262,7 @@ func sfaxEnvelope(t testing.TB, faxID string, genDT, receivedAt time.Time) *fax.
 	}
 	q := url.Values{
 		"token": {tok}, "apikey": {sfaxAPIKey}, "faxtype": {"1"}, "faxid": {faxID}, "faxsuccess": {"1"},
-		"faxpages": {"2"}, "faxdateiso": {"2015-03-06T23:59:04Z"}, "intofaxnumber": {"1-5555551212"},
+		"faxpages": {"2"}, "faxdateiso": {receivedAt.UTC().Format(time.RFC3339)}, "intofaxnumber": {"1-5555551212"},
 		"infromfaxnumber": {"1-5555551213"}, "istest": {"0"},
 	}
 	return envelope(t, fax.Sfax, http.MethodGet, q.Encode(), http.Header{}, []byte{}, receivedAt)

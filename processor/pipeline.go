@@ -19,6 +19,9 @@ type Emitter interface {
 	// Reject records r under msgID (its Nats-Msg-Id). An error is
 	// transient.
 	Reject(ctx context.Context, r fax.Rejected, msgID string) error
+	// Horizon is how long event ids are remembered: the Pipeline accepts
+	// no callback from before it.
+	Horizon() Horizon
 }
 
 // Emission is an event ready to publish.
@@ -49,11 +52,18 @@ func NewPipeline(n fax.Normalizer, e Emitter, now func() time.Time) *Pipeline {
 }
 
 // Process verifies and normalizes m and emits the outcome: the event (once
-// per id) or the rejection. nil means m is done, as the outcome says; an
-// error is a transient fault: process it again later.
+// per id) or the rejection. A callback received before the emitter's
+// Horizon, or of a fax the provider says completed before it, is rejected:
+// its event may have been published and forgotten since. nil means m is
+// done, as the outcome says; an error is a transient fault: process it
+// again later.
 func (p *Pipeline) Process(ctx context.Context, m Message) (Outcome, error) {
 	raw, err := decode(m)
 	if err != nil {
+		return p.Reject(ctx, m, err)
+	}
+	now := p.now()
+	if err := p.emitter.Horizon().checkReceived(raw.Envelope, now); err != nil {
 		return p.Reject(ctx, m, err)
 	}
 	ev, err := p.normalizer.Normalize(raw)
@@ -62,6 +72,9 @@ func (p *Pipeline) Process(ctx context.Context, m Message) (Outcome, error) {
 			return p.Reject(ctx, m, err)
 		}
 		return Outcome{}, err
+	}
+	if err := p.emitter.Horizon().checkCompleted(ev, now); err != nil {
+		return p.Reject(ctx, m, err)
 	}
 	e := Emission{Event: ev, ID: ev.ID()}
 	e.Subject, e.Data, err = ev.Encode()

@@ -2,6 +2,7 @@ package processor_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -80,7 +81,8 @@ func TestForgeriesAreRejectedWithReason(t *testing.T) {
 	for _, c := range cases {
 		p.publishRaw(c.env)
 	}
-	if _, err := p.conn.JS.Publish(t.Context(), "faxpipe.raw.efax.demo", []byte("\x00not an envelope")); err != nil {
+	const garbage = "\x00not an envelope"
+	if _, err := p.conn.JS.Publish(t.Context(), "faxpipe.raw.efax.demo", []byte(garbage)); err != nil {
 		t.Fatal(err)
 	}
 	p.start(nil)
@@ -96,10 +98,14 @@ func TestForgeriesAreRejectedWithReason(t *testing.T) {
 	byEnvelope := map[string]rejection{}
 	for _, r := range rej {
 		providertest.ValidateJSON(t, "rejected.v1.json", r.raw)
-		if r.Envelope != nil {
-			byEnvelope[r.Envelope.ID] = r
-		} else if r.Reason != fax.ReasonMalformed || r.natsSubject != "faxpipe.rejected.efax.demo.malformed" || string(r.Raw) != "\x00not an envelope" {
-			t.Errorf("undecodable message: reason %s subject %s raw %q", r.Reason, r.natsSubject, r.Raw)
+		if r.Envelope != nil || r.Raw != nil {
+			t.Errorf("rejection #%d copies the raw callback: %s", r.RawSeq, r.raw)
+		}
+		if r.RawID != "" {
+			byEnvelope[r.RawID] = r
+		} else if r.Reason != fax.ReasonMalformed || r.natsSubject != "faxpipe.rejected.efax.demo.malformed" || r.BodySize != len(garbage) ||
+			r.BodySHA256 != fmt.Sprintf("%x", sha256.Sum256([]byte(garbage))) || r.RawSeq != uint64(len(cases)+1) {
+			t.Errorf("undecodable message: reason %s subject %s raw #%d body %d bytes %s", r.Reason, r.natsSubject, r.RawSeq, r.BodySize, r.BodySHA256)
 		}
 	}
 	for _, c := range cases {
@@ -112,14 +118,18 @@ func TestForgeriesAreRejectedWithReason(t *testing.T) {
 		if r.Reason != c.reason || r.natsSubject != want {
 			t.Errorf("rejected as %s on %s, want %s on %s (%s)", r.Reason, r.natsSubject, c.reason, want, r.Detail)
 		}
+		if r.BodySize != len(c.env.Body) || r.BodySHA256 != fmt.Sprintf("%x", sha256.Sum256(c.env.Body)) || !r.ReceivedAt.Equal(c.env.ReceivedAt) {
+			t.Errorf("rejection of %s: body %d bytes %s, received %s; want the envelope's", c.env.ID, r.BodySize, r.BodySHA256, r.ReceivedAt)
+		}
 	}
 }
 
 // TestReplayOfOldRawStillVerifies: verification uses the receipt time, so a
-// raw message received weeks ago with a then-fresh token still verifies.
+// raw message received days ago (within the dedupe horizon) with a
+// then-fresh token still verifies.
 func TestReplayOfOldRawStillVerifies(t *testing.T) {
 	p := newPipeline(t)
-	then := time.Now().UTC().Add(-40 * 24 * time.Hour)
+	then := time.Now().UTC().Add(-5 * 24 * time.Hour)
 	p.publishRaw(sfaxEnvelope(t, "2150102030405000009", then.Add(-time.Minute), then))
 	p.start(nil)
 	p.settle(20 * time.Second)
@@ -214,7 +224,7 @@ func TestPoisonIsRejectedAndDoesNotBlock(t *testing.T) {
 		t.Errorf("got %d events, want 20", got)
 	}
 	rej := p.rejected()
-	if len(rej) != 1 || rej[0].Reason != fax.ReasonProcessingFailed || rej[0].Envelope == nil || rej[0].Envelope.ID != poison.ID {
+	if len(rej) != 1 || rej[0].Reason != fax.ReasonProcessingFailed || rej[0].RawID != poison.ID {
 		t.Fatalf("rejections = %+v, want the poison as processing_failed", rej)
 	}
 	if got := attempts.Load(); got != testMaxDeliver {

@@ -27,20 +27,28 @@ const recordAttempts = 5
 // Publisher is the live Emitter: events on FAXPIPE_EVENTS, exactly once
 // per id within the dedupe horizon, and rejections on FAXPIPE_REJECTED.
 type Publisher struct {
-	js     jetstream.JetStream
-	dedupe jetstream.KeyValue
-	log    *zap.Logger
+	js      jetstream.JetStream
+	dedupe  jetstream.KeyValue
+	horizon Horizon
+	log     *zap.Logger
 }
 
-// NewPublisher opens the dedupe bucket and returns the publisher; log
-// hears of every event and rejection.
+// NewPublisher opens the dedupe bucket, reads its horizon, and returns the
+// publisher; log hears of every event and rejection.
 func NewPublisher(ctx context.Context, js jetstream.JetStream, log *zap.Logger) (*Publisher, error) {
 	kv, err := js.KeyValue(ctx, fax.DedupeBucket)
 	if err != nil {
 		return nil, fmt.Errorf("dedupe bucket: %w", err)
 	}
-	return &Publisher{js: js, dedupe: kv, log: log}, nil
+	h, err := horizonOf(ctx, kv)
+	if err != nil {
+		return nil, err
+	}
+	return &Publisher{js: js, dedupe: kv, horizon: h, log: log}, nil
 }
+
+// Horizon is the dedupe bucket's, as read when the publisher was made.
+func (p *Publisher) Horizon() Horizon { return p.horizon }
 
 // Event publishes e exactly once per event id within the dedupe horizon:
 // an id recorded in the KV bucket is a duplicate; otherwise the event is

@@ -8,14 +8,14 @@ import (
 )
 
 // Reject records m in FAXPIPE_REJECTED with the reason cause wraps (see
-// fax.NewRejected). nil means the rejection is stored and m is done; an
-// error is transient.
+// fax.NewRejected): a reference to m, never a copy of it. nil means the
+// rejection is stored and m is done; an error is transient.
 func (p *Pipeline) Reject(ctx context.Context, m Message, cause error) (Outcome, error) {
 	raw, _ := decode(m)
 	r := fax.NewRejected(raw, cause, p.now())
 	msgID := "rejected-" + r.Reason.Error() + "-"
 	if raw.Envelope == nil {
-		r.Raw = m.Data()
+		r.SetBody(m.Data())
 		if p, account, err := fax.ParseRawSubject(m.Subject()); err == nil {
 			r.Provider, r.Account = p, account
 		}

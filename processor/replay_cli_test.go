@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/tools/ops"
 	"github.com/faxpipe/faxpipe/pkg/tools/replay"
 )
@@ -85,6 +86,23 @@ func TestRejectedCommands(t *testing.T) {
 	}
 	if got := len(p.events()); got != 5 {
 		t.Errorf("%d events, want 5", got)
+	}
+	// Past the raw stream's retention (purged here), show still shows the
+	// record, and says where the callback went.
+	st, err := p.conn.JS.Stream(t.Context(), fax.RawStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Purge(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	out = run(t, "show after retention", func(stdout, stderr *bytes.Buffer) error {
+		return ops.Rejected(t.Context(), p.conn.JS, rp, []string{"show", "2"}, stdout, stderr)
+	})
+	for _, want := range []string{"rejection #2", "signature_invalid", "sha256 ", "no longer stored (past the raw stream's retention"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show past retention lacks %s:\n%s", want, out)
+		}
 	}
 }
 

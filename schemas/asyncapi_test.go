@@ -623,12 +623,18 @@ func TestAsyncAPIExamplesAreWhatTheCodeSends(t *testing.T) {
 		}},
 		{"Rejected", func() []check {
 			subject, msgID, r := example[fax.Rejected](t, doc, "Rejected")
-			if r.Envelope == nil {
-				t.Fatal("example has no envelope")
+			_, _, env := example[fax.Envelope](t, doc, "RawCallback") // the callback it rejects
+			if r.Envelope != nil || r.Raw != nil {
+				t.Error("example copies the raw callback; a rejection references it")
 			}
+			want := fax.NewRejected(fax.RawMessage{Envelope: &env, StreamSeq: r.RawSeq}, r.Reason, r.RejectedAt)
 			return []check{
-				{"Nats-Msg-Id", msgID, "rejected-" + string(r.Reason) + "-" + r.Envelope.ID},
+				{"Nats-Msg-Id", msgID, "rejected-" + string(r.Reason) + "-" + r.RawID},
 				{"subject", subject, r.Subject()},
+				{"raw_id", r.RawID, want.RawID},
+				{"received_at", r.ReceivedAt.String(), want.ReceivedAt.String()},
+				{"body_size", fmt.Sprint(r.BodySize), fmt.Sprint(want.BodySize)},
+				{"body_sha256", r.BodySHA256, want.BodySHA256},
 			}
 		}},
 	}

@@ -70,8 +70,20 @@ type Streams struct {
 	DocumentStore   Retention     `yaml:"document_store"` // the object store bucket
 }
 
-// Retention bounds one stream or bucket. Zero MaxAge keeps messages forever;
-// -1 MaxBytes means no size limit.
+// Bounded lists every stream and bucket whose retention is configured, by
+// its configuration name (streams.{name}): what Validate checks and what
+// the broker reserves room for.
+func (s Streams) Bounded() map[string]Retention {
+	return map[string]Retention{
+		"raw": s.Raw, "events": s.Events, "documents": s.Documents, "rejected": s.Rejected, "document_store": s.DocumentStore,
+	}
+}
+
+// Retention bounds one stream or bucket: messages older than MaxAge are
+// removed, and the stream never holds more than MaxBytes (what happens when
+// it is full is each stream's discard policy, pkg/stream/topology.go). Both
+// must be positive: faxes are medical records, kept for a stated time, and
+// nothing a stranger sends may fill the disks.
 type Retention struct {
 	MaxAge   time.Duration `yaml:"max_age"`
 	MaxBytes ByteSize      `yaml:"max_bytes"`

@@ -4,7 +4,8 @@ import "time"
 
 // Default returns the configuration used where the file and environment are
 // silent: an embedded broker on 127.0.0.1:4222 with data in ./data, R1
-// streams, the ingress on :8080 and the admin server on 127.0.0.1:9090.
+// streams with finite retention, the ingress on :8080 and the admin server
+// on 127.0.0.1:9090.
 func Default() Config {
 	return Config{
 		Pipeline: Pipeline{KeyID: "k1"},
@@ -21,11 +22,15 @@ func Default() Config {
 			Replicas:        1,
 			DuplicateWindow: 10 * time.Minute,
 			DedupeTTL:       7 * 24 * time.Hour,
-			Raw:             Retention{MaxAge: 30 * 24 * time.Hour, MaxBytes: -1},
-			Events:          Retention{MaxAge: 365 * 24 * time.Hour, MaxBytes: -1},
-			Documents:       Retention{MaxAge: 365 * 24 * time.Hour, MaxBytes: -1},
-			Rejected:        Retention{MaxAge: 90 * 24 * time.Hour, MaxBytes: -1},
-			DocumentStore:   Retention{MaxBytes: -1},
+			// Finite everywhere, and small enough for a laptop's disk: the
+			// broker reserves every max_bytes against its store limit when
+			// it creates the stream. Size them for production from the
+			// README's "Retention and sizing".
+			Raw:           Retention{MaxAge: 14 * 24 * time.Hour, MaxBytes: 1 << 30},
+			Events:        Retention{MaxAge: 90 * 24 * time.Hour, MaxBytes: 512 << 20},
+			Documents:     Retention{MaxAge: 90 * 24 * time.Hour, MaxBytes: 128 << 20},
+			Rejected:      Retention{MaxAge: 30 * 24 * time.Hour, MaxBytes: 128 << 20},
+			DocumentStore: Retention{MaxAge: 90 * 24 * time.Hour, MaxBytes: 2 << 30},
 		},
 		Ingress: Ingress{
 			Listen:            ":8080",

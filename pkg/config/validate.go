@@ -75,12 +75,21 @@ func (c *Config) validateStreams(ck *Checker) {
 	ck.Check(s.Replicas >= 1 && s.Replicas <= 5, "streams.replicas", "must be 1 to 5 (3 for a cluster)")
 	ck.Check(s.DuplicateWindow > 0, "streams.duplicate_window", "must be positive")
 	ck.Check(s.DedupeTTL >= s.DuplicateWindow, "streams.dedupe_ttl", "must be at least streams.duplicate_window")
-	for name, r := range map[string]Retention{"raw": s.Raw, "events": s.Events, "documents": s.Documents, "rejected": s.Rejected, "document_store": s.DocumentStore} {
-		ck.Check(r.MaxAge >= 0, "streams."+name+".max_age", "must not be negative")
-		ck.Check(r.MaxBytes == -1 || r.MaxBytes > 0, "streams."+name+".max_bytes", "must be positive, or -1 for no limit")
+	var total ByteSize
+	for name, r := range s.Bounded() {
+		ck.Check(r.MaxAge > 0, "streams."+name+".max_age", "must be positive: every stream and bucket keeps data for a stated time (see README \"Retention and sizing\")")
+		ck.Check(r.MaxBytes > 0, "streams."+name+".max_bytes", "must be positive: every stream and bucket has a size bound (see README \"Retention and sizing\")")
 		if r.MaxAge > 0 && name != "document_store" {
 			ck.Check(r.MaxAge >= s.DuplicateWindow, "streams."+name+".max_age", "must be at least streams.duplicate_window")
 		}
+		total += max(r.MaxBytes, 0)
+	}
+	// The embedded broker reserves every stream's max_bytes against its
+	// store limit when it creates the stream: say so now rather than fail
+	// then.
+	if e := c.NATS.Embedded; c.NATS.URL == "" && e.MaxStore > 0 {
+		ck.Check(total*ByteSize(s.Replicas) <= e.MaxStore, "nats.embedded.max_store",
+			"is %d bytes, less than the streams' max_bytes add up to (%d bytes): raise it or lower streams.*.max_bytes", int64(e.MaxStore), int64(total)*int64(s.Replicas))
 	}
 }
 

@@ -84,7 +84,16 @@ func TestValidateNamesBadField(t *testing.T) {
 		{"reconciler.catch_up past what dedupe remembers", func(c *config.Config) { c.Reconciler.CatchUp = 7 * 24 * time.Hour }, []string{"reconciler.catch_up"}},
 		{"streams.raw.max_age negative", func(c *config.Config) { c.Streams.Raw.MaxAge = -time.Hour }, []string{"streams.raw.max_age"}},
 		{"streams.events.max_age below duplicate_window", func(c *config.Config) { c.Streams.Events.MaxAge = time.Minute }, []string{"streams.events.max_age"}},
-		{"streams.documents.max_age 0 keeps forever", func(c *config.Config) { c.Streams.Documents.MaxAge = 0 }, nil},
+		{"streams.documents.max_age 0 (forever) refused", func(c *config.Config) { c.Streams.Documents.MaxAge = 0 }, []string{"streams.documents.max_age"}},
+		{"streams.document_store.max_age 0 (forever) refused", func(c *config.Config) { c.Streams.DocumentStore.MaxAge = 0 }, []string{"streams.document_store.max_age"}},
+		{"streams.raw.max_bytes -1 (unbounded) refused", func(c *config.Config) { c.Streams.Raw.MaxBytes = -1 }, []string{"streams.raw.max_bytes"}},
+		{"streams.events.max_bytes -1 (unbounded) refused", func(c *config.Config) { c.Streams.Events.MaxBytes = -1 }, []string{"streams.events.max_bytes"}},
+		{"streams.document_store.max_bytes 0 refused", func(c *config.Config) { c.Streams.DocumentStore.MaxBytes = 0 }, []string{"streams.document_store.max_bytes"}},
+		{"nats.embedded.max_store below the streams' max_bytes", func(c *config.Config) { c.NATS.Embedded.MaxStore = 1 << 30 }, []string{"nats.embedded.max_store"}},
+		{"nats.embedded.max_store holds the defaults", func(c *config.Config) { c.NATS.Embedded.MaxStore = 4 << 30 }, nil},
+		{"nats.embedded.max_store ignored with nats.url", func(c *config.Config) {
+			c.NATS.URL, c.NATS.Embedded.MaxStore = "nats://nats:4222", 1<<30
+		}, nil},
 		{"streams.document_store.max_age below duplicate_window", func(c *config.Config) { c.Streams.DocumentStore.MaxAge = time.Minute }, nil},
 		{"streams.rejected.max_bytes 0", func(c *config.Config) { c.Streams.Rejected.MaxBytes = 0 }, []string{"streams.rejected.max_bytes"}},
 		{"streams.document_store.max_bytes -2", func(c *config.Config) { c.Streams.DocumentStore.MaxBytes = -2 }, []string{"streams.document_store.max_bytes"}},

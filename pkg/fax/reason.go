@@ -36,6 +36,16 @@ const (
 	// that never cleared, or a bug) until the last allowed delivery; the
 	// callback is kept here rather than lost or left blocking others.
 	ReasonProcessingFailed Reason = "processing_failed"
+	// ReasonBeyondDedupeHorizon: the raw callback was received longer ago
+	// than the processor remembers event ids (streams.dedupe_ttl less a
+	// margin): its event, if it was ever published, may be forgotten, so
+	// publishing it now could publish it twice. A replay of old raw
+	// messages ends here.
+	ReasonBeyondDedupeHorizon Reason = "beyond_dedupe_horizon"
+	// ReasonStale: the provider says the fax completed longer ago than the
+	// processor remembers event ids: a callback captured then and sent
+	// again now. Its event, if it was published, may be forgotten.
+	ReasonStale Reason = "stale"
 )
 
 // Reasons lists every Reason, for schemas, metrics and tests.
@@ -43,6 +53,7 @@ var Reasons = []Reason{
 	ReasonSignatureInvalid, ReasonTokenExpired, ReasonCredentialsMismatch,
 	ReasonUntrustedResourceURL, ReasonMalformed, ReasonUnknownAccount,
 	ReasonUnknownProvider, ReasonUnknownEvent, ReasonProcessingFailed,
+	ReasonBeyondDedupeHorizon, ReasonStale,
 }
 
 // Error returns the reason itself, e.g. "token_expired".

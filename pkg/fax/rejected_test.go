@@ -11,7 +11,9 @@ import (
 )
 
 func TestNewRejected(t *testing.T) {
-	env := &fax.Envelope{ID: "01890f5e-2b4c-7d3e-8f00-0123456789ab", Provider: fax.GoFax, Account: "acme"}
+	received := time.Date(2024, 5, 10, 19, 59, 0, 0, time.UTC)
+	env := &fax.Envelope{ID: "01890f5e-2b4c-7d3e-8f00-0123456789ab", Provider: fax.GoFax, Account: "acme",
+		ReceivedAt: received, Body: []byte("abc")}
 	raw := fax.RawMessage{Envelope: env, StreamSeq: 12}
 	at := time.Date(2024, 5, 10, 20, 0, 0, 0, time.FixedZone("CEST", 2*3600))
 	tests := []struct {
@@ -31,8 +33,18 @@ func TestNewRejected(t *testing.T) {
 			if r.Reason != tt.wantReason || r.Subject() != tt.wantSubject {
 				t.Errorf("reason, subject = %s, %s; want %s, %s", r.Reason, r.Subject(), tt.wantReason, tt.wantSubject)
 			}
-			if r.Detail != tt.err.Error() || r.RawSeq != 12 || r.Envelope != env || r.Schema != fax.RejectedSchema {
+			if r.Detail != tt.err.Error() || r.RawSeq != 12 || r.RawID != env.ID || r.Schema != fax.RejectedSchema {
 				t.Errorf("record = %+v", r)
+			}
+			if r.Envelope != nil || r.Raw != nil {
+				t.Errorf("record copies the callback: %+v", r)
+			}
+			// sha256("abc")
+			if r.BodySize != 3 || r.BodySHA256 != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" {
+				t.Errorf("body = %d bytes, sha256 %s", r.BodySize, r.BodySHA256)
+			}
+			if !r.ReceivedAt.Equal(received) {
+				t.Errorf("received_at = %s, want %s", r.ReceivedAt, received)
 			}
 			if r.RejectedAt.Location() != time.UTC || !r.RejectedAt.Equal(at) {
 				t.Errorf("rejected_at = %s, want %s in UTC", r.RejectedAt, at)
@@ -57,7 +69,9 @@ func TestRejectedJSON(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, got[k], want)
 		}
 	}
-	if _, ok := got["raw"]; ok {
-		t.Error("raw present beside an envelope")
+	for _, k := range []string{"raw", "envelope"} {
+		if _, ok := got[k]; ok {
+			t.Errorf("%s present: a rejection references its raw message", k)
+		}
 	}
 }

@@ -5,6 +5,7 @@ package stream
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -27,7 +28,7 @@ type Topology struct {
 
 // NewTopology derives the topology from the streams configuration.
 func NewTopology(s config.Streams) Topology {
-	stream := func(name, desc string, r config.Retention) jetstream.StreamConfig {
+	stream := func(name, desc string, r config.Retention, discard jetstream.DiscardPolicy) jetstream.StreamConfig {
 		return jetstream.StreamConfig{
 			Name:        name,
 			Description: desc,
@@ -38,7 +39,7 @@ func NewTopology(s config.Streams) Topology {
 			MaxAge:      r.MaxAge,
 			MaxBytes:    int64(r.MaxBytes),
 			Duplicates:  s.DuplicateWindow,
-			Discard:     jetstream.DiscardOld,
+			Discard:     discard,
 			// Raw callbacks and events are evidence: no single message may be
 			// deleted. Purging stays possible for operators (a retention or
 			// erasure request), as a deliberate whole-subject act.
@@ -46,7 +47,15 @@ func NewTopology(s config.Streams) Topology {
 			DenyPurge:  false,
 		}
 	}
-	raw := stream(fax.RawStream, "Raw provider callbacks, byte-exact (schemas/raw-callback.v1.json)", s.Raw)
+	// What happens when a stream is full (README "Retention and sizing"):
+	// raw callbacks, events and document announcements are refused rather
+	// than the oldest dropped (DiscardNew), so nothing unprocessed or
+	// unread disappears: the ingress answers 503 and the provider retries,
+	// the processor and the downloader retry until there is room. A full
+	// FAXPIPE_REJECTED drops its oldest records instead: they only point
+	// at raw callbacks that never became faxes, and a flood of forgeries
+	// must not stop genuine ones.
+	raw := stream(fax.RawStream, "Raw provider callbacks, byte-exact (schemas/raw-callback.v1.json)", s.Raw, jetstream.DiscardNew)
 	// A raw message's id is new for every request, so its window only has
 	// to cover a publish the client itself repeats; a long one would hold
 	// every id of the last minutes in the servers' memory.
@@ -54,9 +63,9 @@ func NewTopology(s config.Streams) Topology {
 	return Topology{
 		Streams: []jetstream.StreamConfig{
 			raw,
-			stream(fax.EventsStream, "Normalized fax events, CloudEvents 1.0 (schemas/fax-event.v1.json)", s.Events),
-			stream(fax.DocumentsStream, "Fax document stored/failed announcements (schemas/fax-document.v1.json)", s.Documents),
-			stream(fax.RejectedStream, "Raw callbacks rejected, with the reason (schemas/rejected.v1.json)", s.Rejected),
+			stream(fax.EventsStream, "Normalized fax events, CloudEvents 1.0 (schemas/fax-event.v1.json)", s.Events, jetstream.DiscardNew),
+			stream(fax.DocumentsStream, "Fax document stored/failed announcements (schemas/fax-document.v1.json)", s.Documents, jetstream.DiscardNew),
+			stream(fax.RejectedStream, "Raw callbacks rejected, with the reason, referencing FAXPIPE_RAW (schemas/rejected.v1.json)", s.Rejected, jetstream.DiscardOld),
 		},
 		Dedupe: jetstream.KeyValueConfig{
 			Bucket:      fax.DedupeBucket,
@@ -83,16 +92,32 @@ func NewTopology(s config.Streams) Topology {
 func (t Topology) Ensure(ctx context.Context, js jetstream.JetStream) error {
 	for _, sc := range t.Streams {
 		if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {
-			return fmt.Errorf("stream %s: %w", sc.Name, err)
+			return fmt.Errorf("stream %s: %w%s", sc.Name, err, storageHint(err))
 		}
 	}
 	if _, err := js.CreateOrUpdateKeyValue(ctx, t.Dedupe); err != nil {
 		return fmt.Errorf("kv %s: %w", t.Dedupe.Bucket, err)
 	}
 	if _, err := js.CreateOrUpdateObjectStore(ctx, t.Documents); err != nil {
-		return fmt.Errorf("object store %s: %w", t.Documents.Bucket, err)
+		return fmt.Errorf("object store %s: %w%s", t.Documents.Bucket, err, storageHint(err))
 	}
 	return nil
+}
+
+// errCodeStorageResourcesExceeded is nats-server's JSStorageResourcesExceededErr
+// ("insufficient storage resources available"), which nats.go names not.
+const errCodeStorageResourcesExceeded jetstream.ErrorCode = 10047
+
+// storageHint explains the broker refusing a stream's max_bytes: it
+// reserves each stream's max_bytes against its store limit.
+func storageHint(err error) string {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeStorageResourcesExceeded {
+		return " (the broker reserves every stream's max_bytes against its JetStream store limit: " +
+			"lower streams.*.max_bytes, or raise nats.embedded.max_store, or the server's max_file_store; " +
+			"the embedded server's default limit is 75% of the free disk)"
+	}
+	return ""
 }
 
 // Check reports an error unless every stream of the topology exists. It is

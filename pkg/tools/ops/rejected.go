@@ -22,11 +22,14 @@ const rejectedUsage = `rejected list|show|redrive ...
   rejected list [--provider P] [--account A] [--reason R] [--since T] [--json]
       one line per rejection in FAXPIPE_REJECTED, oldest first
   rejected show [--json] SEQ
-      the rejection of sequence SEQ and its raw callback as stored
-      (secrets digested, as the ingress stored them)
+      the rejection of sequence SEQ and the raw callback it references,
+      read from FAXPIPE_RAW (secrets digested, as the ingress stored them),
+      or a note that the callback is past the raw stream's retention
   rejected redrive [--dry-run] [-v] [--json] [--progress] (SEQ... | --reason R [--since T] [--provider P] [--account A])
       process the rejected raw callbacks again through the processor, after
-      a configuration fix; safe to repeat`
+      a configuration fix; safe to repeat. Callbacks past the raw stream's
+      retention count as failed; those received before the dedupe horizon
+      are rejected again (beyond_dedupe_horizon)`
 
 // Rejected is `faxpipe rejected list|show|redrive`. Re-driving goes
 // through rp, the processor's own processing. Asked for help (-h, -help,

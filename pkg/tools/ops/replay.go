@@ -17,7 +17,10 @@ Processes the raw callbacks stored in FAXPIPE_RAW from --from to --to again,
 exactly as the processor does (verify, dedupe, normalize, publish the event
 or the rejection), after a configuration fix for instance. Safe to repeat:
 events already published count as duplicates. T is an RFC 3339 time, a date
-or a duration before now (24h). Prints a summary: new events, duplicates,
+or a duration before now (24h). Only callbacks within the dedupe horizon
+(streams.dedupe_ttl less a margin) can be replayed: --from defaults to it,
+and a --from before it is refused, since faxpipe no longer remembers which
+events older callbacks gave. Prints a summary: new events, duplicates,
 rejections by reason.`
 
 // Replay is `faxpipe replay`: it replays a range of FAXPIPE_RAW through rp
@@ -26,7 +29,7 @@ rejections by reason.`
 func Replay(ctx context.Context, js jetstream.JetStream, rp replay.Reprocessor, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("replay", replayUsage, stderr)
 	filter := filterFlags(fs, false)
-	from := fs.String("from", "", "first callback's storage time (default: the oldest stored)")
+	from := fs.String("from", "", "first callback's storage time (default: the dedupe horizon; earlier is refused)")
 	to := fs.String("to", "", "last callback's storage time (default: now)")
 	rf := declareRunFlags(fs)
 	if pos, err := parse(fs, args); err != nil || len(pos) > 0 {

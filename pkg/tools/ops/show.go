@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -39,16 +40,59 @@ func showRejected(ctx context.Context, js jetstream.JetStream, args []string, st
 		return err
 	}
 	raw, err := replay.RawOf(ctx, js, r)
-	if err != nil {
+	gone := errors.Is(err, replay.ErrRawGone)
+	if err != nil && !gone {
 		return err
 	}
 	if *asJSON {
+		var data json.RawMessage // null when gone
+		if !gone {
+			data = rawJSON(raw.Data())
+		}
 		return writeJSON(stdout, struct {
 			Rejection replay.Rejection `json:"rejection"`
 			Raw       json.RawMessage  `json:"raw"`
-		}{r, rawJSON(raw.Data())})
+			RawGone   bool             `json:"raw_gone,omitempty"`
+		}{r, data, gone})
+	}
+	if gone {
+		return printRejectionOnly(stdout, r)
 	}
 	return printRejection(stdout, r, raw)
+}
+
+// printRejectionOnly prints r whose raw callback is past the raw stream's
+// retention.
+func printRejectionOnly(w io.Writer, r replay.Rejection) error {
+	var b bytes.Buffer
+	printRecord(&b, r)
+	fmt.Fprintf(&b, "raw callback FAXPIPE_RAW #%d: no longer stored (past the raw stream's retention, streams.raw)\n", r.RawSeq)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// printRecord prints the rejection record itself: what it references.
+func printRecord(b *bytes.Buffer, r replay.Rejection) {
+	fmt.Fprintf(b, "rejection #%d, recorded %s\n", r.Seq, r.Stored.UTC().Format(time.RFC3339Nano))
+	fmt.Fprintf(b, "  %s/%s  %s\n  detail: %s\n", r.Provider, r.Account, r.Reason, r.Detail)
+	if r.BodySHA256 != "" {
+		fmt.Fprintf(b, "  raw #%d id %s received %s, body %d bytes sha256 %s\n", r.RawSeq, orNone(r.RawID),
+			orNone(formatTime(r.ReceivedAt)), r.BodySize, r.BodySHA256)
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
 }
 
 // rawJSON is data if it is JSON, else data as a JSON string.
@@ -64,8 +108,7 @@ func rawJSON(data []byte) json.RawMessage {
 // the envelope as stored (indented) and its body as text when it is text.
 func printRejection(w io.Writer, r replay.Rejection, raw processor.Raw) error {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "rejection #%d, recorded %s\n", r.Seq, r.Stored.UTC().Format(time.RFC3339Nano))
-	fmt.Fprintf(&b, "  %s/%s  %s\n  detail: %s\n", r.Provider, r.Account, r.Reason, r.Detail)
+	printRecord(&b, r)
 	fmt.Fprintf(&b, "raw callback FAXPIPE_RAW #%d (%s):\n", raw.Seq(), raw.Subject())
 	if err := json.Indent(&b, raw.Data(), "  ", "  "); err != nil {
 		fmt.Fprintf(&b, "  %q\n", raw.Data()) // not JSON: the bytes as they are

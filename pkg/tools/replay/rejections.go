@@ -2,6 +2,8 @@ package replay
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -87,13 +89,17 @@ func decodeRejection(data []byte, seq uint64, at time.Time) (Rejection, error) {
 	return r, nil
 }
 
-// ErrRawGone means a rejection's raw callback is no longer in FAXPIPE_RAW
-// (its retention is shorter) and the record holds no copy of it.
-var ErrRawGone = errors.New("raw callback no longer stored")
+// ErrRawGone means a rejection's raw callback is no longer in FAXPIPE_RAW:
+// it is past the stream's retention (streams.raw.max_age, or max_bytes),
+// and the record, which references it rather than copying it, cannot bring
+// it back.
+var ErrRawGone = errors.New("raw callback no longer stored in FAXPIPE_RAW (past its retention, streams.raw)")
 
 // RawOf returns the raw callback r rejected: the message of FAXPIPE_RAW
-// it names, or, when that has aged out, the envelope (or bytes) the record
-// keeps, which the processor verifies just the same.
+// it references (by sequence, checked against its id). A record written
+// before rejections referenced their raw message holds a copy, used when
+// the message has aged out. Otherwise a message that has aged out is
+// ErrRawGone.
 func RawOf(ctx context.Context, js jetstream.JetStream, r Rejection) (processor.Raw, error) {
 	m, err := getMsg(ctx, js, fax.RawStream, r.RawSeq)
 	if err == nil && sameCallback(m.Data, r) {
@@ -102,7 +108,6 @@ func RawOf(ctx context.Context, js jetstream.JetStream, r Rejection) (processor.
 	if err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
 		return processor.Raw{}, err
 	}
-	subject := fax.RawSubject(r.Provider, r.Account)
 	switch {
 	case r.Envelope != nil:
 		data, err := json.Marshal(r.Envelope)
@@ -111,21 +116,30 @@ func RawOf(ctx context.Context, js jetstream.JetStream, r Rejection) (processor.
 		}
 		return processor.NewRaw(r.Envelope.Subject(), data, r.RawSeq, r.Envelope.ReceivedAt), nil
 	case len(r.Raw) > 0:
-		return processor.NewRaw(subject, r.Raw, r.RawSeq, r.RejectedAt), nil
+		return processor.NewRaw(fax.RawSubject(r.Provider, r.Account), r.Raw, r.RawSeq, r.RejectedAt), nil
 	}
-	return processor.Raw{}, fmt.Errorf("rejection #%d (raw #%d): %w", r.Seq, r.RawSeq, ErrRawGone)
+	return processor.Raw{}, fmt.Errorf("rejection #%d: raw #%d: %w", r.Seq, r.RawSeq, ErrRawGone)
 }
 
 // sameCallback reports whether data, a raw message, is the callback r
-// rejected (a stream recreated since would reuse sequences).
+// rejected (a stream recreated since would reuse sequences): the envelope
+// id, or, for a message that is not an envelope, the SHA-256 of its bytes.
 func sameCallback(data []byte, r Rejection) bool {
-	if r.Envelope == nil {
-		return true
+	id := r.RawID
+	if id == "" && r.Envelope != nil {
+		id = r.Envelope.ID
+	}
+	if id == "" {
+		if r.BodySHA256 == "" {
+			return true // an old record of a message that was no envelope
+		}
+		sum := sha256.Sum256(data)
+		return hex.EncodeToString(sum[:]) == r.BodySHA256
 	}
 	var env struct {
 		ID string `json:"id"`
 	}
-	return json.Unmarshal(data, &env) == nil && env.ID == r.Envelope.ID
+	return json.Unmarshal(data, &env) == nil && env.ID == id
 }
 
 func getMsg(ctx context.Context, js jetstream.JetStream, name string, seq uint64) (*jetstream.RawStreamMsg, error) {
