@@ -25,6 +25,7 @@ func Default() Config {
 			Events:          Retention{MaxAge: 365 * 24 * time.Hour, MaxBytes: -1},
 			Documents:       Retention{MaxAge: 365 * 24 * time.Hour, MaxBytes: -1},
 			Rejected:        Retention{MaxAge: 90 * 24 * time.Hour, MaxBytes: -1},
+			Forged:          Retention{MaxAge: 7 * 24 * time.Hour, MaxBytes: 64 << 20},
 			DocumentStore:   Retention{MaxBytes: -1},
 		},
 		Ingress: Ingress{

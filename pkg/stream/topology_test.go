@@ -34,6 +34,7 @@ func TestEnsureIsIdempotentAndFollowsConfig(t *testing.T) {
 		{fax.EventsStream, 48 * time.Hour, cfg.DuplicateWindow, "faxpipe.events.>"},
 		{fax.DocumentsStream, cfg.Documents.MaxAge, cfg.DuplicateWindow, "faxpipe.documents.>"},
 		{fax.RejectedStream, cfg.Rejected.MaxAge, cfg.DuplicateWindow, "faxpipe.rejected.>"},
+		{fax.ForgedStream, cfg.Forged.MaxAge, time.Minute, "faxpipe.forged.>"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.stream, func(t *testing.T) {
@@ -47,6 +48,9 @@ func TestEnsureIsIdempotentAndFollowsConfig(t *testing.T) {
 			}
 			if c.Storage != jetstream.FileStorage || !c.DenyDelete {
 				t.Errorf("storage %v deny_delete %v, want file storage and no single-message deletes", c.Storage, c.DenyDelete)
+			}
+			if tc.stream == fax.ForgedStream && (c.MaxBytes != int64(cfg.Forged.MaxBytes) || c.MaxBytes <= 0 || c.Discard != jetstream.DiscardOld || c.MaxMsgSize <= 0) {
+				t.Errorf("max_bytes %d discard %v max_msg_size %d, want %d, old, bounded", c.MaxBytes, c.Discard, c.MaxMsgSize, cfg.Forged.MaxBytes)
 			}
 		})
 	}
