@@ -67,8 +67,8 @@ func newFuzzIngress(t testing.TB) *fuzzIngress {
 	cfg.BodyLimit = fuzzBodyLimit
 	fz := &fuzzIngress{pub: &recordingPublisher{}, digester: testDigester(t)}
 	srv, err := ingress.New(cfg, ingress.Deps{
-		Publisher: fz.pub, Accounts: testAccounts(), Callbacks: provider.Callbacks,
-		Digester: fz.digester, Log: zap.NewNop(), Registry: prometheus.NewRegistry(),
+		Publisher: fz.pub, Forged: fz.pub, Accounts: testAccounts(), Callbacks: provider.Callbacks,
+		Verifier: testVerifier(t), Digester: fz.digester, Log: zap.NewNop(), Registry: prometheus.NewRegistry(),
 	})
 	if err != nil {
 		t.Fatal(err)
