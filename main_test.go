@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +26,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
 	"github.com/faxpipe/faxpipe/schemas"
 )
 
@@ -95,26 +97,22 @@ func waitReady(t *testing.T, in *instance, done chan error) {
 	t.Fatalf("not ready within 30s\n%s", in.stderr)
 }
 
+// TestRunAllServesEveryProvider: `faxpipe all` answers a genuine callback
+// of each provider 200 and stores it, and refuses (401) a forged one of
+// each — the same callback with the wrong credentials — storing only a
+// record of it in FAXPIPE_FORGED.
 func TestRunAllServesEveryProvider(t *testing.T) {
 	in := startAll(t, nil)
-	callbacks := []struct {
-		name, method, path, contentType, body, wantBody string
-	}{
-		{"sfax", "GET", "/callbacks/sfax/demo?token=abc&apikey=5787A4EDBCDE46F9D6D2E067AC7097DC&faxid=2150102030405000000", "", "", ""},
-		{"gofax", "POST", "/callbacks/gofax/demo", "application/x-www-form-urlencoded", "FaxID=4851543&Message=COMPLETE", ""},
-		{"efax", "POST", "/callbacks/efax/demo", "application/json", `{"event_type":"PING"}`, `{"status":"SUCCESS"}`},
-	}
-	for _, c := range callbacks {
-		req, err := http.NewRequest(c.method, in.ingress+c.path, strings.NewReader(c.body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c.contentType != "" {
-			req.Header.Set("Content-Type", c.contentType)
-		}
-		status, body := get(t, req)
-		if status != 200 || body != c.wantBody {
-			t.Errorf("%s: %d %q, want 200 %q", c.name, status, body, c.wantBody)
+	for _, forged := range []bool{false, true} {
+		for _, c := range demoCallbacks(t, in.ingress, forged) {
+			status, body := get(t, c.req)
+			want, wantBody := 200, c.wantBody
+			if forged {
+				want, wantBody = 401, ""
+			}
+			if status != want || (!forged && body != wantBody) {
+				t.Errorf("%s (forged %v): %d %q, want %d %q", c.name, forged, status, body, want, wantBody)
+			}
 		}
 	}
 
@@ -127,14 +125,14 @@ func TestRunAllServesEveryProvider(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"FAXPIPE_RAW", "FAXPIPE_EVENTS", "FAXPIPE_DOCUMENTS", "FAXPIPE_REJECTED"} {
+	for _, name := range []string{"FAXPIPE_RAW", "FAXPIPE_EVENTS", "FAXPIPE_DOCUMENTS", "FAXPIPE_REJECTED", "FAXPIPE_FORGED"} {
 		st, err := js.Stream(context.Background(), name)
 		if err != nil {
 			t.Fatalf("stream %s: %v", name, err)
 		}
-		if name == "FAXPIPE_RAW" {
+		if name == "FAXPIPE_RAW" || name == "FAXPIPE_FORGED" {
 			if got := st.CachedInfo().State.Msgs; got != 3 {
-				t.Errorf("FAXPIPE_RAW holds %d messages, want 3", got)
+				t.Errorf("%s holds %d messages, want 3", name, got)
 			}
 		}
 	}
@@ -152,6 +150,7 @@ func TestRunAllServesEveryProvider(t *testing.T) {
 		`faxpipe_ingress_requests_total{account="demo",code="200",provider="efax"} 1`,
 		`faxpipe_ingress_publish_duration_seconds_count 3`,
 		`faxpipe_ingress_in_flight_publishes 0`,
+		`faxpipe_ingress_forgeries_total{account="demo",provider="gofax",reason="credentials_mismatch"} 1`,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %q", want)
@@ -167,6 +166,40 @@ func TestRunAllServesEveryProvider(t *testing.T) {
 	if strings.Contains(in.stderr.String(), "5787A4EDBCDE46F9D6D2E067AC7097DC") {
 		t.Error("the log contains the Sfax API key")
 	}
+}
+
+// demoCallback is one callback to the example configuration's demo account
+// of a provider.
+type demoCallback struct {
+	name     string
+	req      *http.Request
+	wantBody string // of the 200
+}
+
+// demoCallbacks are a callback of each provider's demo account, signed
+// with the example configuration's credentials or, when forged, with wrong
+// ones.
+func demoCallbacks(t *testing.T, base string, forged bool) []demoCallback {
+	t.Helper()
+	key, gofaxPassword, efaxSecret := "0123456789abcdef0123456789abcdef", "demo-gofax-password", "demo-efax-hmac-secret"
+	if forged {
+		key, gofaxPassword, efaxSecret = "ffffffffffffffffffffffffffffffff", "guess", "guess"
+	}
+	tok, err := sfax.EncryptToken(sfax.Token{Username: "demo", APIKey: "5787A4EDBCDE46F9D6D2E067AC7097DC", GenDT: time.Now().UTC()}, []byte(key), []byte("fedcba9876543210"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sfaxReq, _ := http.NewRequest("GET", base+"/callbacks/sfax/demo?token="+url.QueryEscape(tok)+"&apikey=5787A4EDBCDE46F9D6D2E067AC7097DC&faxtype=0&faxid=2150102030405000000&faxsuccess=1", nil)
+	gofaxReq, _ := http.NewRequest("POST", base+"/callbacks/gofax/demo", strings.NewReader("FaxID=4851543&Message=COMPLETE"))
+	gofaxReq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	gofaxReq.SetBasicAuth("gofax", gofaxPassword)
+	efaxBody := `{"event_type":"PING","notification_id":"n-1","app_id":"d580162d-d162-4353-bd55-c2044ab20711"}`
+	efaxReq, _ := http.NewRequest("POST", base+"/callbacks/efax/demo", strings.NewReader(efaxBody))
+	efaxReq.Header.Set("Content-Type", "application/json")
+	mac := hmac.New(sha256.New, []byte(efaxSecret))
+	mac.Write([]byte(efaxBody))
+	efaxReq.Header.Set("X-HMAC-Signature", hex.EncodeToString(mac.Sum(nil)))
+	return []demoCallback{{"sfax", sfaxReq, ""}, {"gofax", gofaxReq, ""}, {"efax", efaxReq, `{"status":"SUCCESS"}`}}
 }
 
 // TestReadmeCallbacks runs the README's curl blocks, as a newcomer would

@@ -14,14 +14,18 @@ import (
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
 
+	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
-// handleCallback captures one provider callback, publishes its envelope and
-// answers as the provider expects. The order of checks is the order of the
-// answers: 404 unknown provider or account, 405 method, 429 rate, 413 size,
-// 400 a body where the provider sends none, 503 broker, 200 stored. Nothing
-// is published unless the answer is 200 or 503.
+// handleCallback captures one provider callback, verifies it, publishes
+// its envelope and answers as the provider expects. The order of checks is
+// the order of the answers: 404 unknown provider or account, 405 method,
+// 429 client rate, 413 size, 401 not authentic (recorded in
+// FAXPIPE_FORGED, see refuse), 400 a body where the provider sends none,
+// 429 account rate, 503 broker, 200 stored. Nothing reaches FAXPIPE_RAW
+// unless the answer is 200 or 503; the account's rate budget is spent only
+// by callbacks that passed verification.
 func (s *Server) handleCallback() echo.HandlerFunc {
 	return func(c echo.Context) error {
 		provider, account := fax.Provider(c.Param("provider")), c.Param("account")
@@ -39,9 +43,8 @@ func (s *Server) handleCallback() echo.HandlerFunc {
 			c.Response().Header().Set("Allow", strings.Join(spec.Methods, ", "))
 			return echo.NewHTTPError(http.StatusMethodNotAllowed, "method not allowed")
 		}
-		if retry, ok := s.limits.allow(key, c.RealIP()); !ok {
-			c.Response().Header().Set("Retry-After", seconds(retry))
-			return echo.NewHTTPError(http.StatusTooManyRequests, "rate limit exceeded")
+		if retry, ok := s.limits.allowClient(c.RealIP()); !ok {
+			return tooMany(c, retry)
 		}
 		body, err := readBody(c.Response().Writer, c.Request(), int64(s.cfg.BodyLimit))
 		if err != nil {
@@ -51,22 +54,34 @@ func (s *Server) handleCallback() echo.HandlerFunc {
 			}
 			return err
 		}
-		if spec.NoBody && len(body) > 0 {
-			return echo.NewHTTPError(http.StatusBadRequest, "this provider's callbacks carry no body")
-		}
-		env := capture(c, requestIDOf(c), provider, body, append(spec.SecretQueryParams, acct.SecretQueryParams...), s.deps.Digester)
-		err = s.publish(c.Request().Context(), env)
-		if errors.Is(err, fax.ErrEnvelopeTooLarge) {
-			s.deps.Log.Error("envelope over the broker's max_payload; raise it or lower ingress.body_limit", zap.String("request_id", env.ID), zap.Error(err))
-			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "body too large")
-		}
-		if err != nil {
-			s.deps.Log.Warn("publish failed; answering 503", zap.String("request_id", env.ID), zap.Error(err))
-			s.retryLater(c)
-			return echo.NewHTTPError(http.StatusServiceUnavailable, "temporarily unable to store the callback; retry later")
-		}
-		return answer(c, spec.Answer)
+		return s.accept(c, key, spec, acct, body)
 	}
+}
+
+// accept verifies a callback whose body was read and stores it, or refuses
+// it.
+func (s *Server) accept(c echo.Context, key accountKey, spec fax.CallbackSpec, acct config.Account, body []byte) error {
+	env := capture(c, requestIDOf(c), key.provider, body, append(spec.SecretQueryParams, acct.SecretQueryParams...), s.deps.Digester)
+	if err := s.deps.Verifier.Verify(fax.RawMessage{Envelope: env}); err != nil {
+		return s.refuse(c, env, err)
+	}
+	if spec.NoBody && len(body) > 0 {
+		return echo.NewHTTPError(http.StatusBadRequest, "this provider's callbacks carry no body")
+	}
+	if retry, ok := s.limits.allowAccount(key); !ok {
+		return tooMany(c, retry)
+	}
+	err := s.publish(c.Request().Context(), env)
+	if errors.Is(err, fax.ErrEnvelopeTooLarge) {
+		s.deps.Log.Error("envelope over the broker's max_payload; raise it or lower ingress.body_limit", zap.String("request_id", env.ID), zap.Error(err))
+		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "body too large")
+	}
+	if err != nil {
+		s.deps.Log.Warn("publish failed; answering 503", zap.String("request_id", env.ID), zap.Error(err))
+		s.retryLater(c)
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "temporarily unable to store the callback; retry later")
+	}
+	return answer(c, spec.Answer)
 }
 
 // publish stores env in the raw stream within the publish timeout.
@@ -89,6 +104,12 @@ func (s *Server) publish(ctx context.Context, env *fax.Envelope) error {
 // retry, after the configured delay.
 func (s *Server) retryLater(c echo.Context) {
 	c.Response().Header().Set("Retry-After", seconds(s.cfg.RetryAfter))
+}
+
+// tooMany is the 429 of a spent bucket, with the wait for its next token.
+func tooMany(c echo.Context, retry time.Duration) error {
+	c.Response().Header().Set("Retry-After", seconds(retry))
+	return echo.NewHTTPError(http.StatusTooManyRequests, "rate limit exceeded")
 }
 
 func answer(c echo.Context, a fax.Answer) error {

@@ -38,8 +38,11 @@ var errBrokerDown = errors.New("broker down")
 // (path?query), header block and body, against a publisher that is up or
 // down. Whatever the input: no panic and no 5xx but a 503 from the broker
 // (or an unreadable body); a 200 means exactly one envelope was published,
-// schema-valid and byte-exact; any other answer publishes nothing, and a
-// path that is not a configured account's never gets a 200.
+// schema-valid and byte-exact; any other answer publishes no envelope, and a
+// path that is not an unverified account's never gets a 200 (the verifying
+// "signed" accounts' never do: the fuzzer holds none of their secrets); a
+// 401 comes only from a verifying account and publishes at most one forged
+// record, which holds nothing of the request's body or query.
 func FuzzCallback(f *testing.F) {
 	fz := newFuzzIngress(f)
 	f.Fuzz(func(t *testing.T, method, target, header string, body []byte, brokerDown bool) {
@@ -48,8 +51,9 @@ func FuzzCallback(f *testing.F) {
 			t.Skip("net/http refuses this request before the ingress sees it")
 		}
 		sent, bodyErr := readFuzzBody(req)
-		calls, rec := fz.serve(req, brokerDown)
+		calls, forged, rec := fz.serve(req, brokerDown)
 		checkFuzzAnswer(t, fz.digester, req, sent, bodyErr, calls, rec)
+		checkFuzzForged(t, req, sent, forged, rec)
 	})
 }
 
@@ -59,16 +63,17 @@ func FuzzCallback(f *testing.F) {
 type fuzzIngress struct {
 	handler  http.Handler
 	pub      *recordingPublisher
+	forged   *recordingPublisher
 	digester *fax.Digester
 }
 
 func newFuzzIngress(t testing.TB) *fuzzIngress {
 	cfg := testIngressConfig()
 	cfg.BodyLimit = fuzzBodyLimit
-	fz := &fuzzIngress{pub: &recordingPublisher{}, digester: testDigester(t)}
+	fz := &fuzzIngress{pub: &recordingPublisher{}, forged: &recordingPublisher{}, digester: testDigester(t)}
 	srv, err := ingress.New(cfg, ingress.Deps{
-		Publisher: fz.pub, Accounts: testAccounts(), Callbacks: provider.Callbacks,
-		Digester: fz.digester, Log: zap.NewNop(), Registry: prometheus.NewRegistry(),
+		Publisher: fz.pub, Forged: fz.forged, Accounts: testAccounts(), Callbacks: provider.Callbacks,
+		Verifier: testVerifier(t), Digester: fz.digester, Log: zap.NewNop(), Registry: prometheus.NewRegistry(),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -77,12 +82,14 @@ func newFuzzIngress(t testing.TB) *fuzzIngress {
 	return fz
 }
 
-// serve answers req and returns the publishes it made.
-func (fz *fuzzIngress) serve(req *http.Request, brokerDown bool) ([]publishCall, *httptest.ResponseRecorder) {
+// serve answers req and returns the publishes it made: raw envelopes and
+// forged records.
+func (fz *fuzzIngress) serve(req *http.Request, brokerDown bool) ([]publishCall, []publishCall, *httptest.ResponseRecorder) {
 	*fz.pub = recordingPublisher{down: brokerDown}
+	*fz.forged = recordingPublisher{down: brokerDown}
 	rec := httptest.NewRecorder()
 	fz.handler.ServeHTTP(rec, req)
-	return fz.pub.calls, rec
+	return fz.pub.calls, fz.forged.calls, rec
 }
 
 // publishCall is one Publish the ingress made.
@@ -150,7 +157,8 @@ func readFuzzBody(req *http.Request) ([]byte, error) {
 	return sent, err
 }
 
-// configuredPaths are the callback paths of testAccounts.
+// configuredPaths are the callback paths of the testAccounts that do not
+// verify: the only ones a fuzzed request may get a 200 from.
 var configuredPaths = map[string]bool{
 	"/callbacks/sfax/demo": true, "/callbacks/gofax/demo": true,
 	"/callbacks/efax/demo": true, "/callbacks/efax/other": true,
@@ -179,7 +187,7 @@ func checkFuzzAnswer(t *testing.T, d *fax.Digester, req *http.Request, sent []by
 		if rec.Header().Get("Retry-After") == "" {
 			t.Fatal("503 without Retry-After")
 		}
-	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusRequestEntityTooLarge:
+	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusRequestEntityTooLarge, http.StatusUnauthorized:
 		if len(calls) != 0 {
 			t.Fatalf("%d answered after %d publishes, want none", code, len(calls))
 		}
@@ -198,6 +206,36 @@ func checkFuzzAnswer(t *testing.T, d *fax.Digester, req *http.Request, sent []by
 	}
 	if len(sent) > fuzzBodyLimit && rec.Code != http.StatusRequestEntityTooLarge && rec.Code != http.StatusNotFound && rec.Code != http.StatusMethodNotAllowed {
 		t.Fatalf("a %d-byte body got %d, want 413", len(sent), rec.Code)
+	}
+}
+
+// checkFuzzForged: a 401 is for a verifying account's path only and
+// publishes at most one forged record (the record budget may be spent),
+// schema-valid, on that account's subject, holding nothing of the body or
+// query; any other answer publishes none.
+func checkFuzzForged(t *testing.T, req *http.Request, sent []byte, forged []publishCall, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	if rec.Code != http.StatusUnauthorized {
+		if len(forged) != 0 {
+			t.Fatalf("%d answered after %d forged records, want none", rec.Code, len(forged))
+		}
+		return
+	}
+	_, account, _ := strings.Cut(strings.TrimPrefix(req.URL.Path, "/callbacks/"), "/")
+	if account != signedAccount || len(forged) > 1 {
+		t.Fatalf("401 for %q after %d forged records: only a verifying account's callback is refused, with one record", req.URL.Path, len(forged))
+	}
+	for _, c := range forged {
+		if err := schemas.Validate("forged.v1.json", c.data); err != nil {
+			t.Fatalf("forged record: %v\n%s", err, c.data)
+		}
+		var f fax.Forged
+		if err := json.Unmarshal(c.data, &f); err != nil || c.subject != f.Subject() || f.BodySize != len(sent) {
+			t.Fatalf("forged record on %s: %s (%v)", c.subject, c.data, err)
+		}
+		if q := req.URL.RawQuery; len(q) > 8 && bytes.Contains(c.data, []byte(q)) {
+			t.Fatalf("forged record %s holds the query %q", c.data, q)
+		}
 	}
 }
 

@@ -22,6 +22,9 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider"
+	"github.com/faxpipe/faxpipe/pkg/provider/efax"
+	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
+	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
 	"github.com/faxpipe/faxpipe/schemas"
@@ -45,13 +48,47 @@ func testDigester(t testing.TB) *fax.Digester {
 	return d
 }
 
-func testAccounts() []config.Account {
-	return []config.Account{
-		{Provider: fax.Sfax, ID: "demo"},
-		{Provider: fax.GoFax, ID: "demo", SecretQueryParams: []string{gofaxURLParam}},
-		{Provider: fax.EFax, ID: "demo"},
-		{Provider: fax.EFax, ID: "other"},
+// Credentials of the "signed" accounts, which verify their callbacks.
+const (
+	sfaxUser      = "demo"
+	sfaxKey       = "0123456789abcdef0123456789abcdef"
+	sfaxIV        = "fedcba9876543210"
+	efaxHMACKey   = "s3cret-efax-hmac"
+	signedAccount = "signed"
+)
+
+// testProviderAccounts are the test accounts: "demo" (and eFax's "other")
+// with verification off, so that any request shaped like a callback is
+// stored, and "signed" of each provider, which verifies.
+func testProviderAccounts() config.Accounts {
+	off := false
+	base := func(id string, verify *bool) config.AccountBase {
+		return config.AccountBase{ID: id, Verify: verify, APIBaseURL: "https://api.example.test"}
 	}
+	urlSecret := gofax.URLSecret{Param: gofaxURLParam, Value: config.Literal(gofaxURLValue)}
+	return config.Accounts{
+		&sfax.Account{AccountBase: base("demo", &off)},
+		&gofax.Account{AccountBase: base("demo", &off), URLSecret: urlSecret},
+		&efax.Account{AccountBase: base("demo", &off)},
+		&efax.Account{AccountBase: base("other", &off)},
+		&sfax.Account{AccountBase: base(signedAccount, nil), Username: sfaxUser, APIKey: config.Literal(sfaxAPIKey),
+			EncryptionKey: config.Literal(sfaxKey), InitVector: config.Literal(sfaxIV), TokenWindow: 15 * time.Minute},
+		&gofax.Account{AccountBase: base(signedAccount, nil), URLSecret: urlSecret,
+			BasicAuth: gofax.BasicAuth{Username: gofaxUser, Password: config.Literal(gofaxPassword)}},
+		&efax.Account{AccountBase: base(signedAccount, nil), HMACSecret: config.Literal(efaxHMACKey)},
+	}
+}
+
+func testAccounts() []config.Account { return testProviderAccounts().All() }
+
+// testVerifier is the providers' verifier of the test accounts.
+func testVerifier(t testing.TB) fax.Verifier {
+	t.Helper()
+	v, err := provider.NewVerifier(testProviderAccounts(), testDigester(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 func testIngressConfig() config.Ingress {
@@ -71,6 +108,7 @@ type harness struct {
 	conn *stream.Conn
 	base string
 	logs *observer.ObservedLogs
+	reg  *prometheus.Registry
 	stop func()
 }
 
@@ -83,12 +121,21 @@ func newHarness(t *testing.T, mutate func(*config.Ingress)) *harness {
 	}
 	conn := streamtest.Connect(t, ns, config.Default().Streams)
 	h := &harness{t: t, nats: ns, conn: conn}
-	h.base, h.logs, h.stop = startIngress(t, cfg, stream.NewPublisher(conn, fax.RawStream))
+	core, logs := observer.New(zap.DebugLevel)
+	h.reg = prometheus.NewRegistry()
+	h.logs = logs
+	h.base, h.stop = runIngress(t, cfg, ingress.Deps{
+		Publisher: stream.NewPublisher(conn, fax.RawStream),
+		Forged:    stream.NewPublisher(conn, fax.ForgedStream),
+		Log:       zap.New(core),
+		Registry:  h.reg,
+	})
 	return h
 }
 
-// startIngress runs an ingress until the test ends and returns its base URL,
-// its logs, and a function that stops it gracefully and waits.
+// startIngress runs an ingress publishing raw envelopes and forged records
+// with pub until the test ends and returns its base URL, its logs, and a
+// function that stops it gracefully and waits.
 func startIngress(t testing.TB, cfg config.Ingress, pub ingress.Publisher) (string, *observer.ObservedLogs, func()) {
 	t.Helper()
 	core, logs := observer.New(zap.DebugLevel)
@@ -98,14 +145,16 @@ func startIngress(t testing.TB, cfg config.Ingress, pub ingress.Publisher) (stri
 
 func startIngressLogging(t testing.TB, cfg config.Ingress, pub ingress.Publisher, log *zap.Logger) (string, func()) {
 	t.Helper()
-	srv, err := ingress.New(cfg, ingress.Deps{
-		Publisher: pub,
-		Accounts:  testAccounts(),
-		Callbacks: provider.Callbacks,
-		Digester:  testDigester(t),
-		Log:       log,
-		Registry:  prometheus.NewRegistry(),
-	})
+	return runIngress(t, cfg, ingress.Deps{Publisher: pub, Forged: pub, Log: log, Registry: prometheus.NewRegistry()})
+}
+
+// runIngress runs an ingress of the test accounts with deps (its
+// publishers, log and registry; the rest is filled in here).
+func runIngress(t testing.TB, cfg config.Ingress, deps ingress.Deps) (string, func()) {
+	t.Helper()
+	deps.Accounts, deps.Callbacks = testAccounts(), provider.Callbacks
+	deps.Verifier, deps.Digester = testVerifier(t), testDigester(t)
+	srv, err := ingress.New(cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}

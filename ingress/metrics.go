@@ -8,6 +8,8 @@ type metrics struct {
 	requests       *prometheus.CounterVec
 	publishSeconds prometheus.Histogram
 	inFlight       prometheus.Gauge
+	forgeries      *prometheus.CounterVec
+	forgedDropped  *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -25,8 +27,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Namespace: "faxpipe", Subsystem: "ingress", Name: "in_flight_publishes",
 			Help: "Raw envelopes published and not yet acknowledged.",
 		}),
+		forgeries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "faxpipe", Subsystem: "ingress", Name: "forgeries_total",
+			Help: "Callbacks refused (401) because they failed verification, by provider, account and reason; none reached FAXPIPE_RAW.",
+		}, []string{"provider", "account", "reason"}),
+		forgedDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "faxpipe", Subsystem: "ingress", Name: "forged_records_dropped_total",
+			Help: "Records of refused forgeries not written to FAXPIPE_FORGED, by cause: rate_limit (past the record budget) or publish_failed.",
+		}, []string{"cause"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.publishSeconds, m.inFlight} {
+	for _, c := range []prometheus.Collector{m.requests, m.publishSeconds, m.inFlight, m.forgeries, m.forgedDropped} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

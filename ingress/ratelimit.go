@@ -57,15 +57,25 @@ func newLimiter(cfg config.RateLimit, accounts []accountKey) *limiter {
 	return l
 }
 
-// allow takes a token for the client and one for the account; when either
-// is out it returns false and how long to wait.
-func (l *limiter) allow(account accountKey, client string) (time.Duration, bool) {
-	now := time.Now()
-	if l.cfg.ClientRPS > 0 {
-		if lim := l.client(client, now); !lim.AllowN(now, 1) {
-			return retryIn(lim), false
-		}
+// allowClient takes a token from client's bucket; when it is out it
+// returns false and how long to wait. It is the first check of a request,
+// before the body is read.
+func (l *limiter) allowClient(client string) (time.Duration, bool) {
+	if l.cfg.ClientRPS <= 0 {
+		return 0, true
 	}
+	now := time.Now()
+	if lim := l.client(client, now); !lim.AllowN(now, 1) {
+		return retryIn(lim), false
+	}
+	return 0, true
+}
+
+// allowAccount takes a token from the account's bucket; when it is out it
+// returns false and how long to wait. Only a callback that passed
+// verification spends it, so a stranger cannot spend a provider's budget.
+func (l *limiter) allowAccount(account accountKey) (time.Duration, bool) {
+	now := time.Now()
 	if lim, ok := l.accounts[account]; ok && !lim.AllowN(now, 1) {
 		return retryIn(lim), false
 	}

@@ -1,7 +1,10 @@
 // Package ingress is faxpipe's public face: an Echo server that captures
-// each provider callback byte-exact into a raw envelope, publishes it to
-// FAXPIPE_RAW, and answers 200 only once JetStream has acknowledged it.
-// It keeps no state: any number of replicas can run side by side.
+// each provider callback byte-exact into a raw envelope, verifies it with
+// the provider's own check, publishes it to FAXPIPE_RAW, and answers 200
+// only once JetStream has acknowledged it. A callback that fails
+// verification is answered 401 and only a small record of it is kept, in
+// FAXPIPE_FORGED. It keeps no state: any number of replicas can run side
+// by side.
 package ingress
 
 import (
@@ -14,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
+	"golang.org/x/time/rate"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
@@ -28,12 +32,18 @@ type Publisher interface {
 
 // Deps are what the ingress needs from the rest of the process.
 type Deps struct {
+	// Publisher stores raw envelopes in FAXPIPE_RAW.
 	Publisher Publisher
+	// Forged stores the records of refused forgeries in FAXPIPE_FORGED.
+	Forged    Publisher
 	Accounts  []config.Account
 	Callbacks map[fax.Provider]fax.CallbackSpec
-	Digester  *fax.Digester
-	Log       *zap.Logger
-	Registry  prometheus.Registerer
+	// Verifier is the providers' own check of authenticity, the one the
+	// processor applies (provider.NewVerifier), for the same accounts.
+	Verifier fax.Verifier
+	Digester *fax.Digester
+	Log      *zap.Logger
+	Registry prometheus.Registerer
 }
 
 // Server is the ingress. Create it with New and start it with Run.
@@ -43,9 +53,11 @@ type Server struct {
 	echo     *echo.Echo
 	accounts map[accountKey]config.Account
 	limits   *limiter
-	metrics  *metrics
-	ln       net.Listener
-	serving  atomic.Bool
+	// forgedBudget bounds the records of forgeries published (forged.go).
+	forgedBudget *rate.Limiter
+	metrics      *metrics
+	ln           net.Listener
+	serving      atomic.Bool
 }
 
 type accountKey struct {
@@ -53,17 +65,23 @@ type accountKey struct {
 	id       string
 }
 
-// New builds the ingress and its routes. It does not listen yet.
+// New builds the ingress and its routes. It does not listen yet. Every
+// dependency is required: without a Verifier the ingress would store
+// forgeries.
 func New(cfg config.Ingress, deps Deps) (*Server, error) {
+	if deps.Publisher == nil || deps.Forged == nil || deps.Verifier == nil || deps.Digester == nil {
+		return nil, errors.New("ingress: a raw publisher, a forged publisher, a verifier and a digester are required")
+	}
 	m, err := newMetrics(deps.Registry)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{
-		cfg:      cfg,
-		deps:     deps,
-		accounts: make(map[accountKey]config.Account, len(deps.Accounts)),
-		metrics:  m,
+		cfg:          cfg,
+		deps:         deps,
+		accounts:     make(map[accountKey]config.Account, len(deps.Accounts)),
+		metrics:      m,
+		forgedBudget: newForgedLimiter(),
 	}
 	keys := make([]accountKey, 0, len(deps.Accounts))
 	for _, a := range deps.Accounts {

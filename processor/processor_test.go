@@ -61,6 +61,9 @@ func TestSameCallbackManyTimesIsOneEvent(t *testing.T) {
 
 // TestForgeriesAreRejectedWithReason: forged, expired, unknown and malformed
 // callbacks end in FAXPIPE_REJECTED with their reason and make no event.
+// The ingress refuses forgeries before storing them; these reach the
+// processor as a raw message altered on the broker, or published around
+// the ingress, would: the processor still verifies everything it reads.
 func TestForgeriesAreRejectedWithReason(t *testing.T) {
 	p := newPipeline(t)
 	now := time.Now().UTC()

@@ -283,6 +283,8 @@ func TestAsyncAPISubjectsOfCode(t *testing.T) {
 		{"rejection", "rejected", rej.Subject(), true},
 		{"rejection of an unknown provider", "rejected", "faxpipe.rejected.unknown.unknown.unknown_provider", true},
 		{"stored document", "documents", "faxpipe.documents.efax.acme.stored", true},
+		{"forged record", "forged", fax.ForgedSubject(fax.EFax, "acme"), true},
+		{"forged record of no provider", "forged", "faxpipe.forged.nofax.acme", false},
 		{"event missing its outcome", "events", "faxpipe.events.efax.acme.fax.inbound", false},
 		{"event of no direction", "events", "faxpipe.events.efax.acme.fax.sideways.received", false},
 		{"raw of no provider", "raw", "faxpipe.raw.nofax.acme", false},
@@ -407,6 +409,7 @@ func TestAsyncAPIMessages(t *testing.T) {
 		{"RawCallback", "raw", "./raw-callback.v1.json"},
 		{"FaxEvent", "events", "./fax-event.v1.json"},
 		{"Rejected", "rejected", "./rejected.v1.json"},
+		{"Forged", "forged", "./forged.v1.json"},
 		{"DocumentAnnouncement", "documents", "./fax-document.v1.json"},
 	}
 	var want []string
@@ -482,6 +485,7 @@ func TestAsyncAPIOperations(t *testing.T) {
 	}
 	for _, want := range []use{
 		{"ingress", "send", "raw"},
+		{"ingress", "send", "forged"},
 		{"reconciler", "send", "raw"},
 		{"processor", "receive", "raw"},
 		{"processor", "send", "events"},
@@ -635,6 +639,13 @@ func TestAsyncAPIExamplesAreWhatTheCodeSends(t *testing.T) {
 				{"received_at", r.ReceivedAt.String(), want.ReceivedAt.String()},
 				{"body_size", fmt.Sprint(r.BodySize), fmt.Sprint(want.BodySize)},
 				{"body_sha256", r.BodySHA256, want.BodySHA256},
+			}
+		}},
+		{"Forged", func() []check {
+			subject, msgID, f := example[fax.Forged](t, doc, "Forged")
+			return []check{
+				{"Nats-Msg-Id", msgID, f.ID},
+				{"subject", subject, f.Subject()},
 			}
 		}},
 	}

@@ -94,10 +94,16 @@ func (w wiring) components(cmd string) ([]component, error) {
 }
 
 func (w wiring) ingress() (runner, error) {
+	verifier, err := provider.NewVerifier(w.cfg.Accounts, w.digester)
+	if err != nil {
+		return nil, err
+	}
 	in, err := ingress.New(w.cfg.Ingress, ingress.Deps{
 		Publisher: stream.NewPublisher(w.conn, fax.RawStream),
+		Forged:    stream.NewPublisher(w.conn, fax.ForgedStream),
 		Accounts:  w.cfg.Accounts.All(),
 		Callbacks: provider.Callbacks,
+		Verifier:  verifier,
 		Digester:  w.digester,
 		Log:       w.log.Named("ingress"),
 		Registry:  w.reg,

@@ -67,7 +67,10 @@ type Streams struct {
 	Events          Retention     `yaml:"events"`
 	Documents       Retention     `yaml:"documents"`
 	Rejected        Retention     `yaml:"rejected"`
-	DocumentStore   Retention     `yaml:"document_store"` // the object store bucket
+	// Forged bounds FAXPIPE_FORGED, the ingress's records of refused
+	// forgeries: always a finite age and size, since strangers fill it.
+	Forged        Retention `yaml:"forged"`
+	DocumentStore Retention `yaml:"document_store"` // the object store bucket
 }
 
 // Bounded lists every stream and bucket whose retention is configured, by

@@ -31,6 +31,7 @@ func Default() Config {
 			Documents:     Retention{MaxAge: 90 * 24 * time.Hour, MaxBytes: 128 << 20},
 			Rejected:      Retention{MaxAge: 30 * 24 * time.Hour, MaxBytes: 128 << 20},
 			DocumentStore: Retention{MaxAge: 90 * 24 * time.Hour, MaxBytes: 2 << 30},
+			Forged:        Retention{MaxAge: 7 * 24 * time.Hour, MaxBytes: 64 << 20},
 		},
 		Ingress: Ingress{
 			Listen:            ":8080",

@@ -98,6 +98,11 @@ func TestValidateNamesBadField(t *testing.T) {
 		{"streams.rejected.max_bytes 0", func(c *config.Config) { c.Streams.Rejected.MaxBytes = 0 }, []string{"streams.rejected.max_bytes"}},
 		{"streams.document_store.max_bytes -2", func(c *config.Config) { c.Streams.DocumentStore.MaxBytes = -2 }, []string{"streams.document_store.max_bytes"}},
 		{"streams.raw.max_bytes positive", func(c *config.Config) { c.Streams.Raw.MaxBytes = 1 << 30 }, nil},
+		{"streams.forged.max_age 0 keeps forever", func(c *config.Config) { c.Streams.Forged.MaxAge = 0 }, []string{"streams.forged.max_age"}},
+		{"streams.forged.max_age below duplicate_window", func(c *config.Config) { c.Streams.Forged.MaxAge = time.Minute }, []string{"streams.forged.max_age"}},
+		{"streams.forged.max_bytes unlimited", func(c *config.Config) { c.Streams.Forged.MaxBytes = -1 }, []string{"streams.forged.max_bytes"}},
+		{"streams.forged.max_bytes 0", func(c *config.Config) { c.Streams.Forged.MaxBytes = 0 }, []string{"streams.forged.max_bytes"}},
+		{"streams.forged small", func(c *config.Config) { c.Streams.Forged = config.Retention{MaxAge: time.Hour, MaxBytes: 64 << 10} }, nil},
 		// ingress
 		{"ingress.listen without port", func(c *config.Config) { c.Ingress.Listen = "8080" }, []string{"ingress.listen"}},
 		{"ingress.body_limit 0", func(c *config.Config) { c.Ingress.BodyLimit = 0 }, []string{"ingress.body_limit"}},

@@ -37,3 +37,24 @@ func CheckEnvelope(raw RawMessage, p Provider) error {
 	}
 	return nil
 }
+
+// Verifier checks that webhooks are authentic, and nothing else: the
+// ingress asks it about each callback before storing it. Verify reads the
+// envelope exactly as the ingress captured it (secrets digested), with its
+// ReceivedAt as the receipt time, and applies the same checks, on the same
+// bytes, as Normalize does before it reads a single field, so that
+// whatever Verify accepts Normalize does not reject for want of
+// authenticity (a key rotated in between aside).
+//
+// Verify returns nil for an authentic webhook and for every webhook of an
+// account with verification off. Otherwise it returns an error wrapping
+// one of VerificationReasons, whatever the rest of the request holds: an
+// unauthenticated request never meets a parsing error first. An envelope
+// no webhook of the provider's accounts can be (another provider's, an
+// unknown account's, one that says it came from the API) gives the reason
+// Normalize gives; one that says it came from the API is no webhook
+// (signature_invalid, where the provider has an API). Like Normalize it is
+// pure, safe for concurrent use and never panics.
+type Verifier interface {
+	Verify(raw RawMessage) error
+}

@@ -1,6 +1,9 @@
 package fax
 
-import "errors"
+import (
+	"errors"
+	"slices"
+)
 
 // Reason says why a raw callback was rejected. It is an error, so adapters
 // wrap it with %w and callers test it with errors.Is (one reason) or
@@ -66,4 +69,16 @@ func ReasonOf(err error) (Reason, bool) {
 		return r, true
 	}
 	return "", false
+}
+
+// VerificationReasons are the reasons that say a callback is not
+// authentic: it was not sent by the account's provider, or not now. The
+// ingress refuses such a callback (401) instead of storing it.
+var VerificationReasons = []Reason{ReasonSignatureInvalid, ReasonTokenExpired, ReasonCredentialsMismatch}
+
+// IsVerificationFailure reports whether err wraps one of
+// VerificationReasons.
+func IsVerificationFailure(err error) bool {
+	r, ok := ReasonOf(err)
+	return ok && slices.Contains(VerificationReasons, r)
 }

@@ -56,3 +56,26 @@ func TestReasonsAreSubjectTokens(t *testing.T) {
 		}
 	}
 }
+
+func TestIsVerificationFailure(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{name: "signature", err: fmt.Errorf("x: %w", fax.ReasonSignatureInvalid), want: true},
+		{name: "token expired", err: fmt.Errorf("x: %w", fax.ReasonTokenExpired), want: true},
+		{name: "credentials", err: fmt.Errorf("x: %w", fax.ReasonCredentialsMismatch), want: true},
+		{name: "malformed", err: fmt.Errorf("x: %w", fax.ReasonMalformed)},
+		{name: "untrusted resource url", err: fmt.Errorf("x: %w", fax.ReasonUntrustedResourceURL)},
+		{name: "no reason", err: errors.New("disk full")},
+		{name: "nil", err: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := fax.IsVerificationFailure(tt.err); got != tt.want {
+				t.Errorf("IsVerificationFailure(%v) = %v, want %v", tt.err, got, tt.want)
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 //	FAXPIPE_EVENTS     faxpipe.events.{provider}.{account}.{channel}.{direction}.{outcome}
 //	FAXPIPE_DOCUMENTS  faxpipe.documents.{provider}.{account}.{stored|failed}
 //	FAXPIPE_REJECTED   faxpipe.rejected.{provider}.{account}.{reason}
+//	FAXPIPE_FORGED     faxpipe.forged.{provider}.{account}
 //
 // In every builder an empty token is a wildcard ("*"), so the same function
 // gives a message's subject and a consumer's filter.
@@ -20,6 +21,7 @@ const (
 	EventsStream    = "FAXPIPE_EVENTS"
 	DocumentsStream = "FAXPIPE_DOCUMENTS"
 	RejectedStream  = "FAXPIPE_REJECTED"
+	ForgedStream    = "FAXPIPE_FORGED"
 )
 
 // The subject roots, one per stream.
@@ -28,6 +30,7 @@ const (
 	eventsRoot    = "faxpipe.events"
 	documentsRoot = "faxpipe.documents"
 	rejectedRoot  = "faxpipe.rejected"
+	forgedRoot    = "faxpipe.forged"
 )
 
 // StreamSubjects is the subject filter each stream is defined over.
@@ -36,6 +39,7 @@ var StreamSubjects = map[string]string{
 	EventsStream:    eventsRoot + ".>",
 	DocumentsStream: documentsRoot + ".>",
 	RejectedStream:  rejectedRoot + ".>",
+	ForgedStream:    forgedRoot + ".>",
 }
 
 // RawSubject is faxpipe.raw.{provider}.{account}, where raw callbacks of
@@ -57,6 +61,12 @@ func DocumentSubject(p Provider, account string, o DocumentOutcome) string {
 // RejectedSubject is faxpipe.rejected.{provider}.{account}.{reason}.
 func RejectedSubject(p Provider, account string, r Reason) string {
 	return subject(rejectedRoot, string(p), account, string(r))
+}
+
+// ForgedSubject is faxpipe.forged.{provider}.{account}, where the ingress
+// records the callbacks of one account it refused as forged.
+func ForgedSubject(p Provider, account string) string {
+	return subject(forgedRoot, string(p), account)
 }
 
 // ReceivedFaxSubject selects the events that may carry a document:

@@ -17,6 +17,8 @@ func TestSubjects(t *testing.T) {
 		{"document", fax.DocumentSubject(fax.GoFax, "acme", fax.DocumentStored), "faxpipe.documents.gofax.acme.stored"},
 		{"documents, anything", fax.DocumentSubject("", "", ""), "faxpipe.documents.*.*.*"},
 		{"rejected", fax.RejectedSubject(fax.EFax, "acme", fax.ReasonSignatureInvalid), "faxpipe.rejected.efax.acme.signature_invalid"},
+		{"forged", fax.ForgedSubject(fax.GoFax, "acme"), "faxpipe.forged.gofax.acme"},
+		{"forged stream filter", fax.StreamSubjects[fax.ForgedStream], "faxpipe.forged.>"},
 		{"stream filter", fax.StreamSubjects[fax.EventsStream], "faxpipe.events.>"},
 	}
 	for _, tt := range tests {

@@ -38,3 +38,35 @@ func (as Normalizers) Normalize(raw fax.RawMessage) (fax.Event, error) {
 	}
 	return a.Normalize(raw)
 }
+
+// Verify checks raw with its provider's verifier (see fax.Verifier). Every
+// provider's normalizer is one (NewVerifier checks it). A message without
+// an envelope is malformed; one of a provider without a normalizer is
+// unknown_provider.
+func (as Normalizers) Verify(raw fax.RawMessage) error {
+	if raw.Envelope == nil {
+		return fmt.Errorf("no envelope: %w", fax.ReasonMalformed)
+	}
+	v, ok := as[raw.Envelope.Provider].(fax.Verifier)
+	if !ok {
+		return fmt.Errorf("provider %q: %w", raw.Envelope.Provider, fax.ReasonUnknownProvider)
+	}
+	return v.Verify(raw)
+}
+
+// NewVerifier builds the verifier of every provider in Registry for the
+// configured accounts, for the ingress: the providers' own normalizers,
+// each of which must also be a fax.Verifier. An error names the provider
+// whose normalizer failed or cannot verify on its own.
+func NewVerifier(accounts config.Accounts, d *fax.Digester) (fax.Verifier, error) {
+	ns, err := NewNormalizers(accounts, d)
+	if err != nil {
+		return nil, err
+	}
+	for p, n := range ns {
+		if _, ok := n.(fax.Verifier); !ok {
+			return nil, fmt.Errorf("provider %s: its normalizer has no Verify, so the ingress could not refuse its forgeries", p)
+		}
+	}
+	return ns, nil
+}

@@ -15,8 +15,13 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
-// rawDuplicateWindow is the Nats-Msg-Id window of FAXPIPE_RAW.
+// rawDuplicateWindow is the Nats-Msg-Id window of FAXPIPE_RAW and
+// FAXPIPE_FORGED.
 const rawDuplicateWindow = time.Minute
+
+// forgedMaxMsgSize bounds one record of FAXPIPE_FORGED: a record names a
+// request and never carries its body, so it is far smaller.
+const forgedMaxMsgSize = 16 << 10
 
 // Topology is every stream and bucket faxpipe uses, as plain configuration
 // structs so it reads at a glance. Build it with NewTopology.
@@ -60,12 +65,16 @@ func NewTopology(s config.Streams) Topology {
 	// to cover a publish the client itself repeats; a long one would hold
 	// every id of the last minutes in the servers' memory.
 	raw.Duplicates = min(s.DuplicateWindow, rawDuplicateWindow)
+	forged := stream(fax.ForgedStream, "Callbacks the ingress refused as forged: who, when, why; never their content (schemas/forged.v1.json)", s.Forged, jetstream.DiscardOld)
+	forged.Duplicates = min(s.DuplicateWindow, rawDuplicateWindow)
+	forged.MaxMsgSize = forgedMaxMsgSize
 	return Topology{
 		Streams: []jetstream.StreamConfig{
 			raw,
 			stream(fax.EventsStream, "Normalized fax events, CloudEvents 1.0 (schemas/fax-event.v1.json)", s.Events, jetstream.DiscardNew),
 			stream(fax.DocumentsStream, "Fax document stored/failed announcements (schemas/fax-document.v1.json)", s.Documents, jetstream.DiscardNew),
 			stream(fax.RejectedStream, "Raw callbacks rejected, with the reason, referencing FAXPIPE_RAW (schemas/rejected.v1.json)", s.Rejected, jetstream.DiscardOld),
+			forged,
 		},
 		Dedupe: jetstream.KeyValueConfig{
 			Bucket:      fax.DedupeBucket,

@@ -38,6 +38,7 @@ func TestEnsureIsIdempotentAndFollowsConfig(t *testing.T) {
 		{fax.EventsStream, 48 * time.Hour, cfg.Events.MaxBytes, jetstream.DiscardNew, cfg.DuplicateWindow, "faxpipe.events.>"},
 		{fax.DocumentsStream, cfg.Documents.MaxAge, cfg.Documents.MaxBytes, jetstream.DiscardNew, cfg.DuplicateWindow, "faxpipe.documents.>"},
 		{fax.RejectedStream, cfg.Rejected.MaxAge, cfg.Rejected.MaxBytes, jetstream.DiscardOld, cfg.DuplicateWindow, "faxpipe.rejected.>"},
+		{fax.ForgedStream, cfg.Forged.MaxAge, cfg.Forged.MaxBytes, jetstream.DiscardOld, time.Minute, "faxpipe.forged.>"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.stream, func(t *testing.T) {
@@ -54,6 +55,9 @@ func TestEnsureIsIdempotentAndFollowsConfig(t *testing.T) {
 			}
 			if c.Storage != jetstream.FileStorage || !c.DenyDelete {
 				t.Errorf("storage %v deny_delete %v, want file storage and no single-message deletes", c.Storage, c.DenyDelete)
+			}
+			if tc.stream == fax.ForgedStream && (c.MaxBytes != int64(cfg.Forged.MaxBytes) || c.MaxBytes <= 0 || c.Discard != jetstream.DiscardOld || c.MaxMsgSize <= 0) {
+				t.Errorf("max_bytes %d discard %v max_msg_size %d, want %d, old, bounded", c.MaxBytes, c.Discard, c.MaxMsgSize, cfg.Forged.MaxBytes)
 			}
 		})
 	}

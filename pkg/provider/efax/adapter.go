@@ -47,14 +47,11 @@ func NewNormalizer(accounts []Account, d *fax.Digester) (fax.Normalizer, error) 
 // request forgery, so it applies to every account: a resource_url that is
 // not https on the account's API host is untrusted_resource_url.
 func (a *adapter) Normalize(raw fax.RawMessage) (fax.Event, error) {
-	if err := fax.CheckEnvelope(raw, fax.EFax); err != nil {
+	acc, err := a.account(raw)
+	if err != nil {
 		return fax.Event{}, err
 	}
 	env := raw.Envelope
-	acc, ok := a.accounts[env.Account]
-	if !ok {
-		return fax.Event{}, fmt.Errorf("efax account %q: %w", env.Account, fax.ReasonUnknownAccount)
-	}
 	if env.FromAPI() {
 		// The reconciler's envelope: its seal stands for the webhook's
 		// signature, whatever the account's verification setting.
@@ -76,6 +73,37 @@ func (a *adapter) Normalize(raw fax.RawMessage) (fax.Event, error) {
 		return fax.Event{}, err
 	}
 	return normalize(raw, f)
+}
+
+// Verify checks an eFax webhook's X-HMAC-Signature over the exact body, as
+// Normalize does first (fax.Verifier). The app id is left to Normalize: it
+// is read from a body that the signature already proves the account's
+// secret signed.
+func (a *adapter) Verify(raw fax.RawMessage) error {
+	acc, err := a.account(raw)
+	if err != nil {
+		return err
+	}
+	env := raw.Envelope
+	if env.FromAPI() {
+		return fmt.Errorf("an envelope from eFax's API is no webhook to verify: %w", fax.ReasonSignatureInvalid)
+	}
+	if !acc.Verifies() {
+		return nil
+	}
+	return verifySignature(env.Body, env.HeaderValues(SignatureHeader), acc.HMACSecret.Reveal())
+}
+
+// account is the configured account of raw's envelope.
+func (a *adapter) account(raw fax.RawMessage) (Account, error) {
+	if err := fax.CheckEnvelope(raw, fax.EFax); err != nil {
+		return Account{}, err
+	}
+	acc, ok := a.accounts[raw.Envelope.Account]
+	if !ok {
+		return Account{}, fmt.Errorf("efax account %q: %w", raw.Envelope.Account, fax.ReasonUnknownAccount)
+	}
+	return acc, nil
 }
 
 // check applies the account's checks that read the body: app id (when

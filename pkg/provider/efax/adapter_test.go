@@ -124,3 +124,10 @@ func TestOutboundStatus(t *testing.T) {
 func TestConformance(t *testing.T) {
 	providertest.Conformance(t, fax.EFax, newAdapter(t, account(true)), raw(t, request(t, "inbound")))
 }
+
+// TestVerifierConformance: whatever a stranger sends without the
+// signature, the ingress's check refuses it as not authentic.
+func TestVerifierConformance(t *testing.T) {
+	providertest.VerifierConformance(t, newAdapter(t, account(true)), raw(t, request(t, "inbound")),
+		providertest.Strip(nil, []string{efax.SignatureHeader}))
+}

@@ -124,6 +124,8 @@ func TestForgeriesAreRejected(t *testing.T) {
 			rm := raw(t, tt.req(t))
 			ev, err := a.Normalize(rm)
 			providertest.CheckRejected(t, rm, ev, err, tt.want)
+			// The ingress's check agrees: a forgery stops there.
+			providertest.CheckVerify(t, a, rm, true)
 		})
 	}
 }

@@ -156,3 +156,11 @@ func TestNoCredentialReachesTheEvent(t *testing.T) {
 func TestConformance(t *testing.T) {
 	providertest.Conformance(t, fax.GoFax, newAdapter(t, account(true)), raw(t, request(t, "received_complete")))
 }
+
+// TestVerifierConformance: whatever a stranger sends without the Basic
+// credentials and the URL secret, the ingress's check refuses it as not
+// authentic.
+func TestVerifierConformance(t *testing.T) {
+	providertest.VerifierConformance(t, newAdapter(t, account(true)), raw(t, request(t, "received_complete")),
+		providertest.Strip([]string{secretParam}, []string{"Authorization"}))
+}

@@ -52,7 +52,7 @@ func TestForgeriesAreRejected(t *testing.T) {
 		{name: "URL secret when only Basic is configured", fixture: "fax_sent", acc: onlyBasic, want: fax.ReasonCredentialsMismatch},
 		{name: "URL secret sent twice, differently", fixture: "fax_sent", edit: func(r *providertest.Request) {
 			r.Query += "&secret=guess"
-		}, want: fax.ReasonMalformed},
+		}, want: fax.ReasonCredentialsMismatch},
 		{name: "unknown event parameter", fixture: "fax_sent", edit: func(r *providertest.Request) {
 			r.Query = strings.Replace(r.Query, "event=fax_sent", "event=fax_queued", 1)
 		}, want: fax.ReasonUnknownEvent},
@@ -83,8 +83,11 @@ func TestForgeriesAreRejected(t *testing.T) {
 				acc = account(true)
 			}
 			rm := raw(t, r)
-			ev, err := newAdapter(t, acc).Normalize(rm)
+			a := newAdapter(t, acc)
+			ev, err := a.Normalize(rm)
 			providertest.CheckRejected(t, rm, ev, err, tt.want)
+			// The ingress's check agrees: a forgery stops there.
+			providertest.CheckVerify(t, a, rm, false)
 		})
 	}
 }

@@ -32,6 +32,7 @@ func FuzzNormalize(f *testing.F) {
 		for _, a := range []fax.Normalizer{verifying, open} {
 			ev, err := a.Normalize(rm)
 			providertest.CheckOutcome(t, rm, ev, err)
+			providertest.CheckVerify(t, a, rm, false)
 		}
 	})
 }

@@ -48,13 +48,11 @@ func NewNormalizer(accounts []Account, d *fax.Digester) (fax.Normalizer, error) 
 // from Sfax's API (the reconciler's) is checked by its seal instead and
 // mapped to the event its callback would have given (listed.go). Every field is
 // read from the query string, where Sfax puts them [doc]; a body is ignored.
+// Verification comes before any other check of the fields, as in Verify.
 func (a *adapter) Normalize(raw fax.RawMessage) (fax.Event, error) {
-	if err := fax.CheckEnvelope(raw, fax.Sfax); err != nil {
+	acc, err := a.account(raw)
+	if err != nil {
 		return fax.Event{}, err
-	}
-	acc, ok := a.accounts[raw.Envelope.Account]
-	if !ok {
-		return fax.Event{}, fmt.Errorf("sfax account %q: %w", raw.Envelope.Account, fax.ReasonUnknownAccount)
 	}
 	if raw.Envelope.FromAPI() {
 		// The reconciler's envelope: its seal stands for the callback's
@@ -68,15 +66,45 @@ func (a *adapter) Normalize(raw fax.RawMessage) (fax.Event, error) {
 	// Taken whatever the verification setting, so that neither credential
 	// reaches provider_fields.
 	token, apikey := fields.Take("token"), fields.Take("apikey")
-	if err := fields.Err(); err != nil {
-		return fax.Event{}, err
-	}
 	if acc.Verifies() {
 		if err := verify(acc, token, apikey, raw.Envelope.ReceivedAt, a.digester); err != nil {
 			return fax.Event{}, err
 		}
 	}
+	if err := fields.Err(); err != nil {
+		return fax.Event{}, err
+	}
 	return normalize(raw, fields)
+}
+
+// Verify checks an Sfax callback's token and API key as Normalize does
+// (fax.Verifier). A token or apikey sent twice with different values is
+// none at all: signature_invalid or credentials_mismatch.
+func (a *adapter) Verify(raw fax.RawMessage) error {
+	acc, err := a.account(raw)
+	if err != nil {
+		return err
+	}
+	if raw.Envelope.FromAPI() {
+		return fmt.Errorf("an envelope from Sfax's API is no callback to verify: %w", fax.ReasonSignatureInvalid)
+	}
+	if !acc.Verifies() {
+		return nil
+	}
+	fields := form.Parse(raw.Envelope.Query)
+	return verify(acc, fields.Take("token"), fields.Take("apikey"), raw.Envelope.ReceivedAt, a.digester)
+}
+
+// account is the configured account of raw's envelope.
+func (a *adapter) account(raw fax.RawMessage) (Account, error) {
+	if err := fax.CheckEnvelope(raw, fax.Sfax); err != nil {
+		return Account{}, err
+	}
+	acc, ok := a.accounts[raw.Envelope.Account]
+	if !ok {
+		return Account{}, fmt.Errorf("sfax account %q: %w", raw.Envelope.Account, fax.ReasonUnknownAccount)
+	}
+	return acc, nil
 }
 
 // checkAccount refuses a verifying account that could not verify anything,

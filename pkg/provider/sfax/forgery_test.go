@@ -77,7 +77,7 @@ func TestForgeriesAreRejected(t *testing.T) {
 			r := request(t, "inbound")
 			r.Query += "&token=" + url.QueryEscape(token(t, good, otherKey, vectorIV))
 			return r
-		}, want: fax.ReasonMalformed},
+		}, want: fax.ReasonSignatureInvalid},
 		{name: "faxid missing", req: func(t testing.TB) providertest.Request {
 			r := request(t, "inbound")
 			r.Query = strings.Replace(r.Query, "faxid=2150102030405000000&", "", 1)
@@ -100,6 +100,8 @@ func TestForgeriesAreRejected(t *testing.T) {
 			rm := raw(t, tt.req(t))
 			ev, err := a.Normalize(rm)
 			providertest.CheckRejected(t, rm, ev, err, tt.want)
+			// The ingress's check agrees: a forgery stops there.
+			providertest.CheckVerify(t, a, rm, false)
 		})
 	}
 }
@@ -187,6 +189,13 @@ func TestNewAdapterRefusesBadAccounts(t *testing.T) {
 
 func TestConformance(t *testing.T) {
 	providertest.Conformance(t, fax.Sfax, newAdapter(t, account(true)), raw(t, request(t, "inbound")))
+}
+
+// TestVerifierConformance: whatever a stranger sends without the token and
+// API key, the ingress's check refuses it as not authentic.
+func TestVerifierConformance(t *testing.T) {
+	providertest.VerifierConformance(t, newAdapter(t, account(true)), raw(t, request(t, "inbound")),
+		providertest.Strip([]string{"token", "apikey"}, nil))
 }
 
 // flipLastBlock changes one bit of the ciphertext's last block, which breaks

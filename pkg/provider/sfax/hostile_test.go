@@ -83,30 +83,34 @@ func TestCallbackReplayedToAnotherAccount(t *testing.T) {
 }
 
 // TestSmuggledParameters: a credential parameter sent twice with different
-// values, in any order or letter case, is ambiguous and refused as
-// malformed; the adapter never picks the value that happens to verify.
+// values, in any order or letter case, is ambiguous: no credential was
+// presented, and the callback is refused as not authentic (by the ingress
+// too, so it is never stored); the adapter never picks the value that
+// happens to verify.
 func TestSmuggledParameters(t *testing.T) {
 	good := token(t, goodToken(t), vectorKey, vectorIV)
 	forged := token(t, goodToken(t), otherKey, vectorIV)
 	tests := []struct {
 		name string
 		edit func(q string) string
+		want fax.Reason
 	}{
-		{name: "apikey forged then genuine", edit: func(q string) string { return "apikey=" + otherKey + "&" + q }},
-		{name: "apikey genuine then forged", edit: func(q string) string { return q + "&apikey=" + otherKey }},
-		{name: "APIKEY in capitals beside apikey", edit: func(q string) string { return q + "&APIKEY=" + otherKey }},
-		{name: "forged token first", edit: func(q string) string { return "token=" + escapeToken(forged) + "&" + q }},
-		{name: "Token in another case beside token", edit: func(q string) string { return q + "&Token=" + escapeToken(forged) }},
+		{name: "apikey forged then genuine", edit: func(q string) string { return "apikey=" + otherKey + "&" + q }, want: fax.ReasonCredentialsMismatch},
+		{name: "apikey genuine then forged", edit: func(q string) string { return q + "&apikey=" + otherKey }, want: fax.ReasonCredentialsMismatch},
+		{name: "APIKEY in capitals beside apikey", edit: func(q string) string { return q + "&APIKEY=" + otherKey }, want: fax.ReasonCredentialsMismatch},
+		{name: "forged token first", edit: func(q string) string { return "token=" + escapeToken(forged) + "&" + q }, want: fax.ReasonSignatureInvalid},
+		{name: "Token in another case beside token", edit: func(q string) string { return q + "&Token=" + escapeToken(forged) }, want: fax.ReasonSignatureInvalid},
 		{name: "token percent-encoded beside it raw, differently", edit: func(q string) string {
 			return strings.Replace(q, "token="+good, "token="+good+"&token="+escapeToken(forged), 1)
-		}},
+		}, want: fax.ReasonSignatureInvalid},
 	}
 	a := newAdapter(t, account(true))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := request(t, "inbound")
 			r.Query = tt.edit(r.Query)
-			providertest.Rejects(t, a, raw(t, r), fax.ReasonMalformed)
+			providertest.Rejects(t, a, raw(t, r), tt.want)
+			providertest.CheckVerify(t, a, raw(t, r), false)
 		})
 	}
 }
