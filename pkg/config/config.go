@@ -22,6 +22,7 @@ type Config struct {
 	Reconciler Reconciler `yaml:"reconciler"`
 	Admin      Admin      `yaml:"admin"`
 	Log        Log        `yaml:"log"`
+	Audit      Audit      `yaml:"audit"`
 	Accounts   Accounts   `yaml:"-"` // accounts: decoded by provider (Load)
 }
 
@@ -68,6 +69,10 @@ type Streams struct {
 	Documents       Retention     `yaml:"documents"`
 	Rejected        Retention     `yaml:"rejected"`
 	DocumentStore   Retention     `yaml:"document_store"` // the object store bucket
+	// Audit is FAXPIPE_AUDIT, the access audit trail: it must be finite in
+	// both age and size; full, it refuses new records (and so the reads
+	// they audit) rather than dropping old ones.
+	Audit Retention `yaml:"audit"`
 }
 
 // Retention bounds one stream or bucket. Zero MaxAge keeps messages forever;

@@ -26,6 +26,7 @@ func Default() Config {
 			Documents:       Retention{MaxAge: 365 * 24 * time.Hour, MaxBytes: -1},
 			Rejected:        Retention{MaxAge: 90 * 24 * time.Hour, MaxBytes: -1},
 			DocumentStore:   Retention{MaxBytes: -1},
+			Audit:           Retention{MaxAge: AuditMaxAge, MaxBytes: 1 << 30},
 		},
 		Ingress: Ingress{
 			Listen:            ":8080",

@@ -43,6 +43,7 @@ func (c *Config) Validate() error {
 	c.validateProcessor(&ck)
 	c.validateDownloader(&ck)
 	c.validateReconciler(&ck)
+	c.validateAudit(&ck)
 	c.Accounts.validate(&ck, c.Downloader.AllowPrivateNetworks)
 	return errors.Join(ck.errs...)
 }

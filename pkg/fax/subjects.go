@@ -12,6 +12,7 @@ import (
 //	FAXPIPE_EVENTS     faxpipe.events.{provider}.{account}.{channel}.{direction}.{outcome}
 //	FAXPIPE_DOCUMENTS  faxpipe.documents.{provider}.{account}.{stored|failed}
 //	FAXPIPE_REJECTED   faxpipe.rejected.{provider}.{account}.{reason}
+//	FAXPIPE_AUDIT      faxpipe.audit.{resource}.{verb}, e.g. faxpipe.audit.document.read
 //
 // In every builder an empty token is a wildcard ("*"), so the same function
 // gives a message's subject and a consumer's filter.
@@ -20,6 +21,7 @@ const (
 	EventsStream    = "FAXPIPE_EVENTS"
 	DocumentsStream = "FAXPIPE_DOCUMENTS"
 	RejectedStream  = "FAXPIPE_REJECTED"
+	AuditStream     = "FAXPIPE_AUDIT"
 )
 
 // The subject roots, one per stream.
@@ -28,6 +30,7 @@ const (
 	eventsRoot    = "faxpipe.events"
 	documentsRoot = "faxpipe.documents"
 	rejectedRoot  = "faxpipe.rejected"
+	auditRoot     = "faxpipe.audit"
 )
 
 // StreamSubjects is the subject filter each stream is defined over.
@@ -36,6 +39,7 @@ var StreamSubjects = map[string]string{
 	EventsStream:    eventsRoot + ".>",
 	DocumentsStream: documentsRoot + ".>",
 	RejectedStream:  rejectedRoot + ".>",
+	AuditStream:     auditRoot + ".>",
 }
 
 // RawSubject is faxpipe.raw.{provider}.{account}, where raw callbacks of
@@ -57,6 +61,12 @@ func DocumentSubject(p Provider, account string, o DocumentOutcome) string {
 // RejectedSubject is faxpipe.rejected.{provider}.{account}.{reason}.
 func RejectedSubject(p Provider, account string, r Reason) string {
 	return subject(rejectedRoot, string(p), account, string(r))
+}
+
+// AuditSubject is faxpipe.audit.{action}, where action is an audit
+// action of two tokens, {resource}.{verb} (document.read, events.reveal).
+func AuditSubject(action string) string {
+	return auditRoot + "." + action
 }
 
 // ReceivedFaxSubject selects the events that may carry a document:

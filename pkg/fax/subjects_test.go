@@ -18,6 +18,8 @@ func TestSubjects(t *testing.T) {
 		{"documents, anything", fax.DocumentSubject("", "", ""), "faxpipe.documents.*.*.*"},
 		{"rejected", fax.RejectedSubject(fax.EFax, "acme", fax.ReasonSignatureInvalid), "faxpipe.rejected.efax.acme.signature_invalid"},
 		{"stream filter", fax.StreamSubjects[fax.EventsStream], "faxpipe.events.>"},
+		{"audit", fax.AuditSubject("document.read"), "faxpipe.audit.document.read"},
+		{"audit stream filter", fax.StreamSubjects[fax.AuditStream], "faxpipe.audit.>"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -57,6 +57,7 @@ func NewTopology(s config.Streams) Topology {
 			stream(fax.EventsStream, "Normalized fax events, CloudEvents 1.0 (schemas/fax-event.v1.json)", s.Events),
 			stream(fax.DocumentsStream, "Fax document stored/failed announcements (schemas/fax-document.v1.json)", s.Documents),
 			stream(fax.RejectedStream, "Raw callbacks rejected, with the reason (schemas/rejected.v1.json)", s.Rejected),
+			auditStream(stream(fax.AuditStream, "Access audit: who read a document or revealed personal data (schemas/audit.v1.json)", s.Audit)),
 		},
 		Dedupe: jetstream.KeyValueConfig{
 			Bucket:      fax.DedupeBucket,
@@ -75,6 +76,19 @@ func NewTopology(s config.Streams) Topology {
 			TTL:         s.DocumentStore.MaxAge,
 		},
 	}
+}
+
+// auditMaxRecord bounds one audit record; a record is well under 1 KiB.
+const auditMaxRecord = 16 << 10
+
+// auditStream makes sc an audit trail nobody can edit: no record deleted or
+// purged, and a full stream refuses a new record (so the read it audits
+// fails) rather than dropping an old one. Records leave only by age.
+func auditStream(sc jetstream.StreamConfig) jetstream.StreamConfig {
+	sc.Discard = jetstream.DiscardNew
+	sc.DenyDelete, sc.DenyPurge = true, true
+	sc.MaxMsgSize = auditMaxRecord
+	return sc
 }
 
 // Ensure creates every stream and bucket, or updates it to this
