@@ -14,14 +14,16 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/faxpipe/faxpipe/pkg/audit"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/tools/replay"
 	"github.com/faxpipe/faxpipe/processor"
 )
 
-func showRejected(ctx context.Context, js jetstream.JetStream, args []string, stdout, stderr io.Writer) error {
+func showRejected(ctx context.Context, js jetstream.JetStream, actor audit.Actor, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("rejected show", rejectedUsage, stderr)
 	asJSON := fs.Bool("json", false, "print {rejection, raw} as JSON")
+	reveal := revealFlags(fs)
 	pos, err := parse(fs, args)
 	if err != nil || len(pos) != 1 {
 		if err == nil {
@@ -42,13 +44,49 @@ func showRejected(ctx context.Context, js jetstream.JetStream, args []string, st
 	if err != nil {
 		return err
 	}
+	if reveal.on() {
+		obj := audit.Object{Provider: r.Provider, Account: r.Account, Stream: fax.RejectedStream, Seq: r.Seq, RawSeq: raw.Seq()}
+		if err := reveal.record(ctx, js, actor, audit.RejectedReveal, obj); err != nil {
+			return fmt.Errorf("rejected show --reveal: %w", err)
+		}
+	}
 	if *asJSON {
 		return writeJSON(stdout, struct {
-			Rejection replay.Rejection `json:"rejection"`
-			Raw       json.RawMessage  `json:"raw"`
-		}{r, rawJSON(raw.Data())})
+			Rejection any             `json:"rejection"`
+			Raw       json.RawMessage `json:"raw"`
+		}{rejectionView(r, reveal.on()), rawView(raw.Data(), reveal.on())})
 	}
-	return printRejection(stdout, r, raw)
+	return printRejection(stdout, r, raw, reveal.on())
+}
+
+// rejectionView is r as shown: as recorded with reveal, else with its
+// copy of the callback masked (maskEnvelopeJSON) and the phone numbers of
+// its detail masked.
+func rejectionView(r replay.Rejection, reveal bool) any {
+	if reveal {
+		return r
+	}
+	m, ok := parseObject(mustJSON(r))
+	if !ok {
+		return "masked"
+	}
+	m.set("detail", mustJSON(maskNumbers(r.Detail)))
+	if env := m.get("envelope"); env != nil {
+		m.set("envelope", maskEnvelopeJSON(env))
+	}
+	if m.get("raw") != nil {
+		m.set("raw", mustJSON(fmt.Sprintf("%d bytes: masked (--reveal shows them)", len(r.Raw))))
+	}
+	return json.RawMessage(m.json())
+}
+
+// rawView is the raw message data as shown: as stored with reveal (JSON,
+// or a JSON string), else masked.
+func rawView(data []byte, reveal bool) json.RawMessage {
+	if reveal {
+		return rawJSON(data)
+	}
+	return maskEnvelopeJSON(data)
 }
 
 // rawJSON is data if it is JSON, else data as a JSON string.
@@ -62,11 +100,25 @@ func rawJSON(data []byte) json.RawMessage {
 
 // printRejection prints r and its raw callback for people: the record,
 // the envelope as stored (indented) and its body as text when it is text.
-func printRejection(w io.Writer, r replay.Rejection, raw processor.Raw) error {
+// Unless reveal, the body shows only its size and phone numbers are
+// masked.
+func printRejection(w io.Writer, r replay.Rejection, raw processor.Raw, reveal bool) error {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "rejection #%d, recorded %s\n", r.Seq, r.Stored.UTC().Format(time.RFC3339Nano))
-	fmt.Fprintf(&b, "  %s/%s  %s\n  detail: %s\n", r.Provider, r.Account, r.Reason, r.Detail)
+	detail := r.Detail
+	if !reveal {
+		detail = maskNumbers(detail)
+	}
+	fmt.Fprintf(&b, "  %s/%s  %s\n  detail: %s\n", r.Provider, r.Account, r.Reason, detail)
 	fmt.Fprintf(&b, "raw callback FAXPIPE_RAW #%d (%s):\n", raw.Seq(), raw.Subject())
+	if !reveal {
+		if err := json.Indent(&b, maskEnvelopeJSON(raw.Data()), "  ", "  "); err != nil {
+			return err
+		}
+		b.WriteString("\nbody and phone numbers masked: --reveal shows them (recorded in the access audit trail)\n")
+		_, err := w.Write(b.Bytes())
+		return err
+	}
 	if err := json.Indent(&b, raw.Data(), "  ", "  "); err != nil {
 		fmt.Fprintf(&b, "  %q\n", raw.Data()) // not JSON: the bytes as they are
 	} else {
