@@ -48,6 +48,9 @@ var tools = []tool{
 	{"replay", "process raw callbacks of a time range again", withReprocessor(ops.Replay)},
 	{"rejected", "list, show and re-drive rejected callbacks", rejectedTool},
 	{"reconcile", "find and feed in faxes whose webhook never came, over a time range", reconcileTool},
+	{"audit", "list the access audit trail: who read documents or revealed personal data", withBroker(func(ctx context.Context, e toolEnv, conn *stream.Conn) error {
+		return ops.Audit(ctx, jetStreamOf(conn), e.args, e.stdout, e.stderr)
+	})},
 }
 
 // toolNamed is the tool called name, nil for none.

@@ -166,3 +166,61 @@ func publishSeq(t *testing.T, js jetstream.JetStream, subject string, data []byt
 	}
 	return ack.Sequence
 }
+
+// TestAuditList: `faxpipe audit` lists the trail, oldest first, filtered
+// by action, actor and time.
+func TestAuditList(t *testing.T) {
+	js := streamtest.Connect(t, streamtest.Start(t), config.Default().Streams).JS
+	for _, who := range []string{"alice", "bob"} {
+		log, err := audit.New(js, audit.Actor{Name: who, Program: "router", Host: "h1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := log.Record(t.Context(), audit.Entry{Action: audit.DocumentRead, Purpose: "ticket 7",
+			Object: audit.Object{Bucket: fax.DocumentBucket, Document: "efax/demo/f1.pdf"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log, err := audit.New(js, operator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := log.Record(t.Context(), audit.Entry{Action: audit.RejectedReveal, Object: audit.Object{Stream: fax.RejectedStream, Seq: 4, RawSeq: 9}}); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		args []string
+		want []string // one substring per line, in order
+	}{
+		{"all", nil, []string{`alice document.read faxpipe-documents/efax/demo/f1.pdf purpose "ticket 7" via router@h1`,
+			"bob ", "alice rejected.reveal FAXPIPE_REJECTED #4 (raw #9) via faxpipe test@ops-1"}},
+		{"one action", []string{"--action", "rejected.reveal"}, []string{"rejected.reveal"}},
+		{"one actor", []string{"--actor", "bob"}, []string{"bob "}},
+		{"since later", []string{"--since", time.Now().Add(time.Hour).Format(time.RFC3339)}, nil},
+		{"json", []string{"--json", "--actor", "bob"}, []string{`"actor":"bob"`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout bytes.Buffer
+			if err := ops.Audit(t.Context(), js, c.args, &stdout, &bytes.Buffer{}); err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+			if len(c.want) == 0 && stdout.Len() == 0 {
+				return
+			}
+			if len(got) != len(c.want) {
+				t.Fatalf("%d lines, want %d:\n%s", len(got), len(c.want), stdout.String())
+			}
+			for i, w := range c.want {
+				if !strings.Contains(strings.Join(strings.Fields(got[i]), " "), w) {
+					t.Errorf("line %d = %q, want %q in it", i, got[i], w)
+				}
+			}
+		})
+	}
+	if err := ops.Audit(t.Context(), js, []string{"--action", "document.shred"}, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
+		t.Error("an unknown action was accepted")
+	}
+}
