@@ -78,9 +78,9 @@ func tail(ctx context.Context, js jetstream.JetStream, cfg consumer.Config, p *p
 		g.Go(func() error {
 			return consumer.Events(js, cfg).Run(ctx, func(_ context.Context, m consumer.Message[fax.Event]) error {
 				if p.reveal {
-					return p.print(m.Raw, eventLine(m, showNumber))
+					return p.print(m.Raw, eventLine(m, personal{reveal: true}))
 				}
-				return p.print(maskEventJSON(m.Raw), eventLine(m, maskParty))
+				return p.print(maskEventJSON(m.Raw), eventLine(m, personal{}))
 			})
 		})
 	}
@@ -132,9 +132,9 @@ func (p *printer) failed() error {
 
 // eventLine is one human-readable line of an event:
 // time, sequence, type, provider/account, fax id and what is known of it,
-// and whether the reconciler found it (its webhook never came). show
-// writes each party (masked or in clear).
-func eventLine(m consumer.Message[fax.Event], show func(*fax.Party) string) string {
+// and whether the reconciler found it (its webhook never came). Phone
+// numbers are shown as v says.
+func eventLine(m consumer.Message[fax.Event], v personal) string {
 	ev := m.Data
 	parts := []string{lineHead(m.Stored, m.Seq, m.Type, ev.Provider, ev.Account, ev.FaxID)}
 	if ev.Test {
@@ -143,9 +143,9 @@ func eventLine(m consumer.Message[fax.Event], show func(*fax.Party) string) stri
 	if ev.Pages != nil {
 		parts = append(parts, fmt.Sprintf("%d pages", *ev.Pages))
 	}
-	parts = append(parts, party("from", ev.From, show), party("to", ev.To, show))
+	parts = append(parts, v.party("from", ev.From), v.party("to", ev.To))
 	if ev.StatusMessage != "" {
-		parts = append(parts, fmt.Sprintf("status %q", show(&fax.Party{Raw: ev.StatusMessage})))
+		parts = append(parts, fmt.Sprintf("status %q", v.text(ev.StatusMessage)))
 	}
 	if ev.LearnedVia == fax.OriginAPI {
 		parts = append(parts, "WEBHOOK MISSED: found through the provider's API")
@@ -173,30 +173,30 @@ func lineHead(at time.Time, seq uint64, typ string, p fax.Provider, account, fax
 	return fmt.Sprintf("%s #%-6d %-30s %s/%s fax_id=%s", at.UTC().Format(time.RFC3339), seq, typ, p, account, faxID)
 }
 
-func party(label string, p *fax.Party, show func(*fax.Party) string) string {
+// personal shows personal data: masked (see maskNumber), or in clear with
+// reveal.
+type personal struct{ reveal bool }
+
+// party is "label number", the E.164 number or, for a number that is not
+// one, "label \"as the provider wrote it\"".
+func (v personal) party(label string, p *fax.Party) string {
 	switch {
 	case p == nil:
 		return ""
+	case p.Number != "" && v.reveal:
+		return label + " " + p.Number
 	case p.Number != "":
-		return label + " " + show(p)
+		return label + " " + maskNumber(p.Number)
 	}
-	return fmt.Sprintf("%s %q", label, show(p))
+	return fmt.Sprintf("%s %q", label, v.text(p.Raw))
 }
 
-// showNumber is p's number in clear: E.164, else as the provider wrote it.
-func showNumber(p *fax.Party) string {
-	if p.Number != "" {
-		return p.Number
+// text is s with its phone numbers masked, unless reveal.
+func (v personal) text(s string) string {
+	if v.reveal {
+		return s
 	}
-	return p.Raw
-}
-
-// maskParty is p's number masked (see maskNumber).
-func maskParty(p *fax.Party) string {
-	if p.Number != "" {
-		return maskNumber(p.Number)
-	}
-	return maskNumbers(p.Raw)
+	return maskNumbers(s)
 }
 
 func short(sum string) string {
