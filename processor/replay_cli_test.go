@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/faxpipe/faxpipe/pkg/audit"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/tools/ops"
 	"github.com/faxpipe/faxpipe/pkg/tools/replay"
@@ -50,7 +51,7 @@ func TestRejectedCommands(t *testing.T) {
 	p, _ := wrongKeyed(t)
 	rp := p.replayer()
 	out := run(t, "list", func(stdout, stderr *bytes.Buffer) error {
-		return ops.Rejected(t.Context(), p.conn.JS, rp, []string{"list", "--reason", "signature_invalid"}, stdout, stderr)
+		return ops.Rejected(t.Context(), p.conn.JS, rp, operator, []string{"list", "--reason", "signature_invalid"}, stdout, stderr)
 	})
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	rawSeqs := map[string]bool{}
@@ -65,21 +66,30 @@ func TestRejectedCommands(t *testing.T) {
 	}
 	rawOf2 := strings.Fields(lines[1])[5]
 	out = run(t, "show", func(stdout, stderr *bytes.Buffer) error {
-		return ops.Rejected(t.Context(), p.conn.JS, rp, []string{"show", "2"}, stdout, stderr)
+		return ops.Rejected(t.Context(), p.conn.JS, rp, operator, []string{"show", "2"}, stdout, stderr)
 	})
-	for _, want := range []string{"rejection #2", "signature_invalid", "FAXPIPE_RAW " + rawOf2, `"X-Hmac-Signature"`, `"fax_id":"efax-`} {
+	for _, want := range []string{"rejection #2", "signature_invalid", "FAXPIPE_RAW " + rawOf2, `"X-Hmac-Signature"`, "bytes: masked"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("show lacks %s:\n%s", want, out)
 		}
 	}
+	if strings.Contains(out, `"fax_id"`) {
+		t.Errorf("show prints the body without --reveal:\n%s", out)
+	}
+	out = run(t, "show --reveal", func(stdout, stderr *bytes.Buffer) error {
+		return ops.Rejected(t.Context(), p.conn.JS, rp, operator, []string{"show", "--reveal", "2"}, stdout, stderr)
+	})
+	if !strings.Contains(out, `"fax_id":"efax-`) {
+		t.Errorf("show --reveal lacks the body:\n%s", out)
+	}
 	out = run(t, "redrive", func(stdout, stderr *bytes.Buffer) error {
-		return ops.Rejected(t.Context(), p.conn.JS, rp, []string{"redrive", "--reason", "signature_invalid", "-v"}, stdout, stderr)
+		return ops.Rejected(t.Context(), p.conn.JS, rp, operator, []string{"redrive", "--reason", "signature_invalid", "-v"}, stdout, stderr)
 	})
 	if !strings.Contains(out, "new events           3") || strings.Count(out, " event ") != 3 {
 		t.Errorf("redrive by reason:\n%s", out)
 	}
 	out = run(t, "redrive again", func(stdout, stderr *bytes.Buffer) error {
-		return ops.Rejected(t.Context(), p.conn.JS, rp, []string{"redrive", "1"}, stdout, stderr)
+		return ops.Rejected(t.Context(), p.conn.JS, rp, operator, []string{"redrive", "1"}, stdout, stderr)
 	})
 	if !strings.Contains(out, "new events           0") || !strings.Contains(out, "duplicates           1") {
 		t.Errorf("redrive by sequence:\n%s", out)
@@ -97,7 +107,7 @@ func TestRejectedCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	out = run(t, "show after retention", func(stdout, stderr *bytes.Buffer) error {
-		return ops.Rejected(t.Context(), p.conn.JS, rp, []string{"show", "2"}, stdout, stderr)
+		return ops.Rejected(t.Context(), p.conn.JS, rp, operator, []string{"show", "2"}, stdout, stderr)
 	})
 	for _, want := range []string{"rejection #2", "signature_invalid", "sha256 ", "no longer stored (past the raw stream's retention"} {
 		if !strings.Contains(out, want) {
@@ -105,6 +115,9 @@ func TestRejectedCommands(t *testing.T) {
 		}
 	}
 }
+
+// operator is who the tests' reveals are recorded as.
+var operator = audit.Actor{Name: "operator", Program: "faxpipe rejected"}
 
 func run(t *testing.T, what string, cmd func(stdout, stderr *bytes.Buffer) error) string {
 	t.Helper()

@@ -15,6 +15,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/faxpipe/faxpipe/pkg/audit"
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
@@ -290,6 +291,11 @@ func TestAsyncAPISubjectsOfCode(t *testing.T) {
 		{"raw of no provider", "raw", "faxpipe.raw.nofax.acme", false},
 		{"rejection of no reason", "rejected", "faxpipe.rejected.sfax.acme.bored", false},
 		{"document of no status", "documents", "faxpipe.documents.efax.acme.lost", false},
+		{"document read", "audit", audit.DocumentRead.Subject(), true},
+		{"events revealed", "audit", audit.EventsReveal.Subject(), true},
+		{"rejection revealed", "audit", audit.RejectedReveal.Subject(), true},
+		{"audit of no verb", "audit", "faxpipe.audit.document", false},
+		{"audit of an unknown verb", "audit", "faxpipe.audit.document.shred", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -411,6 +417,7 @@ func TestAsyncAPIMessages(t *testing.T) {
 		{"Rejected", "rejected", "./rejected.v1.json"},
 		{"Forged", "forged", "./forged.v1.json"},
 		{"DocumentAnnouncement", "documents", "./fax-document.v1.json"},
+		{"AuditRecord", "audit", "./audit.v1.json"},
 	}
 	var want []string
 	for _, tt := range tests {
@@ -494,6 +501,8 @@ func TestAsyncAPIOperations(t *testing.T) {
 		{"downloader", "send", "documents"},
 		{"downstream", "receive", "events"},
 		{"downstream", "receive", "documents"},
+		{"downstream", "send", "audit"},
+		{"tools", "send", "audit"},
 	} {
 		if !slices.Contains(got, want) {
 			t.Errorf("no operation where %s %ss on %s", want.service, want.action, want.channel)
@@ -623,6 +632,14 @@ func TestAsyncAPIExamplesAreWhatTheCodeSends(t *testing.T) {
 				{"source", ce.Source, ce.Data.Source()},
 				{"cloudevent subject", ce.Subject, ce.Data.FaxID},
 				{"subject", subject, ce.Data.Subject()},
+			}
+		}},
+		{"AuditRecord", func() []check {
+			subject, msgID, r := example[audit.Record](t, doc, "AuditRecord")
+			return []check{
+				{"Nats-Msg-Id", msgID, r.ID},
+				{"subject", subject, r.Action.Subject()},
+				{"valid", fmt.Sprint(r.Validate()), "<nil>"},
 			}
 		}},
 		{"Rejected", func() []check {

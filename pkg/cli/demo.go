@@ -75,7 +75,7 @@ func demo(ctx context.Context, e toolEnv) error {
 	demoEnv.stdout, demoEnv.help = shown, false
 	g.Go(func() error {
 		return withBroker(func(ctx context.Context, e toolEnv, conn *stream.Conn) error {
-			return ops.Tail(ctx, conn.JS, []string{"--since", "1h"}, e.stdout, e.stderr)
+			return ops.Tail(ctx, conn.JS, toolActor(e.cfg, "faxpipe demo"), []string{"--since", "1h"}, e.stdout, e.stderr)
 		})(stop, demoEnv)
 	})
 	g.Go(func() error {

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
+	"github.com/faxpipe/faxpipe/pkg/audit"
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/reconciler"
@@ -42,11 +43,14 @@ var tools = []tool{
 	}},
 	{"demo", "faxpipe all and the simulator together, events shown live", demo},
 	{"tail", "live view of fax events and document announcements", withBroker(func(ctx context.Context, e toolEnv, conn *stream.Conn) error {
-		return ops.Tail(ctx, jetStreamOf(conn), e.args, e.stdout, e.stderr)
+		return ops.Tail(ctx, jetStreamOf(conn), toolActor(e.cfg, "faxpipe tail"), e.args, e.stdout, e.stderr)
 	})},
 	{"replay", "process raw callbacks of a time range again", withReprocessor(ops.Replay)},
-	{"rejected", "list, show and re-drive rejected callbacks", withReprocessor(ops.Rejected)},
+	{"rejected", "list, show and re-drive rejected callbacks", rejectedTool},
 	{"reconcile", "find and feed in faxes whose webhook never came, over a time range", reconcileTool},
+	{"audit", "list the access audit trail: who read documents or revealed personal data", withBroker(func(ctx context.Context, e toolEnv, conn *stream.Conn) error {
+		return ops.Audit(ctx, jetStreamOf(conn), e.args, e.stdout, e.stderr)
+	})},
 }
 
 // toolNamed is the tool called name, nil for none.
@@ -116,6 +120,25 @@ func withReprocessor(cmd reprocessCommand) func(context.Context, toolEnv) error 
 		}
 		return cmd(ctx, conn.JS, replay.FromProcessor(rp), e.args, e.stdout, e.stderr)
 	})
+}
+
+// rejectedTool is `faxpipe rejected`, its reveals recorded as the tool
+// user's (toolActor).
+func rejectedTool(ctx context.Context, e toolEnv) error {
+	return withReprocessor(func(ctx context.Context, js jetstream.JetStream, rp replay.Reprocessor, args []string, stdout, stderr io.Writer) error {
+		return ops.Rejected(ctx, js, rp, toolActor(e.cfg, "faxpipe rejected"), args, stdout, stderr)
+	})(ctx, e)
+}
+
+// toolActor is who a tool's reveals are recorded as in the audit trail:
+// audit.actor, else the OS user (see audit.LocalActor). With neither, the
+// actor has no name, and a reveal is refused saying so.
+func toolActor(cfg *config.Config, program string) audit.Actor {
+	a, err := audit.LocalActor(cfg.Audit.Actor, program)
+	if err != nil {
+		return audit.Actor{Program: program}
+	}
+	return a
 }
 
 // reconcileTool is `faxpipe reconcile`: the reconciler's one-shot over a

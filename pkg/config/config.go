@@ -22,6 +22,7 @@ type Config struct {
 	Reconciler Reconciler `yaml:"reconciler"`
 	Admin      Admin      `yaml:"admin"`
 	Log        Log        `yaml:"log"`
+	Audit      Audit      `yaml:"audit"`
 	Accounts   Accounts   `yaml:"-"` // accounts: decoded by provider (Load)
 }
 
@@ -71,6 +72,10 @@ type Streams struct {
 	// forgeries: always a finite age and size, since strangers fill it.
 	Forged        Retention `yaml:"forged"`
 	DocumentStore Retention `yaml:"document_store"` // the object store bucket
+	// Audit is FAXPIPE_AUDIT, the access audit trail: it must be finite in
+	// both age and size; full, it refuses new records (and so the reads
+	// they audit) rather than dropping old ones.
+	Audit Retention `yaml:"audit"`
 }
 
 // Bounded lists every stream and bucket whose retention is configured, by
@@ -79,6 +84,7 @@ type Streams struct {
 func (s Streams) Bounded() map[string]Retention {
 	return map[string]Retention{
 		"raw": s.Raw, "events": s.Events, "documents": s.Documents, "rejected": s.Rejected, "document_store": s.DocumentStore,
+		"forged": s.Forged, "audit": s.Audit,
 	}
 }
 

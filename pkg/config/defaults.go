@@ -31,7 +31,8 @@ func Default() Config {
 			Documents:     Retention{MaxAge: 90 * 24 * time.Hour, MaxBytes: 128 << 20},
 			Rejected:      Retention{MaxAge: 30 * 24 * time.Hour, MaxBytes: 128 << 20},
 			DocumentStore: Retention{MaxAge: 90 * 24 * time.Hour, MaxBytes: 2 << 30},
-			Forged:        Retention{MaxAge: 7 * 24 * time.Hour, MaxBytes: 64 << 20},
+			Forged:        Retention{MaxAge: 7 * 24 * time.Hour, MaxBytes: 32 << 20},
+			Audit:         Retention{MaxAge: AuditMaxAge, MaxBytes: 128 << 20},
 		},
 		Ingress: Ingress{
 			Listen:            ":8080",

@@ -92,7 +92,7 @@ func TestLoadExample(t *testing.T) {
 		{"streams.document_store.max_age default", cfg.Streams.DocumentStore.MaxAge, 90 * 24 * time.Hour},
 		{"streams.document_store.max_bytes default", cfg.Streams.DocumentStore.MaxBytes, config.ByteSize(2 << 30)},
 		{"streams.forged.max_age default", cfg.Streams.Forged.MaxAge, 7 * 24 * time.Hour},
-		{"streams.forged.max_bytes default", cfg.Streams.Forged.MaxBytes, config.ByteSize(64 << 20)},
+		{"streams.forged.max_bytes default", cfg.Streams.Forged.MaxBytes, config.ByteSize(32 << 20)},
 		{"ingress.listen", cfg.Ingress.Listen, ":8080"},
 		{"ingress.body_limit 1MiB", cfg.Ingress.BodyLimit, config.ByteSize(1 << 20)},
 		{"ingress.publish_timeout", cfg.Ingress.PublishTimeout, 3 * time.Second},

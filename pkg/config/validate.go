@@ -39,11 +39,11 @@ func (c *Config) Validate() error {
 	var ck Checker
 	c.validateCore(&ck)
 	c.validateStreams(&ck)
-	c.validateForged(&ck)
 	c.validateIngress(&ck)
 	c.validateProcessor(&ck)
 	c.validateDownloader(&ck)
 	c.validateReconciler(&ck)
+	c.validateAudit(&ck)
 	c.Accounts.validate(&ck, c.Downloader.AllowPrivateNetworks)
 	return errors.Join(ck.errs...)
 }
@@ -92,15 +92,6 @@ func (c *Config) validateStreams(ck *Checker) {
 		ck.Check(total*ByteSize(s.Replicas) <= e.MaxStore, "nats.embedded.max_store",
 			"is %d bytes, less than the streams' max_bytes add up to (%d bytes): raise it or lower streams.*.max_bytes", int64(e.MaxStore), int64(total)*int64(s.Replicas))
 	}
-}
-
-// validateForged requires FAXPIPE_FORGED to be bounded in age and size:
-// whoever can reach the ingress chooses what it holds.
-func (c *Config) validateForged(ck *Checker) {
-	r := c.Streams.Forged
-	ck.Check(r.MaxAge > 0, "streams.forged.max_age", "must be positive: the stream holds what strangers send")
-	ck.Check(r.MaxAge <= 0 || r.MaxAge >= c.Streams.DuplicateWindow, "streams.forged.max_age", "must be at least streams.duplicate_window")
-	ck.Check(r.MaxBytes > 0, "streams.forged.max_bytes", "must be positive (no -1): the stream holds what strangers send")
 }
 
 func (c *Config) validateIngress(ck *Checker) {

@@ -11,6 +11,8 @@
 // A handler's error hands the message back to be delivered again after a
 // growing delay; after Config.MaxDeliver deliveries it is terminated and
 // reported as poison, so one bad message never blocks the others.
-// OpenDocument reads a stored document from its announcement, and History
-// reads a stretch of a stream once, to rebuild state from it.
+// DocumentReader (or OpenDocument) reads a stored document from its
+// announcement, after recording who reads it in the access audit trail
+// (FAXPIPE_AUDIT); History reads a stretch of a stream once, to rebuild
+// state from it.
 package consumer

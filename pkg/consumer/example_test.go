@@ -2,12 +2,14 @@ package consumer_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/faxpipe/faxpipe/pkg/audit"
 	"github.com/faxpipe/faxpipe/pkg/consumer"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
@@ -41,16 +43,19 @@ func ExampleEvents() {
 }
 
 // A document router reads each stored fax document as it is announced.
-func ExampleOpenDocument() {
+// It says who it is: every opening is recorded in the access audit trail
+// (FAXPIPE_AUDIT) before a byte is read, and refused if it cannot be.
+func ExampleDocumentReader() {
 	js, stop := exampleBroker()
 	defer stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 
+	docs := consumer.DocumentReader{JS: js, Actor: "ehr-router", Purpose: "file into the patient record"}
 	_ = consumer.Documents(js, consumer.Config{Durable: "router", Filter: consumer.Filter{Outcome: string(fax.DocumentStored)}}).
 		Run(ctx, func(ctx context.Context, m consumer.Message[fax.DocumentAnnouncement]) error {
 			defer cancel()
-			r, err := consumer.OpenDocument(ctx, js, m.Data)
+			r, err := docs.Open(ctx, m.Data)
 			if err != nil {
 				return err // retried later
 			}
@@ -62,8 +67,20 @@ func ExampleOpenDocument() {
 			fmt.Printf("%s (%s, %d bytes): %q\n", m.Data.Object, m.Data.ContentType, *m.Data.Size, pdf)
 			return nil
 		})
+
+	// The audit trail, as an auditor reads it.
+	trail := consumer.History{Stream: fax.AuditStream}
+	_ = trail.Scan(context.Background(), js, func(m jetstream.Msg) error {
+		var r audit.Record
+		if err := json.Unmarshal(m.Data(), &r); err != nil {
+			return err
+		}
+		fmt.Println(m.Subject(), r.Actor, r.Object.Document, r.Purpose)
+		return nil
+	})
 	// Output:
 	// efax/acme/7e029808.pdf (application/pdf, 33 bytes): "%PDF-1.4 hello from a fax machine"
+	// faxpipe.audit.document.read ehr-router efax/acme/7e029808.pdf file into the patient record
 }
 
 // Rebuilding state from history: read the events stream once, from its

@@ -13,6 +13,7 @@ import (
 //	FAXPIPE_DOCUMENTS  faxpipe.documents.{provider}.{account}.{stored|failed}
 //	FAXPIPE_REJECTED   faxpipe.rejected.{provider}.{account}.{reason}
 //	FAXPIPE_FORGED     faxpipe.forged.{provider}.{account}
+//	FAXPIPE_AUDIT      faxpipe.audit.{resource}.{verb}, e.g. faxpipe.audit.document.read
 //
 // In every builder an empty token is a wildcard ("*"), so the same function
 // gives a message's subject and a consumer's filter.
@@ -22,6 +23,7 @@ const (
 	DocumentsStream = "FAXPIPE_DOCUMENTS"
 	RejectedStream  = "FAXPIPE_REJECTED"
 	ForgedStream    = "FAXPIPE_FORGED"
+	AuditStream     = "FAXPIPE_AUDIT"
 )
 
 // The subject roots, one per stream.
@@ -31,6 +33,7 @@ const (
 	documentsRoot = "faxpipe.documents"
 	rejectedRoot  = "faxpipe.rejected"
 	forgedRoot    = "faxpipe.forged"
+	auditRoot     = "faxpipe.audit"
 )
 
 // StreamSubjects is the subject filter each stream is defined over.
@@ -40,6 +43,7 @@ var StreamSubjects = map[string]string{
 	DocumentsStream: documentsRoot + ".>",
 	RejectedStream:  rejectedRoot + ".>",
 	ForgedStream:    forgedRoot + ".>",
+	AuditStream:     auditRoot + ".>",
 }
 
 // RawSubject is faxpipe.raw.{provider}.{account}, where raw callbacks of
@@ -67,6 +71,12 @@ func RejectedSubject(p Provider, account string, r Reason) string {
 // records the callbacks of one account it refused as forged.
 func ForgedSubject(p Provider, account string) string {
 	return subject(forgedRoot, string(p), account)
+}
+
+// AuditSubject is faxpipe.audit.{action}, where action is an audit
+// action of two tokens, {resource}.{verb} (document.read, events.reveal).
+func AuditSubject(action string) string {
+	return auditRoot + "." + action
 }
 
 // ReceivedFaxSubject selects the events that may carry a document:

@@ -20,6 +20,8 @@ func TestSubjects(t *testing.T) {
 		{"forged", fax.ForgedSubject(fax.GoFax, "acme"), "faxpipe.forged.gofax.acme"},
 		{"forged stream filter", fax.StreamSubjects[fax.ForgedStream], "faxpipe.forged.>"},
 		{"stream filter", fax.StreamSubjects[fax.EventsStream], "faxpipe.events.>"},
+		{"audit", fax.AuditSubject("document.read"), "faxpipe.audit.document.read"},
+		{"audit stream filter", fax.StreamSubjects[fax.AuditStream], "faxpipe.audit.>"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

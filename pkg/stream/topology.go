@@ -75,6 +75,7 @@ func NewTopology(s config.Streams) Topology {
 			stream(fax.DocumentsStream, "Fax document stored/failed announcements (schemas/fax-document.v1.json)", s.Documents, jetstream.DiscardNew),
 			stream(fax.RejectedStream, "Raw callbacks rejected, with the reason, referencing FAXPIPE_RAW (schemas/rejected.v1.json)", s.Rejected, jetstream.DiscardOld),
 			forged,
+			auditStream(stream(fax.AuditStream, "Access audit: who read a document or revealed personal data (schemas/audit.v1.json)", s.Audit, jetstream.DiscardNew)),
 		},
 		Dedupe: jetstream.KeyValueConfig{
 			Bucket:      fax.DedupeBucket,
@@ -93,6 +94,19 @@ func NewTopology(s config.Streams) Topology {
 			TTL:         s.DocumentStore.MaxAge,
 		},
 	}
+}
+
+// auditMaxRecord bounds one audit record; a record is well under 1 KiB.
+const auditMaxRecord = 16 << 10
+
+// auditStream makes sc an audit trail nobody can edit: no record deleted or
+// purged, and a full stream refuses a new record (so the read it audits
+// fails) rather than dropping an old one. Records leave only by age.
+func auditStream(sc jetstream.StreamConfig) jetstream.StreamConfig {
+	sc.Discard = jetstream.DiscardNew
+	sc.DenyDelete, sc.DenyPurge = true, true
+	sc.MaxMsgSize = auditMaxRecord
+	return sc
 }
 
 // Ensure creates every stream and bucket, or updates it to this

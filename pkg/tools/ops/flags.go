@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -8,6 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/faxpipe/faxpipe/pkg/audit"
 	"github.com/faxpipe/faxpipe/pkg/consumer"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
@@ -98,4 +102,32 @@ func badArgs(fs *flag.FlagSet, err error, extra []string) error {
 	}
 	fs.Usage()
 	return fmt.Errorf("unexpected argument %q", extra[0])
+}
+
+// revealOpts are the flags that show personal data in clear: --reveal, and
+// --reason, recorded with it.
+type revealOpts struct {
+	reveal *bool
+	reason *string
+}
+
+// revealFlags declares --reveal and --reason on fs.
+func revealFlags(fs *flag.FlagSet) revealOpts {
+	return revealOpts{
+		reveal: fs.Bool("reveal", false, "show phone numbers and bodies in clear; recorded in the access audit trail first"),
+		reason: fs.String("reason", "", "why you reveal (a ticket, say), recorded with --reveal"),
+	}
+}
+
+func (o revealOpts) on() bool { return *o.reveal }
+
+// record appends the audit record of actor revealing obj, and returns an
+// error (wrapping audit.ErrNotRecorded) when it could not be stored: the
+// caller then shows nothing in clear.
+func (o revealOpts) record(ctx context.Context, js jetstream.JetStream, actor audit.Actor, action audit.Action, obj audit.Object) error {
+	log, err := audit.New(js, actor)
+	if err != nil {
+		return fmt.Errorf("%w (set audit.actor, or FAXPIPE_AUDIT_ACTOR, to who you are)", err)
+	}
+	return log.Record(ctx, audit.Entry{Action: action, Object: obj, Purpose: *o.reason})
 }

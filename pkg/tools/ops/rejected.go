@@ -13,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/faxpipe/faxpipe/pkg/audit"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/tools/replay"
 )
@@ -20,11 +21,14 @@ import (
 const rejectedUsage = `rejected list|show|redrive ...
 
   rejected list [--provider P] [--account A] [--reason R] [--since T] [--json]
-      one line per rejection in FAXPIPE_REJECTED, oldest first
-  rejected show [--json] SEQ
+      one line per rejection in FAXPIPE_REJECTED, oldest first (bodies and
+      phone numbers masked: show --reveal one to see them)
+  rejected show [--json] [--reveal [--reason R]] SEQ
       the rejection of sequence SEQ and the raw callback it references,
       read from FAXPIPE_RAW (secrets digested, as the ingress stored them),
-      or a note that the callback is past the raw stream's retention
+      or a note that it is past the raw stream's retention; its body and phone numbers are masked
+      unless --reveal, which first records who asked in the access audit
+      trail (FAXPIPE_AUDIT) and shows nothing if it cannot
   rejected redrive [--dry-run] [-v] [--json] [--progress] (SEQ... | --reason R [--since T] [--provider P] [--account A])
       process the rejected raw callbacks again through the processor, after
       a configuration fix; safe to repeat. Callbacks past the raw stream's
@@ -32,9 +36,10 @@ const rejectedUsage = `rejected list|show|redrive ...
       are rejected again (beyond_dedupe_horizon)`
 
 // Rejected is `faxpipe rejected list|show|redrive`. Re-driving goes
-// through rp, the processor's own processing. Asked for help (-h, -help,
-// --help) it prints its usage and returns nil.
-func Rejected(ctx context.Context, js jetstream.JetStream, rp replay.Reprocessor, args []string, stdout, stderr io.Writer) error {
+// through rp, the processor's own processing; `show --reveal` is recorded
+// in the audit trail as actor's. Asked for help (-h, -help, --help) it
+// prints its usage and returns nil.
+func Rejected(ctx context.Context, js jetstream.JetStream, rp replay.Reprocessor, actor audit.Actor, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		_, _ = fmt.Fprintf(stderr, "usage: faxpipe %s\n", rejectedUsage)
 		return errors.New("rejected: expected list, show or redrive")
@@ -46,7 +51,7 @@ func Rejected(ctx context.Context, js jetstream.JetStream, rp replay.Reprocessor
 	case "list":
 		return listRejected(ctx, js, args[1:], stdout, stderr)
 	case "show":
-		return showRejected(ctx, js, args[1:], stdout, stderr)
+		return showRejected(ctx, js, actor, args[1:], stdout, stderr)
 	case "redrive":
 		return redrive(ctx, js, rp, args[1:], stdout, stderr)
 	}
@@ -79,10 +84,10 @@ func listRejected(ctx context.Context, js jetstream.JetStream, args []string, st
 	}
 	return replay.Rejections(ctx, js, f, func(r replay.Rejection) error {
 		if *asJSON {
-			return writeJSON(stdout, r)
+			return writeJSON(stdout, rejectionView(r, false))
 		}
 		_, err := fmt.Fprintf(stdout, "%s #%-6d %s/%s %-22s raw #%-6d %s\n", r.Stored.UTC().Format(time.RFC3339), r.Seq,
-			r.Provider, r.Account, r.Reason, r.RawSeq, oneLine(r.Detail, 120))
+			r.Provider, r.Account, r.Reason, r.RawSeq, oneLine(maskNumbers(r.Detail), 120))
 		return err
 	})
 }
