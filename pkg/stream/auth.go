@@ -51,10 +51,21 @@ func refusal(err error) error {
 	case errors.Is(err, nats.ErrAuthorization), errors.Is(err, nats.ErrAuthExpired),
 		errors.Is(err, nats.ErrAuthRevoked), errors.Is(err, nats.ErrAccountAuthExpired):
 		return &RefusedError{Cause: causeAuthorization, Err: err}
-	case errors.Is(err, nats.ErrTLS), errors.Is(err, nats.ErrSecureConnRequired), errors.Is(err, nats.ErrSecureConnWanted):
+	case errors.Is(err, nats.ErrTLS), errors.Is(err, nats.ErrSecureConnRequired), errors.Is(err, nats.ErrSecureConnWanted),
+		tlsAlert(err):
 		return &RefusedError{Cause: causeTLS, Err: err}
 	}
 	return nil
+}
+
+// tlsAlert reports whether err is a TLS alert from the server, such as
+// "tls: certificate required" or "tls: unknown certificate authority": in
+// TLS 1.3 a client certificate is refused after the client's side of the
+// handshake completed, so the alert comes with the first read.
+func tlsAlert(err error) bool {
+	var ve *tls.CertificateVerificationError
+	var oe *net.OpError
+	return errors.As(err, &ve) || errors.As(err, &oe) && oe.Op == "remote error"
 }
 
 // clientOptions are the authentication and TLS options of cfg. It reads
