@@ -26,14 +26,9 @@ const brokerPassword = "s3cret-broker-password"
 // naming the cause, and no password in it.
 func TestServicesOverTLSWithAuth(t *testing.T) {
 	pki := streamtest.NewPKI(t)
-	url := startSecureBroker(t, pki)
+	url := startSecureBroker(t, pki, -1)
 	configPath := secureConfig(t)
-	env := map[string]string{
-		"FAXPIPE_NATS_URL": url, "FAXPIPE_NATS_USER": "faxpipe", "TEST_NATS_PASSWORD": brokerPassword,
-		"FAXPIPE_NATS_TLS_CA_FILE": pki.CAFile, "FAXPIPE_NATS_TLS_CERT_FILE": pki.ClientCertFile,
-		"FAXPIPE_NATS_TLS_KEY_FILE": pki.ClientKeyFile, "FAXPIPE_NATS_TLS_SERVER_NAME": streamtest.ServerName,
-		"FAXPIPE_NATS_CONNECT_WAIT": "2s", "FAXPIPE_LOG_FORMAT": "json",
-	}
+	env := secureEnv(pki, url)
 	t.Run("every service ready", func(t *testing.T) {
 		for _, s := range services {
 			ready(t, startCommand(t, configPath, s.name, env))
@@ -66,6 +61,42 @@ func TestServicesOverTLSWithAuth(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestServiceWaitsForBroker: a broker that is not there yet is no reason
+// to refuse: the service starts unready, keeps trying, and is ready once
+// the (TLS-only, authenticated) broker is up.
+func TestServiceWaitsForBroker(t *testing.T) {
+	pki := streamtest.NewPKI(t)
+	addr := freeAddr(t)
+	_, portText, _ := net.SplitHostPort(addr)
+	port, _ := strconv.Atoi(portText)
+	env := secureEnv(pki, "nats://"+addr)
+	env["FAXPIPE_NATS_RECONNECT_WAIT"] = "100ms"
+	c := startCommand(t, secureConfig(t), "processor", env)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := awaitReady(ctx, strings.TrimPrefix(c.admin, "http://")); err == nil {
+		t.Fatal("ready without a broker")
+	}
+	select {
+	case <-c.done:
+		t.Fatalf("stopped without a broker: %v", *c.err)
+	default:
+	}
+	startSecureBroker(t, pki, port)
+	ready(t, c)
+}
+
+// secureEnv is the environment of a service connecting to url with pki's
+// CA and client certificate as the user faxpipe.
+func secureEnv(pki *streamtest.PKI, url string) map[string]string {
+	return map[string]string{
+		"FAXPIPE_NATS_URL": url, "FAXPIPE_NATS_USER": "faxpipe", "TEST_NATS_PASSWORD": brokerPassword,
+		"FAXPIPE_NATS_TLS_CA_FILE": pki.CAFile, "FAXPIPE_NATS_TLS_CERT_FILE": pki.ClientCertFile,
+		"FAXPIPE_NATS_TLS_KEY_FILE": pki.ClientKeyFile, "FAXPIPE_NATS_TLS_SERVER_NAME": streamtest.ServerName,
+		"FAXPIPE_NATS_CONNECT_WAIT": "2s", "FAXPIPE_LOG_FORMAT": "json",
 	}
 }
 
@@ -118,11 +149,12 @@ func ready(t *testing.T, c command) {
 	}
 }
 
-// startSecureBroker starts a JetStream nats-server that accepts TLS clients
-// with a certificate of pki's CA and the user faxpipe only; it is its URL.
-func startSecureBroker(t *testing.T, pki *streamtest.PKI) string {
+// startSecureBroker starts a JetStream nats-server on port (-1: a free
+// one) that accepts TLS clients with a certificate of pki's CA and the
+// user faxpipe only; it is its URL.
+func startSecureBroker(t *testing.T, pki *streamtest.PKI, port int) string {
 	t.Helper()
-	opts := &server.Options{Host: "127.0.0.1", Port: -1, NoSigs: true, NoLog: true,
+	opts := &server.Options{Host: "127.0.0.1", Port: port, NoSigs: true, NoLog: true,
 		JetStream: true, StoreDir: t.TempDir(), MaxPayload: 8 << 20,
 		TLS: true, TLSVerify: true, TLSConfig: pki.ServerTLS, TLSTimeout: 2,
 		Users: []*server.User{{Username: "faxpipe", Password: brokerPassword}}}
