@@ -42,8 +42,8 @@ func NewPKI(t testing.TB) *PKI {
 	ca, caKey := newCA(t, "faxpipe test CA")
 	rogue, rogueKey := newCA(t, "some other CA")
 	p.CAFile = p.write(t, "ca.crt", pemOf("CERTIFICATE", ca.Raw))
-	p.caPool = x509.NewCertPool()
-	p.caPool.AddCert(ca)
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
 	srvDER, srvKey := issue(t, ca, caKey, "nats", x509.ExtKeyUsageServerAuth)
 	p.ServerCertFile, p.ServerKeyFile = p.writePair(t, "server", srvDER, srvKey)
 	cliDER, cliKey := issue(t, ca, caKey, "faxpipe", x509.ExtKeyUsageClientAuth)
@@ -56,7 +56,7 @@ func NewPKI(t testing.TB) *PKI {
 	}
 	p.ServerTLS = &tls.Config{
 		MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert},
-		ClientCAs: p.caPool, ClientAuth: tls.RequireAndVerifyClientCert,
+		ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert,
 	}
 	return p
 }
