@@ -36,6 +36,10 @@ type cluster struct {
 	config     string // faxpipeConfig's absolute path
 }
 
+// jetStreamKey encrypts the nodes' stores (cluster.conf reads it from the
+// environment, as deploy/compose/docker-compose.yaml sets it).
+const jetStreamKey = "container-suite-jetstream-key-0123456789abcdef"
+
 // natsNodes are the NATS nodes' names, as the configuration's routes say.
 var natsNodes = []string{"nats-1", "nats-2", "nats-3"}
 
@@ -93,7 +97,7 @@ func (c *cluster) natsNode(t *testing.T, name string) spec {
 		alias:   name,
 		image:   c.images.nats,
 		cmd:     []string{"-c", "/etc/nats/cluster.conf"},
-		env:     map[string]string{"NATS_SERVER_NAME": name},
+		env:     map[string]string{"NATS_SERVER_NAME": name, "NATS_JETSTREAM_KEY": jetStreamKey},
 		ports:   []string{"4222/tcp", "8222/tcp"},
 		binds:   []string{repoFile(t, natsConfig) + ":/etc/nats/cluster.conf:ro"},
 		volumes: []string{"/data"},

@@ -102,6 +102,7 @@ func demoConfig(cfg *config.Config) (*config.Config, func(), error) {
 	}
 	c := *cfg
 	c.NATS.URL = ""
+	c.NATS.TLS = config.NATSTLS{} // the embedded server listens on loopback without TLS
 	c.NATS.Embedded.DataDir = dir
 	c.Reconciler.Interval, c.Reconciler.Settle, c.Reconciler.CatchUp = 2*time.Second, 3*time.Second, time.Hour
 	c.Reconciler.InitialBackoff, c.Reconciler.MaxBackoff = 500*time.Millisecond, 2*time.Second // the simulator's API starts after faxpipe

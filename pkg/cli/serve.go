@@ -37,7 +37,12 @@ func serve(ctx context.Context, cmd string, cfg *config.Config, log *zap.Logger)
 			return err
 		}
 		defer emb.Shutdown()
-		log.Info("embedded nats-server with JetStream started", zap.String("url", url), zap.String("data_dir", cfg.NATS.Embedded.DataDir))
+		enc := cfg.NATS.Embedded.Encryption
+		log.Info("embedded nats-server with JetStream started", zap.String("url", url), zap.String("data_dir", cfg.NATS.Embedded.DataDir),
+			zap.Bool("encrypted", enc.Key.IsSet()), zap.String("cipher", enc.Cipher))
+		if !enc.Key.IsSet() {
+			log.Warn("the embedded nats-server stores faxes, phone numbers and documents in clear: set nats.embedded.encryption.key")
+		}
 	}
 	conn, err := stream.Connect(url, cfg.NATS, cmd, log.Named("nats"),
 		jetstreamOpts(cfg)...)

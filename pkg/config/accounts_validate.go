@@ -77,7 +77,14 @@ func (c *Config) resolveSecrets(getenv func(string) string) error {
 
 // secrets lists every Secret of the configuration by its YAML path.
 func (c *Config) secrets() map[string]*Secret {
-	m := map[string]*Secret{"pipeline.key": &c.Pipeline.Key, "admin.metrics_token": &c.Admin.MetricsToken}
+	m := map[string]*Secret{
+		"pipeline.key":                          &c.Pipeline.Key,
+		"admin.metrics_token":                   &c.Admin.MetricsToken,
+		"nats.password":                         &c.NATS.Password,
+		"nats.token":                            &c.NATS.Token,
+		"nats.embedded.encryption.key":          &c.NATS.Embedded.Encryption.Key,
+		"nats.embedded.encryption.previous_key": &c.NATS.Embedded.Encryption.PreviousKey,
+	}
 	for i := range c.Pipeline.PreviousKeys {
 		m[fmt.Sprintf("pipeline.previous_keys[%d]", i)] = &c.Pipeline.PreviousKeys[i]
 	}

@@ -39,9 +39,16 @@ type Pipeline struct {
 // NATS says which broker to use. An empty URL makes `faxpipe all` start an
 // embedded server; the single-service commands require a URL.
 type NATS struct {
-	URL           string        `yaml:"url"`        // e.g. nats://nats:4222, comma-separated for a cluster
-	CredsFile     string        `yaml:"creds_file"` // NATS credentials file (JWT + nkey)
-	Name          string        `yaml:"name"`       // client connection name
+	URL       string `yaml:"url"`        // e.g. nats://nats:4222, comma-separated for a cluster
+	CredsFile string `yaml:"creds_file"` // NATS credentials file (JWT + nkey)
+	// User and Password, Token, NKeySeedFile and CredsFile are the ways a
+	// client authenticates; at most one is set (see validateNATS).
+	User          string        `yaml:"user"`
+	Password      Secret        `yaml:"password"`
+	Token         Secret        `yaml:"token"`
+	NKeySeedFile  string        `yaml:"nkey_seed_file"` // a user nkey seed (SU…)
+	TLS           NATSTLS       `yaml:"tls"`
+	Name          string        `yaml:"name"` // client connection name
 	ConnectWait   time.Duration `yaml:"connect_wait"`
 	ReconnectWait time.Duration `yaml:"reconnect_wait"`
 	Embedded      Embedded      `yaml:"embedded"`
@@ -57,6 +64,7 @@ type Embedded struct {
 	SyncInterval time.Duration `yaml:"sync_interval"`
 	SyncAlways   bool          `yaml:"sync_always"`
 	MaxStore     ByteSize      `yaml:"max_store"` // JetStream file storage limit, 0 for the server's default
+	Encryption   Encryption    `yaml:"encryption"`
 }
 
 // Streams sizes the JetStream topology.

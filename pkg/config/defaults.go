@@ -16,6 +16,7 @@ func Default() Config {
 			Embedded: Embedded{
 				Host: "127.0.0.1", Port: 4222, DataDir: "./data",
 				SyncInterval: 2 * time.Minute, // nats-server's own default
+				Encryption:   Encryption{Cipher: CipherChaCha},
 			},
 		},
 		Streams: Streams{

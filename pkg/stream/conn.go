@@ -17,16 +17,46 @@ type Conn struct {
 	JS jetstream.JetStream
 }
 
-// Connect dials url (comma-separated for a cluster) and keeps reconnecting
-// forever: a service outlives broker restarts, reporting itself unready in
-// the meantime. It returns even when the broker is not reachable yet.
-// jsOpts tune the JetStream context, e.g. the bound on asynchronous
-// publishes in flight (see Publisher).
+// Connect dials url (comma-separated for a cluster) with cfg's
+// authentication and TLS, and keeps reconnecting forever: a service
+// outlives broker restarts, reporting itself unready in the meantime. It
+// returns even when the broker is not reachable yet, but not when the
+// first attempt reaches a server that refuses the client (a *RefusedError,
+// ErrRefused: TLS verification or authorization failed), nor when a file
+// cfg names cannot be read (a *config.FieldError). jsOpts tune the
+// JetStream context, e.g. the bound on asynchronous publishes in flight
+// (see Publisher). Neither url nor a secret is in any error it returns.
 func Connect(url string, cfg config.NATS, component string, log *zap.Logger, jsOpts ...jetstream.JetStreamOpt) (*Conn, error) {
-	opts := []nats.Option{
+	auth, err := clientOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	opts := append(auth, connOptions(cfg, component, log)...)
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		if r := refusal(err); r != nil {
+			return nil, r
+		}
+		// No server yet, or a network fault: keep trying in the background.
+		nc, err = nats.Connect(url, append(opts, nats.RetryOnFailedConnect(true))...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("nats connect: %w", err)
+	}
+	js, err := jetstream.New(nc, jsOpts...)
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	return &Conn{NC: nc, JS: js}, nil
+}
+
+// connOptions are the options of every connection: its name, timeouts,
+// endless reconnection, and logging of its state changes.
+func connOptions(cfg config.NATS, component string, log *zap.Logger) []nats.Option {
+	return []nats.Option{
 		nats.Name(cfg.Name + "-" + component),
 		nats.Timeout(cfg.ConnectWait),
-		nats.RetryOnFailedConnect(true),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(cfg.ReconnectWait),
 		nats.ReconnectJitter(100*time.Millisecond, time.Second),
@@ -47,19 +77,6 @@ func Connect(url string, cfg config.NATS, component string, log *zap.Logger, jsO
 			log.Warn("nats async error", zap.Error(err))
 		}),
 	}
-	if cfg.CredsFile != "" {
-		opts = append(opts, nats.UserCredentials(cfg.CredsFile))
-	}
-	nc, err := nats.Connect(url, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("nats connect: %w", err)
-	}
-	js, err := jetstream.New(nc, jsOpts...)
-	if err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("jetstream: %w", err)
-	}
-	return &Conn{NC: nc, JS: js}, nil
 }
 
 // Close drains the connection, so pending publishes and acks complete, and

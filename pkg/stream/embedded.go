@@ -20,7 +20,13 @@ type Embedded struct {
 }
 
 // StartEmbedded starts a JetStream server as configured and waits until it
-// accepts connections. Port -1 picks a free port (tests).
+// accepts connections. Port -1 picks a free port (tests). With
+// cfg.Encryption.Key set, every file of the store is encrypted; a store
+// written in clear is encrypted as it is loaded, and one written under
+// cfg.Encryption.PreviousKey is re-encrypted under Key. A stream in the
+// data directory that the server cannot load (most often: encrypted with
+// another key, or with no key configured) is an error naming it: the
+// server shuts down before anyone could create an empty stream over it.
 func StartEmbedded(cfg config.Embedded) (*Embedded, error) {
 	opts := &server.Options{
 		ServerName:            "faxpipe-embedded",
@@ -34,6 +40,9 @@ func StartEmbedded(cfg config.Embedded) (*Embedded, error) {
 		NoSigs:                true,
 		MaxPayload:            8 << 20,
 		DisableShortFirstPing: true,
+	}
+	if err := setEncryption(opts, cfg.Encryption); err != nil {
+		return nil, err
 	}
 	if cfg.Port > 0 {
 		// nats-server would only log a taken port and never become ready.
@@ -51,6 +60,11 @@ func StartEmbedded(cfg config.Embedded) (*Embedded, error) {
 	if !srv.ReadyForConnections(30 * time.Second) {
 		srv.Shutdown()
 		return nil, errors.New("embedded nats-server: not ready after 30s (is the port taken?)")
+	}
+	if err := checkStreamsLoaded(srv, cfg); err != nil {
+		srv.Shutdown()
+		srv.WaitForShutdown()
+		return nil, err
 	}
 	return &Embedded{srv: srv}, nil
 }
