@@ -40,6 +40,12 @@ type Pipeline struct {
 type NATS struct {
 	URL           string        `yaml:"url"`        // e.g. nats://nats:4222, comma-separated for a cluster
 	CredsFile     string        `yaml:"creds_file"` // NATS credentials file (JWT + nkey)
+	User          string        `yaml:"user"`       // user name, with Password
+	Password      Secret        `yaml:"password"`
+	// InboxPrefix is where replies to this process's requests arrive; empty:
+	// _INBOX.<role> of the command (_INBOX.admin for `faxpipe all` and the
+	// tools). A user may subscribe under its role's prefix only.
+	InboxPrefix string `yaml:"inbox_prefix"`
 	Name          string        `yaml:"name"`       // client connection name
 	ConnectWait   time.Duration `yaml:"connect_wait"`
 	ReconnectWait time.Duration `yaml:"reconnect_wait"`
@@ -56,6 +62,18 @@ type Embedded struct {
 	SyncInterval time.Duration `yaml:"sync_interval"`
 	SyncAlways   bool          `yaml:"sync_always"`
 	MaxStore     ByteSize      `yaml:"max_store"` // JetStream file storage limit, 0 for the server's default
+	// Users, when set, make the server require authentication: each user
+	// has the NATS permissions of its role (ingress, processor, downloader,
+	// reconciler, consumer, admin). `faxpipe all` connects as nats.user,
+	// which must be an admin.
+	Users []EmbeddedUser `yaml:"users"`
+}
+
+// EmbeddedUser is one user of the embedded server.
+type EmbeddedUser struct {
+	User     string `yaml:"user"`
+	Password Secret `yaml:"password"`
+	Role     string `yaml:"role"`
 }
 
 // Streams sizes the JetStream topology.

@@ -38,6 +38,7 @@ func (c *Checker) Check(ok bool, field, format string, args ...any) {
 func (c *Config) Validate() error {
 	var ck Checker
 	c.validateCore(&ck)
+	c.validateNATSUsers(&ck)
 	c.validateStreams(&ck)
 	c.validateIngress(&ck)
 	c.validateProcessor(&ck)

@@ -50,6 +50,12 @@ func Connect(url string, cfg config.NATS, component string, log *zap.Logger, jsO
 	if cfg.CredsFile != "" {
 		opts = append(opts, nats.UserCredentials(cfg.CredsFile))
 	}
+	if cfg.User != "" {
+		opts = append(opts, nats.UserInfo(cfg.User, cfg.Password.Reveal()))
+	}
+	if cfg.InboxPrefix != "" { // a user may read replies under its role's prefix only (Role.InboxPrefix)
+		opts = append(opts, nats.CustomInboxPrefix(cfg.InboxPrefix))
+	}
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("nats connect: %w", err)
