@@ -172,9 +172,10 @@ func streamInfo(streams ...string) []string {
 }
 
 // manageStreams creates, updates and looks up streams (Topology.Ensure):
-// never deletes or purges them.
+// never deletes or purges them. Creating a bucket asks for the account's
+// JetStream limits first ($JS.API.INFO).
 func manageStreams(streams ...string) []string {
-	var out []string
+	out := []string{api("INFO")}
 	for _, s := range streams {
 		out = append(out, api("STREAM.CREATE.%s", s), api("STREAM.UPDATE.%s", s), api("STREAM.INFO.%s", s))
 	}
