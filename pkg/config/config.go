@@ -38,15 +38,15 @@ type Pipeline struct {
 // NATS says which broker to use. An empty URL makes `faxpipe all` start an
 // embedded server; the single-service commands require a URL.
 type NATS struct {
-	URL           string        `yaml:"url"`        // e.g. nats://nats:4222, comma-separated for a cluster
-	CredsFile     string        `yaml:"creds_file"` // NATS credentials file (JWT + nkey)
-	User          string        `yaml:"user"`       // user name, with Password
-	Password      Secret        `yaml:"password"`
+	URL       string `yaml:"url"`        // e.g. nats://nats:4222, comma-separated for a cluster
+	CredsFile string `yaml:"creds_file"` // NATS credentials file (JWT + nkey)
+	User      string `yaml:"user"`       // user name, with Password
+	Password  Secret `yaml:"password"`
 	// InboxPrefix is where replies to this process's requests arrive; empty:
 	// _INBOX.<role> of the command (_INBOX.admin for `faxpipe all` and the
 	// tools). A user may subscribe under its role's prefix only.
-	InboxPrefix string `yaml:"inbox_prefix"`
-	Name          string        `yaml:"name"`       // client connection name
+	InboxPrefix   string        `yaml:"inbox_prefix"`
+	Name          string        `yaml:"name"` // client connection name
 	ConnectWait   time.Duration `yaml:"connect_wait"`
 	ReconnectWait time.Duration `yaml:"reconnect_wait"`
 	Embedded      Embedded      `yaml:"embedded"`

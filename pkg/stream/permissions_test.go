@@ -3,6 +3,7 @@ package stream_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -495,3 +497,79 @@ func TestNamesAgree(t *testing.T) {
 	}
 }
 
+// TestProvisionWaitsForTheOwner: a service whose user may not create the
+// streams (the ingress) hears so once, stays without its topology until
+// the owner (the processor) creates it, and then has it without asking to
+// create it again.
+func TestProvisionWaitsForTheOwner(t *testing.T) {
+	b := startRolesBroker(t)
+	in := b.connect(stream.RoleIngress)
+	topo := stream.NewTopology(config.Default().Streams)
+	var denials []error
+	prov := &stream.Provision{Topology: topo.For(stream.RoleIngress.Streams()), Conn: in.Conn, Owner: stream.RoleIngress.OwnsTopology(),
+		OnDenied: func(err error) { denials = append(denials, err) }}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	err := prov.Provide(ctx)
+	cancel()
+	if err == nil {
+		t.Fatal("the ingress has its topology before anyone created it")
+	}
+	if len(denials) != 1 || !strings.Contains(denials[0].Error(), "$JS.API.STREAM.") {
+		t.Fatalf("denials %v, want one naming the stream API", denials)
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	owner := &stream.Provision{Topology: topo, Conn: b.connect(stream.RoleProcessor).Conn, Owner: stream.RoleProcessor.OwnsTopology(),
+		OnDenied: func(err error) { t.Errorf("the processor: %v", err) }}
+	if err := owner.Provide(ctx); err != nil {
+		t.Fatalf("the processor creates the topology: %v", err)
+	}
+	before := len(in.violations())
+	if err := prov.Provide(ctx); err != nil {
+		t.Fatalf("the ingress, once the processor created its streams: %v", err)
+	}
+	if len(denials) != 1 || len(in.violations()) != before {
+		t.Errorf("asked to create the streams again: denials %v, violations %q", denials, in.violations())
+	}
+}
+
+// TestEmbeddedRequiresAuthentication: with users configured, the embedded
+// server refuses a client without credentials or with a wrong password;
+// a user of an unknown role does not start it.
+func TestEmbeddedRequiresAuthentication(t *testing.T) {
+	b := startRolesBroker(t)
+	for _, tc := range []struct {
+		name string
+		opts []nats.Option
+	}{
+		{"no credentials", nil},
+		{"wrong password", []nats.Option{nats.UserInfo("faxpipe-admin", password(stream.RoleIngress))}},
+		{"unknown user", []nats.Option{nats.UserInfo("mallory", password(stream.RoleAdmin))}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			nc, err := nats.Connect(b.url, tc.opts...)
+			if err == nil {
+				nc.Close()
+				t.Fatal("connected")
+			}
+			if !errors.Is(err, nats.ErrAuthorization) {
+				t.Errorf("error %v, want an authorization violation", err)
+			}
+		})
+	}
+	nc, err := nats.Connect(b.url, nats.UserInfo("faxpipe-admin", password(stream.RoleAdmin)))
+	if err != nil {
+		t.Fatalf("the admin: %v", err)
+	}
+	nc.Close()
+
+	cfg := config.Default().NATS.Embedded
+	cfg.Port, cfg.DataDir = -1, t.TempDir()
+	cfg.Users = []config.EmbeddedUser{{User: "u", Password: secret(t, "a-password-of-u"), Role: "root"}}
+	if emb, err := stream.StartEmbedded(cfg); err == nil {
+		emb.Shutdown()
+		t.Error("started with a user of role root")
+	} else if !strings.Contains(err.Error(), "nats.embedded.users[0].role") {
+		t.Errorf("error %v does not name the field", err)
+	}
+}
