@@ -38,18 +38,19 @@ type Pipeline struct {
 // NATS says which broker to use. An empty URL makes `faxpipe all` start an
 // embedded server; the single-service commands require a URL.
 type NATS struct {
-	URL       string `yaml:"url"`        // e.g. nats://nats:4222, comma-separated for a cluster
-	CredsFile string `yaml:"creds_file"` // NATS credentials file (JWT + nkey)
-	User      string `yaml:"user"`       // user name, with Password
-	Password  Secret `yaml:"password"`
-	// InboxPrefix is where replies to this process's requests arrive; empty:
-	// _INBOX.<role> of the command (_INBOX.admin for `faxpipe all` and the
-	// tools). A user may subscribe under its role's prefix only.
-	InboxPrefix   string        `yaml:"inbox_prefix"`
+	URL           string        `yaml:"url"`        // e.g. nats://nats:4222, comma-separated for a cluster
+	CredsFile     string        `yaml:"creds_file"` // NATS credentials file (JWT + nkey)
+	User          string        `yaml:"user"`       // user name, with Password
+	Password      Secret        `yaml:"password"`
 	Name          string        `yaml:"name"` // client connection name
 	ConnectWait   time.Duration `yaml:"connect_wait"`
 	ReconnectWait time.Duration `yaml:"reconnect_wait"`
-	Embedded      Embedded      `yaml:"embedded"`
+	// InboxPrefix is where the replies to this process's requests arrive;
+	// a NATS user may subscribe under its own role's prefix only. Empty: a
+	// service command's role's, _INBOX.<role> (`faxpipe all`: _INBOX.admin);
+	// the tools: NATS's _INBOX (an admin reads anything).
+	InboxPrefix string   `yaml:"inbox_prefix"`
+	Embedded    Embedded `yaml:"embedded"`
 }
 
 // Embedded configures the in-process nats-server of `faxpipe all`.
