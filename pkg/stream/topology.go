@@ -147,8 +147,8 @@ func (t Topology) For(streams []string) Topology {
 	return out
 }
 
-// Provision has the topology in place for one service. Its zero denied
-// state is ready to use; it is not safe for concurrent use.
+// Provision has the topology in place for one service: set its fields,
+// then call Provide or ProvideWithRetry from one goroutine.
 type Provision struct {
 	Topology Topology
 	Conn     *Conn
