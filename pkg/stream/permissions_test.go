@@ -573,3 +573,37 @@ func TestEmbeddedRequiresAuthentication(t *testing.T) {
 		t.Errorf("error %v does not name the field", err)
 	}
 }
+
+// TestTopologyForRole: each service looks at (and its readiness checks)
+// only the streams and buckets of its role.
+func TestTopologyForRole(t *testing.T) {
+	full := stream.NewTopology(config.Default().Streams)
+	tests := []struct {
+		role              stream.Role
+		streams           []string
+		dedupe, documents bool
+	}{
+		{stream.RoleIngress, []string{fax.RawStream}, false, false},
+		{stream.RoleProcessor, []string{fax.RawStream, fax.EventsStream, fax.DocumentsStream, fax.RejectedStream}, true, true},
+		{stream.RoleDownloader, []string{fax.EventsStream, fax.DocumentsStream}, false, true},
+		{stream.RoleReconciler, []string{fax.RawStream}, true, false},
+		{stream.RoleAdmin, []string{fax.RawStream, fax.EventsStream, fax.DocumentsStream, fax.RejectedStream}, true, true},
+	}
+	for _, tc := range tests {
+		t.Run(string(tc.role), func(t *testing.T) {
+			got := full.For(tc.role.Streams())
+			var names []string
+			for _, sc := range got.Streams {
+				if sc.Name != stream.ForgedStream && sc.Name != stream.AuditStream { // where the topology defines them
+					names = append(names, sc.Name)
+				}
+			}
+			if !slices.Equal(names, tc.streams) {
+				t.Errorf("streams %v, want %v", names, tc.streams)
+			}
+			if (got.Dedupe.Bucket != "") != tc.dedupe || (got.Documents.Bucket != "") != tc.documents {
+				t.Errorf("dedupe bucket %q, object store %q; want them: %v, %v", got.Dedupe.Bucket, got.Documents.Bucket, tc.dedupe, tc.documents)
+			}
+		})
+	}
+}
