@@ -45,7 +45,9 @@ func startAll(t *testing.T, env map[string]string) *instance {
 	ports := freePorts(t, 3)
 	in.ingress = "http://127.0.0.1:" + ports[0]
 	in.admin = "http://127.0.0.1:" + ports[1]
-	in.nats = "nats://127.0.0.1:" + ports[2]
+	// As the example configuration's admin: its embedded server requires
+	// authentication.
+	in.nats = "nats://faxpipe:demo-nats-admin-password@127.0.0.1:" + ports[2]
 	vars := map[string]string{
 		"FAXPIPE_INGRESS_LISTEN":         "127.0.0.1:" + ports[0],
 		"FAXPIPE_ADMIN_LISTEN":           "127.0.0.1:" + ports[1],

@@ -44,7 +44,12 @@ func serve(ctx context.Context, cmd string, cfg *config.Config, log *zap.Logger)
 			log.Warn("the embedded nats-server stores faxes, phone numbers and documents in clear: set nats.embedded.encryption.key")
 		}
 	}
-	conn, err := stream.Connect(url, cfg.NATS, cmd, log.Named("nats"),
+	role := roleOf(cmd)
+	natsCfg := cfg.NATS
+	if natsCfg.InboxPrefix == "" {
+		natsCfg.InboxPrefix = role.InboxPrefix()
+	}
+	conn, err := stream.Connect(url, natsCfg, cmd, log.Named("nats"),
 		jetstreamOpts(cfg)...)
 	if err != nil {
 		return err
@@ -58,7 +63,9 @@ func serve(ctx context.Context, cmd string, cfg *config.Config, log *zap.Logger)
 	if err := adm.Listen(); err != nil {
 		return fmt.Errorf("admin.listen: %w", err)
 	}
-	topo := stream.NewTopology(cfg.Streams)
+	// Each service looks at (and, if it owns them, creates) only the streams
+	// its NATS user may use.
+	topo := stream.NewTopology(cfg.Streams).For(role.Streams())
 	digester, err := newDigester(cfg.Pipeline)
 	if err != nil {
 		return err
@@ -68,14 +75,15 @@ func serve(ctx context.Context, cmd string, cfg *config.Config, log *zap.Logger)
 	if err != nil {
 		return err
 	}
-	// Create the topology before the services start when the broker is up, so
+	// Have the topology before the services start when the broker is up, so
 	// they find it; otherwise keep trying in the background, unready.
 	ensureCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	ensured := topo.Ensure(ensureCtx, conn.JS) == nil
+	prov := &stream.Provision{Topology: topo, Conn: conn, Owner: role.OwnsTopology(), OnDenied: topologyDenied(role, log)}
+	ensured := prov.Provide(ensureCtx) == nil
 	cancel()
 	comps = append(comps, component{"admin", adm.Run})
 	if !ensured {
-		comps = append(comps, component{"topology", ensureTopology(topo, conn, log)})
+		comps = append(comps, component{"topology", ensureTopology(prov, log)})
 	}
 	adm.AddCheck("nats", brokerReady(conn, topo))
 	err = runAll(ctx, comps, log)
@@ -103,13 +111,35 @@ func redactedURLs(urls string) string {
 	return strings.Join(parts, ",")
 }
 
-// ensureTopology creates or updates the streams and buckets, retrying until
-// the broker answers, then idles: it is a component, and a component that
-// returns early stops the process.
-func ensureTopology(topo stream.Topology, conn *stream.Conn, log *zap.Logger) func(context.Context) error {
+// roleOf is the NATS role of the command cmd: the service's own, admin for
+// `faxpipe all`.
+func roleOf(cmd string) stream.Role {
+	if r, err := stream.ParseRole(cmd); err == nil {
+		return r
+	}
+	return stream.RoleAdmin
+}
+
+// topologyDenied logs, once, that this process's NATS user may not create
+// or update the streams and buckets: expected for every role but the
+// processor's and admin's, which own them.
+func topologyDenied(role stream.Role, log *zap.Logger) func(error) {
+	return func(err error) {
+		msg := "this NATS user may not create or update the streams and buckets; waiting for the processor (or `faxpipe all`) to create them, unready until then"
+		if role.OwnsTopology() {
+			msg = "this NATS user may not create or update the streams and buckets, yet the " + string(role) + " owns them: give it the " + string(role) + " role's permissions; using the streams as they are"
+		}
+		log.Warn(msg, zap.String("role", string(role)), zap.Error(err))
+	}
+}
+
+// ensureTopology has the streams and buckets (stream.Provision),
+// retrying until the broker answers and they exist, then idles: it is a
+// component, and a component that returns early stops the process.
+func ensureTopology(prov *stream.Provision, log *zap.Logger) func(context.Context) error {
 	return func(ctx context.Context) error {
-		err := topo.EnsureWithRetry(ctx, conn.JS, func(err error) {
-			log.Warn("creating streams and buckets; retrying", zap.Error(err))
+		err := prov.ProvideWithRetry(ctx, func(err error) {
+			log.Warn("waiting for the streams and buckets; retrying", zap.Error(err))
 		})
 		if err != nil {
 			return nil // ctx ended

@@ -88,6 +88,9 @@ func (c *Config) secrets() map[string]*Secret {
 	for i := range c.Pipeline.PreviousKeys {
 		m[fmt.Sprintf("pipeline.previous_keys[%d]", i)] = &c.Pipeline.PreviousKeys[i]
 	}
+	for i := range c.NATS.Embedded.Users {
+		m[fmt.Sprintf("nats.embedded.users[%d].password", i)] = &c.NATS.Embedded.Users[i].Password
+	}
 	for i, field := range c.Accounts.fields() {
 		for name, s := range c.Accounts[i].Secrets() {
 			m[field+"."+name] = s

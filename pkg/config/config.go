@@ -51,7 +51,12 @@ type NATS struct {
 	Name          string        `yaml:"name"` // client connection name
 	ConnectWait   time.Duration `yaml:"connect_wait"`
 	ReconnectWait time.Duration `yaml:"reconnect_wait"`
-	Embedded      Embedded      `yaml:"embedded"`
+	// InboxPrefix is where the replies to this process's requests arrive;
+	// a NATS user may subscribe under its own role's prefix only. Empty: a
+	// service command's role's, _INBOX.<role> (`faxpipe all`: _INBOX.admin);
+	// the tools: NATS's _INBOX (an admin reads anything).
+	InboxPrefix string   `yaml:"inbox_prefix"`
+	Embedded    Embedded `yaml:"embedded"`
 }
 
 // Embedded configures the in-process nats-server of `faxpipe all`.
@@ -65,6 +70,18 @@ type Embedded struct {
 	SyncAlways   bool          `yaml:"sync_always"`
 	MaxStore     ByteSize      `yaml:"max_store"` // JetStream file storage limit, 0 for the server's default
 	Encryption   Encryption    `yaml:"encryption"`
+	// Users, when set, make the server require authentication: each user
+	// has the NATS permissions of its role (ingress, processor, downloader,
+	// reconciler, consumer, admin). `faxpipe all` connects as nats.user,
+	// which must be an admin.
+	Users []EmbeddedUser `yaml:"users"`
+}
+
+// EmbeddedUser is one user of the embedded server.
+type EmbeddedUser struct {
+	User     string `yaml:"user"`
+	Password Secret `yaml:"password"`
+	Role     string `yaml:"role"`
 }
 
 // Streams sizes the JetStream topology.

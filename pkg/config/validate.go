@@ -39,6 +39,7 @@ func (c *Config) Validate() error {
 	var ck Checker
 	c.validateCore(&ck)
 	c.validateNATS(&ck)
+	c.validateNATSUsers(&ck)
 	c.validateStreams(&ck)
 	c.validateIngress(&ck)
 	c.validateProcessor(&ck)

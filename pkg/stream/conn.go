@@ -32,6 +32,9 @@ func Connect(url string, cfg config.NATS, component string, log *zap.Logger, jsO
 		return nil, err
 	}
 	opts := append(auth, connOptions(cfg, component, log)...)
+	if cfg.InboxPrefix != "" { // a user may read replies under its role's prefix only (Role.InboxPrefix)
+		opts = append(opts, nats.CustomInboxPrefix(cfg.InboxPrefix))
+	}
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		if r := refusal(err); r != nil {

@@ -44,6 +44,11 @@ func StartEmbedded(cfg config.Embedded) (*Embedded, error) {
 	if err := setEncryption(opts, cfg.Encryption); err != nil {
 		return nil, err
 	}
+	users, err := embeddedUsers(cfg.Users)
+	if err != nil {
+		return nil, err
+	}
+	opts.Users = users
 	if cfg.Port > 0 {
 		// nats-server would only log a taken port and never become ready.
 		ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
@@ -67,6 +72,20 @@ func StartEmbedded(cfg config.Embedded) (*Embedded, error) {
 		return nil, err
 	}
 	return &Embedded{srv: srv}, nil
+}
+
+// embeddedUsers are the server's users, each with its role's permissions.
+// None: the server requires no authentication.
+func embeddedUsers(cfg []config.EmbeddedUser) ([]*server.User, error) {
+	var users []*server.User
+	for i, u := range cfg {
+		role, err := ParseRole(u.Role)
+		if err != nil {
+			return nil, fmt.Errorf("embedded nats-server: nats.embedded.users[%d].role: %w", i, err)
+		}
+		users = append(users, &server.User{Username: u.User, Password: u.Password.Reveal(), Permissions: role.Permissions().Server()})
+	}
+	return users, nil
 }
 
 // URL is the client URL of the server.

@@ -7,8 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
@@ -118,46 +121,106 @@ func (t Topology) Ensure(ctx context.Context, js jetstream.JetStream) error {
 			return fmt.Errorf("stream %s: %w%s", sc.Name, err, storageHint(err))
 		}
 	}
-	if _, err := js.CreateOrUpdateKeyValue(ctx, t.Dedupe); err != nil {
-		return fmt.Errorf("kv %s: %w", t.Dedupe.Bucket, err)
+	if t.Dedupe.Bucket != "" {
+		if _, err := js.CreateOrUpdateKeyValue(ctx, t.Dedupe); err != nil {
+			return fmt.Errorf("kv %s: %w", t.Dedupe.Bucket, err)
+		}
 	}
-	if _, err := js.CreateOrUpdateObjectStore(ctx, t.Documents); err != nil {
-		return fmt.Errorf("object store %s: %w%s", t.Documents.Bucket, err, storageHint(err))
-	}
-	return nil
-}
-
-// errCodeStorageResourcesExceeded is nats-server's JSStorageResourcesExceededErr
-// ("insufficient storage resources available"), which nats.go names not.
-const errCodeStorageResourcesExceeded jetstream.ErrorCode = 10047
-
-// storageHint explains the broker refusing a stream's max_bytes: it
-// reserves each stream's max_bytes against its store limit.
-func storageHint(err error) string {
-	var apiErr *jetstream.APIError
-	if errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeStorageResourcesExceeded {
-		return " (the broker reserves every stream's max_bytes against its JetStream store limit: " +
-			"lower streams.*.max_bytes, or raise nats.embedded.max_store, or the server's max_file_store; " +
-			"the embedded server's default limit is 75% of the free disk)"
-	}
-	return ""
-}
-
-// Check reports an error unless every stream of the topology exists. It is
-// the readiness probe's view of the broker.
-func (t Topology) Check(ctx context.Context, js jetstream.JetStream) error {
-	for _, sc := range t.Streams {
-		if _, err := js.Stream(ctx, sc.Name); err != nil {
-			return fmt.Errorf("stream %s: %w", sc.Name, err)
+	if t.Documents.Bucket != "" {
+		if _, err := js.CreateOrUpdateObjectStore(ctx, t.Documents); err != nil {
+			return fmt.Errorf("object store %s: %w%s", t.Documents.Bucket, err, storageHint(err))
 		}
 	}
 	return nil
 }
 
-// EnsureWithRetry runs Ensure until it succeeds or ctx ends, backing off
-// between attempts, so a service can start before its broker is reachable.
-func (t Topology) EnsureWithRetry(ctx context.Context, js jetstream.JetStream, onErr func(error)) error {
-	_, err := retry(ctx, ensurePolicy, func() (struct{}, error) { return struct{}{}, t.Ensure(ctx, js) }, onErr)
+// Check reports an error unless every stream and bucket of the topology
+// exists. It is the readiness probe's view of the broker.
+func (t Topology) Check(ctx context.Context, js jetstream.JetStream) error {
+	for _, name := range t.streamNames() {
+		if _, err := js.Stream(ctx, name); err != nil {
+			return fmt.Errorf("stream %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// streamNames are the streams of t, those under its buckets included.
+func (t Topology) streamNames() []string {
+	var out []string
+	for _, sc := range t.Streams {
+		out = append(out, sc.Name)
+	}
+	if t.Dedupe.Bucket != "" {
+		out = append(out, kvStream(t.Dedupe.Bucket))
+	}
+	if t.Documents.Bucket != "" {
+		out = append(out, objStream(t.Documents.Bucket))
+	}
+	return out
+}
+
+// For is the part of t among streams (names of streams, KV_ and OBJ_
+// streams for buckets): what one role uses (Role.Streams).
+func (t Topology) For(streams []string) Topology {
+	var out Topology
+	for _, sc := range t.Streams {
+		if slices.Contains(streams, sc.Name) {
+			out.Streams = append(out.Streams, sc)
+		}
+	}
+	if slices.Contains(streams, kvStream(t.Dedupe.Bucket)) {
+		out.Dedupe = t.Dedupe
+	}
+	if slices.Contains(streams, objStream(t.Documents.Bucket)) {
+		out.Documents = t.Documents
+	}
+	return out
+}
+
+// Provision has the topology in place for one service: set its fields,
+// then call Provide or ProvideWithRetry from one goroutine.
+type Provision struct {
+	Topology Topology
+	Conn     *Conn
+	// Owner creates and updates the topology (Role.OwnsTopology); any other
+	// service uses it as it is, and creates it only when some of it is
+	// missing — on a broker without permissions, whichever service starts
+	// first does.
+	Owner bool
+	// OnDenied hears, once, that the NATS user may not create or update the
+	// streams (the broker reported a permissions violation): from then on
+	// Provide only looks whether they exist.
+	OnDenied func(error)
+
+	denied bool
+}
+
+// Provide is one attempt: nil when the service can run on the topology.
+func (p *Provision) Provide(ctx context.Context) error {
+	t, js := p.Topology, p.Conn.JS
+	if p.denied || !p.Owner {
+		err := t.Check(ctx, js)
+		if err == nil || p.denied {
+			return err
+		}
+	}
+	err := t.Ensure(ctx, js)
+	if err == nil {
+		return nil
+	}
+	if last := p.Conn.NC.LastError(); errors.Is(last, nats.ErrPermissionViolation) && strings.Contains(last.Error(), "$JS.API.STREAM.") {
+		p.denied = true
+		p.OnDenied(fmt.Errorf("%w (%w)", err, last))
+		return t.Check(ctx, js)
+	}
+	return err
+}
+
+// ProvideWithRetry runs Provide until it succeeds or ctx ends (ctx's
+// error), backing off between attempts; onErr hears every failure.
+func (p *Provision) ProvideWithRetry(ctx context.Context, onErr func(error)) error {
+	_, err := retry(ctx, ensurePolicy, func() (struct{}, error) { return struct{}{}, p.Provide(ctx) }, onErr)
 	return err
 }
 
@@ -178,4 +241,20 @@ func ProcessorConsumer(ackWait time.Duration, maxAckPending int) jetstream.Consu
 		MaxAckPending: maxAckPending,
 		FilterSubject: fax.StreamSubjects[fax.RawStream],
 	}
+}
+
+// errCodeStorageResourcesExceeded is nats-server's JSStorageResourcesExceededErr
+// ("insufficient storage resources available"), which nats.go names not.
+const errCodeStorageResourcesExceeded jetstream.ErrorCode = 10047
+
+// storageHint explains the broker refusing a stream's max_bytes: it
+// reserves each stream's max_bytes against its store limit.
+func storageHint(err error) string {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeStorageResourcesExceeded {
+		return " (the broker reserves every stream's max_bytes against its JetStream store limit: " +
+			"lower streams.*.max_bytes, or raise nats.embedded.max_store, or the server's max_file_store; " +
+			"the embedded server's default limit is 75% of the free disk)"
+	}
+	return ""
 }
