@@ -54,7 +54,7 @@ func serve(ctx context.Context, cmd string, cfg *config.Config, log *zap.Logger)
 		return fmt.Errorf("admin.listen: %w", err)
 	}
 	topo := stream.NewTopology(cfg.Streams)
-	digester, err := newDigester(cfg.Pipeline)
+	digester, err := digesterIfLoaded(cfg.Pipeline)
 	if err != nil {
 		return err
 	}
