@@ -99,7 +99,7 @@ func RequireLoaded(acc ProviderAccount, names ...string) error {
 		case !ok:
 			errs = append(errs, fmt.Errorf("%s account %q has no secret %s", acc.Provider(), acc.Base().ID, name))
 		case s.Secret.Withheld():
-			errs = append(errs, fmt.Errorf("%s account %q: %s was not loaded: this process does not use it (%s do)",
+			errs = append(errs, fmt.Errorf("%s account %q: %s was not loaded: it is for %s, which this process does not run",
 				acc.Provider(), acc.Base().ID, name, s.By))
 		}
 	}
