@@ -137,6 +137,11 @@ func usesOf(cmd string) config.Uses {
 	return config.UseAll
 }
 
+// SecretUses is what the command cmd loads secrets for, as it loads its
+// configuration (config.LoadFor): for tests that check a deployment gives
+// each command the secrets it loads, and only those.
+func SecretUses(cmd string) config.Uses { return usesOf(cmd) }
+
 // digesterIfLoaded is the pipeline key's digester (newDigester), or nil
 // when the process does not use the key and so did not load it (the
 // downloader): no service that uses it accepts a nil one.
