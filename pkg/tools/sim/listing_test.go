@@ -30,7 +30,7 @@ const listFax fax.Provider = "listfax"
 type listAccount struct{ config.AccountBase }
 
 func (*listAccount) Provider() fax.Provider             { return listFax }
-func (*listAccount) Secrets() map[string]*config.Secret { return nil }
+func (*listAccount) Secrets() map[string]config.UsedSecret { return nil }
 func (*listAccount) ApplyDefaults()                     {}
 func (*listAccount) Validate(*config.Checker, string)   {}
 
