@@ -42,6 +42,9 @@ const (
 	// callbacks (ingress, checked by the processor) and seals the
 	// reconciler's envelopes. The downloader has no use for it.
 	SealsEnvelopes = UseIngress | UseProcessor | UseReconciler
+	// RunsAdminServer: every service serves /healthz, /readyz and
+	// /metrics on admin.listen; the tools do not.
+	RunsAdminServer = UseIngress | UseProcessor | UseDownloader | UseReconciler
 )
 
 var useNames = []string{"ingress", "processor", "downloader", "reconciler", "nats", "embedded-broker", "sim"}
@@ -76,6 +79,8 @@ func usesOfPath(field string) Uses {
 	switch {
 	case field == "pipeline.key" || strings.HasPrefix(field, "pipeline.previous_keys["):
 		return SealsEnvelopes
+	case strings.HasPrefix(field, "admin."):
+		return RunsAdminServer
 	case strings.HasPrefix(field, "nats.embedded."):
 		return UseEmbeddedBroker
 	case strings.HasPrefix(field, "nats."):

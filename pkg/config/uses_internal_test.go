@@ -15,13 +15,17 @@ func TestUsesOfPath(t *testing.T) {
 		{"nats.token", UseNATS},
 		{"nats.embedded.encryption.key", UseEmbeddedBroker},
 		{"nats.embedded.users[0].password", UseEmbeddedBroker},
-		{"admin.token", UseAll},
+		{"admin.metrics_token", RunsAdminServer},
+		{"ingress.token", UseAll},
 		{"pipeline.keyring", UseAll},
 	}
 	for _, tt := range tests {
 		if got := usesOfPath(tt.field); got != tt.want {
 			t.Errorf("usesOfPath(%q) = %s, want %s", tt.field, got, tt.want)
 		}
+	}
+	if RunsAdminServer&(UseNATS|UseSimulator) != 0 {
+		t.Errorf("a tool runs the admin server: %s", RunsAdminServer)
 	}
 	if SealsEnvelopes&UseDownloader != 0 {
 		t.Errorf("the downloader uses the pipeline key: %s", SealsEnvelopes)
