@@ -79,7 +79,7 @@ func loadConfigIn(t *testing.T, m *manifests, d *appsv1.Deployment, root string)
 	if err := os.WriteFile(file, []byte(underRoot(string(data), root)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return config.LoadFor(file, containerEnv(t, container(t, d)), provider.AccountTypes(), cli.SecretUses(cmd))
+	return config.LoadFor(file, containerEnv(t, d), provider.AccountTypes(), cli.SecretUses(cmd))
 }
 
 // absolutePath is an absolute path in YAML: after a space, '{', '[' or ','.
@@ -176,22 +176,23 @@ func renderedConfigMap(m *manifests, name string) map[string]string {
 	return nil
 }
 
-// containerEnv is the getenv of c: its literal values. Secrets are files,
-// never variables (a variable leaks into child processes and crash
-// reports): a variable from a Secret fails.
-func containerEnv(t *testing.T, c *corev1.Container) func(string) string {
+// containerEnv is the getenv of the Deployment's container: its literal
+// values. Secrets are files, never variables (a variable leaks into child
+// processes and crash reports): a variable from a Secret fails.
+func containerEnv(t *testing.T, d *appsv1.Deployment) func(string) string {
 	t.Helper()
+	c := container(t, d)
 	env := map[string]string{}
 	for _, e := range c.Env {
 		switch {
 		case e.ValueFrom == nil:
 			env[e.Name] = e.Value
 		case e.ValueFrom.SecretKeyRef != nil:
-			t.Errorf("%s: env %s comes from Secret %s: mount secrets as files", c.Name, e.Name, e.ValueFrom.SecretKeyRef.Name)
+			t.Errorf("%s: env %s comes from Secret %s: mount secrets as files", d.Name, e.Name, e.ValueFrom.SecretKeyRef.Name)
 		}
 	}
 	if len(c.EnvFrom) > 0 {
-		t.Errorf("%s: envFrom %v: mount secrets as files, set variables one by one", c.Name, c.EnvFrom)
+		t.Errorf("%s: envFrom %v: mount secrets as files, set variables one by one", d.Name, c.EnvFrom)
 	}
 	return func(name string) string { return env[name] }
 }
