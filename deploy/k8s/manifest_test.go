@@ -26,6 +26,9 @@ func TestOverlays(t *testing.T) {
 	}{
 		{"one Deployment per service, one image", checkWorkloads},
 		{"configuration loads for every service, on the NATS cluster", checkConfig},
+		{"each Deployment mounts only its own Secrets", checkOwnSecretsOnly},
+		{"each Deployment mounts the secrets its service uses, and no other", checkSecretsMountedAreUsed},
+		{"every file the configuration names is mounted", checkFilesMounted},
 		{"ports and probes are the binary's", checkPortsAndProbes},
 		{"no workload runs as root or can escalate", checkHardened},
 		{"every workload has resources", checkResources},
@@ -86,24 +89,7 @@ func checkConfig(t *testing.T, m *manifests) {
 		if cfg.Streams.Replicas != 3 {
 			t.Errorf("%s: streams.replicas %d, want 3 on the 3-node cluster", cmd, cfg.Streams.Replicas)
 		}
-		if !secretMounted(d, path.Dir(cfg.NATS.CredsFile)) {
-			t.Errorf("%s: nats.creds_file %q is not in a mounted Secret", cmd, cfg.NATS.CredsFile)
-		}
 	}
-}
-
-// secretMounted reports whether a Secret volume is mounted at dir.
-func secretMounted(d *appsv1.Deployment, dir string) bool {
-	secrets := map[string]bool{}
-	for _, v := range d.Spec.Template.Spec.Volumes {
-		secrets[v.Name] = v.Secret != nil
-	}
-	for _, vm := range d.Spec.Template.Spec.Containers[0].VolumeMounts {
-		if vm.MountPath == dir && vm.SubPath == "" && secrets[vm.Name] {
-			return true
-		}
-	}
-	return false
 }
 
 func checkPortsAndProbes(t *testing.T, m *manifests) {

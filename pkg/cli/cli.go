@@ -33,6 +33,7 @@ import (
 	"syscall"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/logging"
 	"github.com/faxpipe/faxpipe/pkg/provider"
 )
@@ -81,7 +82,7 @@ func dispatch(ctx context.Context, cmd string, args []string, configPath string,
 	case svcs != nil && len(args) > 0:
 		return fmt.Errorf("faxpipe %s takes no arguments, got %q", cmd, args)
 	}
-	cfg, err := loadConfig(configPath, getenv, help)
+	cfg, err := loadConfig(configPath, getenv, usesOf(cmd), help)
 	if err != nil {
 		return err
 	}
@@ -100,16 +101,55 @@ func dispatch(ctx context.Context, cmd string, args []string, configPath string,
 	return serve(ctx, cmd, cfg, log)
 }
 
-// loadConfig is the configuration of path and getenv. A request for help
-// needs none, so then it falls back to the defaults rather than fail: a
-// tool's usage shows the configured defaults when there are some.
-func loadConfig(path string, getenv func(string) string, help bool) (*config.Config, error) {
-	cfg, err := config.Load(path, getenv, provider.AccountTypes())
+// loadConfig is the configuration of path and getenv, with the secrets of
+// uses only. A request for help needs none, so then it falls back to the
+// defaults rather than fail: a tool's usage shows the configured defaults
+// when there are some.
+func loadConfig(path string, getenv func(string) string, uses config.Uses, help bool) (*config.Config, error) {
+	cfg, err := config.LoadFor(path, getenv, provider.AccountTypes(), uses)
 	if err != nil && help {
 		def := config.Default()
 		return &def, nil
 	}
 	return cfg, err
+}
+
+// serviceUses are the uses of each service's secrets (config.Uses), beside
+// NATS, which every service uses.
+var serviceUses = map[string]config.Uses{
+	"ingress":    config.UseIngress,
+	"processor":  config.UseProcessor,
+	"downloader": config.UseDownloader,
+	"reconciler": config.UseReconciler,
+}
+
+// usesOf is what the command cmd needs secrets for: the process loads
+// those and no other (config.LoadFor). `faxpipe all` uses every one; a
+// service its own and NATS; a tool what it says. A command unknown here
+// uses every one, as `all` does.
+func usesOf(cmd string) config.Uses {
+	if t := toolNamed(cmd); t != nil {
+		return t.uses
+	}
+	if u, ok := serviceUses[cmd]; ok {
+		return u | config.UseNATS
+	}
+	return config.UseAll
+}
+
+// SecretUses is what the command cmd loads secrets for, as it loads its
+// configuration (config.LoadFor): for tests that check a deployment gives
+// each command the secrets it loads, and only those.
+func SecretUses(cmd string) config.Uses { return usesOf(cmd) }
+
+// digesterIfLoaded is the pipeline key's digester (newDigester), or nil
+// when the process does not use the key and so did not load it (the
+// downloader): no service that uses it accepts a nil one.
+func digesterIfLoaded(p config.Pipeline) (*fax.Digester, error) {
+	if p.Key.Withheld() {
+		return nil, nil
+	}
+	return newDigester(p)
 }
 
 // wantsHelp reports whether args ask for a command's usage: -h, -help or

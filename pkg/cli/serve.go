@@ -66,7 +66,7 @@ func serve(ctx context.Context, cmd string, cfg *config.Config, log *zap.Logger)
 	// Each service looks at (and, if it owns them, creates) only the streams
 	// its NATS user may use.
 	topo := stream.NewTopology(cfg.Streams).For(role.Streams())
-	digester, err := newDigester(cfg.Pipeline)
+	digester, err := digesterIfLoaded(cfg.Pipeline)
 	if err != nil {
 		return err
 	}

@@ -30,25 +30,39 @@ type toolEnv struct {
 	stdout, stderr io.Writer
 }
 
-// tool is a command that is not a service.
+// tool is a command that is not a service. uses are what it needs
+// secrets for: it loads those and no other (config.LoadFor).
 type tool struct {
 	name, summary string
+	uses          config.Uses
 	run           func(context.Context, toolEnv) error
 }
 
+// What the tools load: the simulator plays the providers with the
+// accounts' secrets; replay and rejected reprocess as the processor does;
+// reconcile lists and seals as the reconciler does; tail only reads
+// NATS; the demo is `faxpipe all` and the simulator.
+const (
+	simUses       = config.UseSimulator
+	reprocessUses = config.UseProcessor | config.UseNATS
+	reconcileUses = config.UseReconciler | config.UseNATS
+	tailUses      = config.UseNATS
+	demoUses      = config.UseAll
+)
+
 // tools are the commands that are not services, in the usage's order.
 var tools = []tool{
-	{"sim", "simulate Sfax, GoFax and eFax: send callbacks, serve documents", func(ctx context.Context, e toolEnv) error {
+	{"sim", "simulate Sfax, GoFax and eFax: send callbacks, serve documents", simUses, func(ctx context.Context, e toolEnv) error {
 		return sim.Main(ctx, e.cfg, provider.Sims, e.args, e.stdout, e.stderr)
 	}},
-	{"demo", "faxpipe all and the simulator together, events shown live", demo},
-	{"tail", "live view of fax events and document announcements", withBroker(func(ctx context.Context, e toolEnv, conn *stream.Conn) error {
+	{"demo", "faxpipe all and the simulator together, events shown live", demoUses, demo},
+	{"tail", "live view of fax events and document announcements", tailUses, withBroker(func(ctx context.Context, e toolEnv, conn *stream.Conn) error {
 		return ops.Tail(ctx, jetStreamOf(conn), toolActor(e.cfg, "faxpipe tail"), e.args, e.stdout, e.stderr)
 	})},
-	{"replay", "process raw callbacks of a time range again", withReprocessor(ops.Replay)},
-	{"rejected", "list, show and re-drive rejected callbacks", rejectedTool},
-	{"reconcile", "find and feed in faxes whose webhook never came, over a time range", reconcileTool},
-	{"audit", "list the access audit trail: who read documents or revealed personal data", withBroker(func(ctx context.Context, e toolEnv, conn *stream.Conn) error {
+	{"replay", "process raw callbacks of a time range again", reprocessUses, withReprocessor(ops.Replay)},
+	{"rejected", "list, show and re-drive rejected callbacks", reprocessUses, rejectedTool},
+	{"reconcile", "find and feed in faxes whose webhook never came, over a time range", reconcileUses, reconcileTool},
+	{"audit", "list the access audit trail: who read documents or revealed personal data", tailUses, withBroker(func(ctx context.Context, e toolEnv, conn *stream.Conn) error {
 		return ops.Audit(ctx, jetStreamOf(conn), e.args, e.stdout, e.stderr)
 	})},
 }

@@ -28,8 +28,10 @@ type ProviderAccount interface {
 	// GoFax URL secret), beside those of its provider's CallbackSpec.
 	SecretQueryParams() []string
 	// Secrets lists every Secret of the account by its YAML path inside the
-	// account (e.g. "basic_auth.password"), for the loader to resolve.
-	Secrets() map[string]*Secret
+	// account (e.g. "basic_auth.password"), each with the uses that need
+	// it: the loader resolves those the process uses and withholds the
+	// others.
+	Secrets() map[string]UsedSecret
 	// ApplyDefaults fills the provider's defaults (api_base_url, …) where
 	// the file is silent.
 	ApplyDefaults()

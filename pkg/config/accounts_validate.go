@@ -62,12 +62,18 @@ func (c *Config) applyAccountDefaults() {
 	}
 }
 
-// resolveSecrets reads every secret from its source and reports, in field
-// order, each that fails.
-func (c *Config) resolveSecrets(getenv func(string) string) error {
-	secrets := c.secrets()
+// resolveSecrets reads every secret that uses need from its source and
+// reports, in field order, each that fails; every other secret is
+// withheld: neither read (its variable or file need not exist) nor
+// validated.
+func (c *Config) resolveSecrets(getenv func(string) string, uses Uses) error {
+	secrets, by := c.secrets(), c.secretUses()
 	var errs []error
 	for _, field := range slices.Sorted(maps.Keys(secrets)) {
+		if by[field]&uses == 0 {
+			secrets[field].withhold()
+			continue
+		}
 		if err := secrets[field].Resolve(getenv); err != nil {
 			errs = append(errs, &FieldError{Field: field, Msg: err.Error()})
 		}
@@ -75,7 +81,9 @@ func (c *Config) resolveSecrets(getenv func(string) string) error {
 	return errors.Join(errs...)
 }
 
-// secrets lists every Secret of the configuration by its YAML path.
+// secrets lists every Secret of the configuration by its YAML path. Who
+// uses one outside the accounts follows from its path (usesOfPath); an
+// account's Secrets say it themselves.
 func (c *Config) secrets() map[string]*Secret {
 	m := map[string]*Secret{
 		"pipeline.key":                          &c.Pipeline.Key,
@@ -93,8 +101,35 @@ func (c *Config) secrets() map[string]*Secret {
 	}
 	for i, field := range c.Accounts.fields() {
 		for name, s := range c.Accounts[i].Secrets() {
-			m[field+"."+name] = s
+			m[field+"."+name] = s.Secret
 		}
 	}
 	return m
+}
+
+// secretUses is, for every secret of secrets, the uses that need it. The
+// simulator plays the providers, so it uses every account's secrets.
+func (c *Config) secretUses() map[string]Uses {
+	out := map[string]Uses{}
+	for field := range c.secrets() {
+		out[field] = usesOfPath(field)
+	}
+	for i, field := range c.Accounts.fields() {
+		for name, s := range c.Accounts[i].Secrets() {
+			out[field+"."+name] = s.By | UseSimulator
+		}
+	}
+	return out
+}
+
+// withheldFields are the YAML paths of the secrets the loader withheld:
+// validation does not report them.
+func (c *Config) withheldFields() map[string]bool {
+	out := map[string]bool{}
+	for field, s := range c.secrets() {
+		if s.Withheld() {
+			out[field] = true
+		}
+	}
+	return out
 }

@@ -20,10 +20,21 @@ import (
 const EnvPrefix = "FAXPIPE_"
 
 // Load reads the YAML file at path (none if path is empty), applies
-// environment overrides from getenv, resolves secrets and validates.
+// environment overrides from getenv, resolves every secret and validates.
 // accounts.<provider> is decoded as the account type of that provider in
-// types; a provider not in types is an error.
+// types; a provider not in types is an error. It is LoadFor with UseAll:
+// the configuration of `faxpipe all`.
 func Load(path string, getenv func(string) string, types AccountTypes) (*Config, error) {
+	return LoadFor(path, getenv, types, UseAll)
+}
+
+// LoadFor is Load for a process that does only uses: it resolves and
+// validates the secrets those uses need, as Load does, and withholds every
+// other (Secret.Withheld): not read, so its environment variable or file
+// need not exist, and not validated. A process that runs the embedded
+// broker uses its secrets only when nats.url is empty, for only then does
+// it start one.
+func LoadFor(path string, getenv func(string) string, types AccountTypes, uses Uses) (*Config, error) {
 	cfg := Default()
 	if path != "" {
 		b, err := os.ReadFile(path)
@@ -38,7 +49,10 @@ func Load(path string, getenv func(string) string, types AccountTypes) (*Config,
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	cfg.applyAccountDefaults()
-	if err := cfg.resolveSecrets(getenv); err != nil {
+	if cfg.NATS.URL != "" {
+		uses &^= UseEmbeddedBroker
+	}
+	if err := cfg.resolveSecrets(getenv, uses); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	if err := cfg.Validate(); err != nil {

@@ -70,7 +70,7 @@ func TestNATSSecretsResolved(t *testing.T) {
 	c.NATS.Password, c.NATS.Token = Secret{Env: "PW"}, Secret{Env: "TOKEN"}
 	c.NATS.Embedded.Encryption = Encryption{Cipher: CipherChaCha, Key: Secret{Env: "KEY"}, PreviousKey: Secret{Env: "OLD"}}
 	env := map[string]string{"PW": "pw", "TOKEN": "tok", "KEY": "k", "OLD": "old"}
-	if err := c.resolveSecrets(func(k string) string { return env[k] }); err != nil {
+	if err := c.resolveSecrets(func(k string) string { return env[k] }, UseAll); err != nil {
 		t.Fatal(err)
 	}
 	for name, got := range map[string]Secret{"password": c.NATS.Password, "token": c.NATS.Token,

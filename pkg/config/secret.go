@@ -16,7 +16,9 @@ import (
 //	api_key: {value: demo-only}
 //
 // Its value is loaded once by Resolve; it never prints: String, GoString and
-// the JSON and YAML encodings all give "[redacted]".
+// the JSON and YAML encodings all give "[redacted]". A secret the process
+// does not use is withheld instead (LoadFor): never read, its source
+// forgotten, its value empty.
 type Secret struct {
 	Env   string `yaml:"env,omitempty"`
 	File  string `yaml:"file,omitempty"`
@@ -24,6 +26,7 @@ type Secret struct {
 
 	resolved string
 	set      bool
+	withheld bool
 }
 
 const redacted = "[redacted]"
@@ -48,6 +51,15 @@ func (s Secret) Reveal() string { return s.resolved }
 
 // IsSet reports whether the secret was configured and resolved to a value.
 func (s Secret) IsSet() bool { return s.set && s.resolved != "" }
+
+// Withheld reports whether the loader left the secret unread because the
+// process does not use it (see LoadFor and RequireLoaded). Its value is
+// empty and its source forgotten.
+func (s Secret) Withheld() bool { return s.withheld }
+
+// withhold forgets the secret's source and value: the process does not use
+// it, so not even an inline value stays in its memory.
+func (s *Secret) withhold() { *s = Secret{withheld: true} }
 
 // Configured reports whether any source was given.
 func (s Secret) Configured() bool { return s.Env != "" || s.File != "" || s.Value != "" }

@@ -20,10 +20,19 @@ type FieldError struct {
 func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 
 // Checker collects the FieldErrors of a validation; Validate joins them.
-type Checker struct{ errs []error }
+type Checker struct {
+	errs []error
+	// withheld are the secrets the process does not use (LoadFor): their
+	// fields are not reported, whatever check names them.
+	withheld map[string]bool
+}
 
-// Fail records that field is invalid, the message formatted as fmt.Sprintf.
+// Fail records that field is invalid, the message formatted as fmt.Sprintf,
+// unless field is a secret the process does not use.
 func (c *Checker) Fail(field, format string, args ...any) {
+	if c.withheld[field] {
+		return
+	}
 	c.errs = append(c.errs, &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
@@ -35,8 +44,10 @@ func (c *Checker) Check(ok bool, field, format string, args ...any) {
 }
 
 // Validate reports every invalid field, each error naming its YAML path.
+// A secret the loader withheld (the process does not use it) is not
+// checked.
 func (c *Config) Validate() error {
-	var ck Checker
+	ck := Checker{withheld: c.withheldFields()}
 	c.validateCore(&ck)
 	c.validateNATS(&ck)
 	c.validateNATSUsers(&ck)

@@ -35,9 +35,14 @@ type Account struct {
 // Provider is eFax.
 func (*Account) Provider() fax.Provider { return Name }
 
-// Secrets lists the account's secrets by YAML path.
-func (a *Account) Secrets() map[string]*config.Secret {
-	return map[string]*config.Secret{"api_key": &a.APIKey, "hmac_secret": &a.HMACSecret}
+// Secrets lists the account's secrets by YAML path, with who uses them:
+// the HMAC secret verifies webhooks; the API key (with app_id) obtains the
+// API's tokens, for documents and listings.
+func (a *Account) Secrets() map[string]config.UsedSecret {
+	return map[string]config.UsedSecret{
+		"api_key":     config.UsedBy(&a.APIKey, config.CallsProviderAPI),
+		"hmac_secret": config.UsedBy(&a.HMACSecret, config.VerifiesCallbacks),
+	}
 }
 
 // ApplyDefaults sets the eFax API where unset.
@@ -64,4 +69,12 @@ func (a *Account) Validate(ck *config.Checker, f string) {
 // empty, no space, no control character.
 func validUserID(u string) bool {
 	return u != "" && !strings.ContainsFunc(u, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
+}
+
+// requireAPISecrets refuses an account whose API credentials the loader
+// withheld (with app_id, the client credentials for the API's tokens): a process that does not call the
+// API does not load them (config.LoadFor), and a client built without them
+// would send empty ones.
+func (a Account) requireAPISecrets() error {
+	return config.RequireLoaded(&a, "api_key")
 }

@@ -22,10 +22,14 @@ type apiClient struct {
 }
 
 // newAPIClients returns the API client of each account, by id. It fails
-// on a repeated account id or an API base URL that is not absolute.
+// on a repeated account id, an API base URL that is not absolute, or an
+// account whose API key the process did not load.
 func newAPIClients(accounts []Account, opts docfetch.Options) (map[string]*apiClient, error) {
 	out := map[string]*apiClient{}
 	for _, a := range accounts {
+		if err := a.requireAPISecrets(); err != nil {
+			return nil, err
+		}
 		if _, dup := out[a.ID]; dup {
 			return nil, fmt.Errorf("efax: account %q configured twice", a.ID)
 		}

@@ -46,9 +46,16 @@ func (a *Account) SecretQueryParams() []string {
 	return []string{a.URLSecret.Param}
 }
 
-// Secrets lists the account's secrets by YAML path.
-func (a *Account) Secrets() map[string]*config.Secret {
-	return map[string]*config.Secret{"basic_auth.password": &a.BasicAuth.Password, "url_secret.value": &a.URLSecret.Value, "api_token": &a.APIToken}
+// Secrets lists the account's secrets by YAML path, with who uses them:
+// the callback credentials verify callbacks; the API token fetches
+// documents, and only the downloader calls the API (GoFax has no listing
+// API for the reconciler).
+func (a *Account) Secrets() map[string]config.UsedSecret {
+	return map[string]config.UsedSecret{
+		"basic_auth.password": config.UsedBy(&a.BasicAuth.Password, config.VerifiesCallbacks),
+		"url_secret.value":    config.UsedBy(&a.URLSecret.Value, config.VerifiesCallbacks),
+		"api_token":           config.UsedBy(&a.APIToken, config.UseDownloader),
+	}
 }
 
 // ApplyDefaults sets the GoFax API where unset.
@@ -65,4 +72,12 @@ func (a *Account) Validate(ck *config.Checker, f string) {
 	ck.Check(!hasBasic || a.BasicAuth.Password.IsSet(), f+".basic_auth.password", "must be set with basic_auth.username")
 	ck.Check(!hasURL || a.URLSecret.Value.IsSet(), f+".url_secret.value", "must be set with url_secret.param")
 	ck.Check(!a.Verifies() || hasBasic || hasURL, f+".basic_auth", "set basic_auth or url_secret, or verify: false explicitly")
+}
+
+// requireAPISecrets refuses an account whose API credentials the loader
+// withheld (the token query parameter of every API call): a process that does not call the
+// API does not load them (config.LoadFor), and a client built without them
+// would send empty ones.
+func (a Account) requireAPISecrets() error {
+	return config.RequireLoaded(&a, "api_token")
 }

@@ -16,10 +16,14 @@ type documentClient struct {
 }
 
 // NewDocumentClient returns the docfetch.Client of the GoFax accounts. It
-// fails on a repeated account id.
+// fails on a repeated account id, or on an account whose API token the
+// process did not load.
 func NewDocumentClient(accounts []Account, opts docfetch.Options) (docfetch.Client, error) {
 	c := &documentClient{accounts: map[string]Account{}, opts: opts}
 	for _, a := range accounts {
+		if err := a.requireAPISecrets(); err != nil {
+			return nil, err
+		}
 		if _, dup := c.accounts[a.ID]; dup {
 			return nil, fmt.Errorf("gofax: account %q configured twice", a.ID)
 		}

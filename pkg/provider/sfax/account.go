@@ -28,9 +28,16 @@ type Account struct {
 // Provider is Sfax.
 func (*Account) Provider() fax.Provider { return Name }
 
-// Secrets lists the account's secrets by YAML path.
-func (a *Account) Secrets() map[string]*config.Secret {
-	return map[string]*config.Secret{"api_key": &a.APIKey, "encryption_key": &a.EncryptionKey, "init_vector": &a.InitVector}
+// Secrets lists the account's secrets by YAML path, with who uses them.
+// Each is both: the token that signs a callback is made of all three, and
+// so is the token that authenticates every API call.
+func (a *Account) Secrets() map[string]config.UsedSecret {
+	const by = config.VerifiesCallbacks | config.CallsProviderAPI
+	return map[string]config.UsedSecret{
+		"api_key":        config.UsedBy(&a.APIKey, by),
+		"encryption_key": config.UsedBy(&a.EncryptionKey, by),
+		"init_vector":    config.UsedBy(&a.InitVector, by),
+	}
 }
 
 // ApplyDefaults sets the Sfax API and a 15-minute token window where unset.
@@ -50,4 +57,12 @@ func (a *Account) Validate(ck *config.Checker, f string) {
 	ck.Check(len(a.EncryptionKey.Reveal()) == 32, f+".encryption_key", "must be 32 bytes, got %d", len(a.EncryptionKey.Reveal()))
 	ck.Check(len(a.InitVector.Reveal()) == 16, f+".init_vector", "must be 16 bytes, got %d", len(a.InitVector.Reveal()))
 	ck.Check(a.TokenWindow > 0, f+".token_window", "must be positive")
+}
+
+// requireAPISecrets refuses an account whose API credentials the loader
+// withheld (every API call carries a token made of all three): a process that does not call the
+// API does not load them (config.LoadFor), and a client built without them
+// would send empty ones.
+func (a Account) requireAPISecrets() error {
+	return config.RequireLoaded(&a, "api_key", "encryption_key", "init_vector")
 }

@@ -22,10 +22,14 @@ type documentClient struct {
 
 // NewDocumentClient returns the docfetch.Client of the Sfax accounts. Each
 // request carries a token generated for it (EncryptToken with the account's
-// credentials, GenDT now). It fails on a repeated account id.
+// credentials, GenDT now). It fails on a repeated account id, or on an
+// account whose API credentials the process did not load.
 func NewDocumentClient(accounts []Account, opts docfetch.Options) (docfetch.Client, error) {
 	c := &documentClient{accounts: map[string]Account{}, opts: opts}
 	for _, a := range accounts {
+		if err := a.requireAPISecrets(); err != nil {
+			return nil, err
+		}
 		if _, dup := c.accounts[a.ID]; dup {
 			return nil, fmt.Errorf("sfax: account %q configured twice", a.ID)
 		}

@@ -44,13 +44,17 @@ type lister struct {
 // {api_base_url}/api/ReceiveInboundFax with a token generated for each
 // request (as the document client does), always with a date window. It
 // fails without an HTTP client, on a repeated account id, or on an API
-// base URL that is not an absolute URL.
+// base URL that is not an absolute URL, or on an account whose API
+// credentials the process did not load.
 func NewLister(accounts []Account, opts docfetch.Options) (listing.Lister, error) {
 	if opts.HTTP == nil {
 		return nil, errors.New("sfax: the lister needs an HTTP client")
 	}
 	l := &lister{accounts: map[string]Account{}, opts: opts}
 	for _, a := range accounts {
+		if err := a.requireAPISecrets(); err != nil {
+			return nil, err
+		}
 		if _, dup := l.accounts[a.ID]; dup {
 			return nil, fmt.Errorf("sfax: account %q configured twice", a.ID)
 		}

@@ -29,10 +29,10 @@ const listFax fax.Provider = "listfax"
 // listAccount is an account of listFax: an id, nothing else.
 type listAccount struct{ config.AccountBase }
 
-func (*listAccount) Provider() fax.Provider             { return listFax }
-func (*listAccount) Secrets() map[string]*config.Secret { return nil }
-func (*listAccount) ApplyDefaults()                     {}
-func (*listAccount) Validate(*config.Checker, string)   {}
+func (*listAccount) Provider() fax.Provider                { return listFax }
+func (*listAccount) Secrets() map[string]config.UsedSecret { return nil }
+func (*listAccount) ApplyDefaults()                        {}
+func (*listAccount) Validate(*config.Checker, string)      {}
 
 // listRecord is listProvider's own record of a received fax, its
 // Webhook.Listed.
