@@ -47,7 +47,7 @@ const (
 	reprocessUses = config.UseProcessor | config.UseNATS
 	reconcileUses = config.UseReconciler | config.UseNATS
 	tailUses      = config.UseNATS
-	demoUses      = config.UseAll
+	demoUses      = config.UseAll | config.UseOwnBroker // the demo embeds its own broker, whatever nats.url says
 )
 
 // tools are the commands that are not services, in the usage's order.

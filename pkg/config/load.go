@@ -49,7 +49,7 @@ func LoadFor(path string, getenv func(string) string, types AccountTypes, uses U
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	cfg.applyAccountDefaults()
-	if cfg.NATS.URL != "" {
+	if cfg.NATS.URL != "" && uses&UseOwnBroker == 0 {
 		uses &^= UseEmbeddedBroker
 	}
 	if err := cfg.resolveSecrets(getenv, uses); err != nil {

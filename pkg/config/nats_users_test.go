@@ -31,7 +31,7 @@ func TestValidateNATSUsers(t *testing.T) {
 		{"user not a token", func(c *config.Config) { c.NATS.Embedded.Users[1].User = "a reader" }, []string{"nats.embedded.users[1].user"}},
 		{"short password", func(c *config.Config) { c.NATS.Embedded.Users[1].Password = config.Literal("short") }, []string{"nats.embedded.users[1].password"}},
 		{"no password", func(c *config.Config) { c.NATS.Embedded.Users[1].Password = config.Secret{} }, []string{"nats.embedded.users[1].password"}},
-		{"faxpipe all connects as nobody", func(c *config.Config) { c.NATS.User = "" }, []string{"nats.user"}},
+		{"faxpipe all connects as nobody", func(c *config.Config) { c.NATS.User, c.NATS.Password = "", config.Secret{} }, []string{"nats.user"}},
 		{"faxpipe all connects as a stranger", func(c *config.Config) { c.NATS.User = "mallory" }, []string{"nats.user"}},
 		{"faxpipe all connects as a reader", func(c *config.Config) {
 			c.NATS.User, c.NATS.Password = "reader", config.Literal("reader-password-1")

@@ -21,6 +21,10 @@ const (
 	UseNATS                            // any NATS client: every service and the broker tools
 	UseEmbeddedBroker                  // the in-process nats-server of `faxpipe all` without nats.url
 	UseSimulator                       // `faxpipe sim`, which plays the providers with the accounts' own secrets
+	// UseOwnBroker is a command that starts its own embedded server
+	// whatever nats.url says (`faxpipe demo`): its secrets are loaded even
+	// with a nats.url.
+	UseOwnBroker
 
 	// UseAll is every use: `faxpipe all`, the demo, and Load.
 	UseAll = UseIngress | UseProcessor | UseDownloader | UseReconciler | UseNATS | UseEmbeddedBroker | UseSimulator

@@ -118,7 +118,7 @@ func startRolesPipeline(t *testing.T) *pipeline {
 	p.servers, p.nats, p.natsURL = []natsNode{node}, node.proc, node.url
 
 	p.config = filepath.Join(p.dir, "faxpipe.yaml")
-	cfg := strings.Replace(pipelineConfig(p.natsURL, "http://"+p.simAPI), "nats:\n", "nats:\n  password: {env: NATS_PASSWORD}\n", 1)
+	cfg := strings.Replace(pipelineConfig(p.natsURL, "http://"+p.simAPI), "nats:\n", "nats:\n  user: faxpipe-admin\n  password: {env: NATS_PASSWORD}\n", 1)
 	if err := os.WriteFile(p.config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
