@@ -81,6 +81,9 @@ func (r *Reconciler) start(t target, p progress, now time.Time) time.Time {
 	}
 	from := p.To.Add(-r.cfg.Overlap)
 	if from.Before(floor) {
+		if !p.To.Before(floor) {
+			return floor // only the overlap reaches past the bound: nothing is skipped
+		}
 		r.log.Warn("the account was last reconciled longer ago than reconciler.catch_up: faxes completed before the catch-up window are not listed",
 			zap.Stringer("account", t), zap.Time("reconciled_to", p.To), zap.Time("from", floor))
 		return floor
