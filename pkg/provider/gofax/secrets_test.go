@@ -2,8 +2,6 @@ package gofax_test
 
 import (
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,20 +11,10 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/provider/providertest"
 )
 
-// loadFor loads accounts.gofax as a process of uses does (config.LoadFor):
-// the secrets it does not use are withheld.
+// loadFor loads accounts.gofax as a process of uses does.
 func loadFor(t *testing.T, accountYAML string, uses config.Uses) []gofax.Account {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "faxpipe.yaml")
-	doc := "pipeline: {key: {value: \"0123456789abcdef0123456789abcdef\"}}\naccounts:\n  gofax: [" + accountYAML + "]\n"
-	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.LoadFor(path, func(string) string { return "" }, config.AccountTypes{new(gofax.Account)}, uses)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return config.AccountsOf[gofax.Account](cfg.Accounts)
+	return providertest.LoadAccountsFor[gofax.Account](t, accountYAML, uses)
 }
 
 const gofaxAccount = `{id: acme, basic_auth: {username: u, password: {value: p}}, api_token: {value: t}}`

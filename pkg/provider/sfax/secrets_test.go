@@ -2,8 +2,6 @@ package sfax_test
 
 import (
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,20 +11,10 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
 )
 
-// loadFor loads accounts.sfax as a process of uses does (config.LoadFor):
-// the secrets it does not use are withheld.
+// loadFor loads accounts.sfax as a process of uses does.
 func loadFor(t *testing.T, accountYAML string, uses config.Uses) []sfax.Account {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "faxpipe.yaml")
-	doc := "pipeline: {key: {value: \"0123456789abcdef0123456789abcdef\"}}\naccounts:\n  sfax: [" + accountYAML + "]\n"
-	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.LoadFor(path, func(string) string { return "" }, config.AccountTypes{new(sfax.Account)}, uses)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return config.AccountsOf[sfax.Account](cfg.Accounts)
+	return providertest.LoadAccountsFor[sfax.Account](t, accountYAML, uses)
 }
 
 const sfaxAccount = `{id: acme, username: u, api_key: {value: 5787A4EDBCDE46F9D6D2E067AC7097DC},
