@@ -31,6 +31,8 @@ var secretValues = map[string]string{
 	"efax-acme-api-key":        "efax-api-key",
 	"efax-acme-hmac-secret":    "efax-hmac-secret",
 	"faxpipe.creds":            "-----BEGIN NATS USER JWT-----\n(a test stand-in)\n------END NATS USER JWT------\n",
+	"tls.crt":                  "-----BEGIN CERTIFICATE-----\n(a test stand-in)\n-----END CERTIFICATE-----\n",
+	"tls.key":                  "-----BEGIN PRIVATE KEY-----\n(a test stand-in)\n-----END PRIVATE KEY-----\n",
 }
 
 // container is the Deployment's one container.
