@@ -70,7 +70,7 @@ func loadConfig(t *testing.T, m *manifests, d *appsv1.Deployment) *config.Config
 }
 
 // loadConfigIn is loadConfig with the container's files under root.
-func loadConfigIn(t *testing.T, m *manifests, d *appsv1.Deployment, root string) (*config.Config, error) {
+func loadConfigIn(t *testing.T, _ *manifests, d *appsv1.Deployment, root string) (*config.Config, error) {
 	t.Helper()
 	cmd, configPath := command(t, d)
 	data, err := os.ReadFile(filepath.Join(root, configPath))

@@ -269,6 +269,16 @@ func TestRestartResumesFromProgress(t *testing.T) {
 	done := make(chan struct{})
 	go func() { defer close(done); _ = r.Run(ctx) }()
 	h.waitFor("the first fax", func() bool { return len(h.fedIDs()) == 1 })
+	// The fax is fed before its window's progress is saved: wait for the
+	// pass to have saved its progress up to now less the settle time.
+	h.waitFor("the first pass's progress", func() bool {
+		kv, err := h.conn.JS.KeyValue(context.Background(), StateBucket)
+		if err != nil {
+			return false
+		}
+		p, _, err := state{kv}.load(context.Background(), target{fax.EFax, "acme"})
+		return err == nil && p.To.Equal(h.now.Add(-h.cfg.Settle))
+	})
 	cancel()
 	<-done
 	// Two hours later, a restart lists from the progress less the overlap,

@@ -125,7 +125,7 @@ func tlsConfig(t config.NATSTLS) (*tls.Config, error) {
 }
 
 func readable(path string) error {
-	f, err := os.Open(path)
+	f, err := os.Open(path) //nolint:gosec // a path the operator configured (nats.tls.*, nkey, creds), only checked for reading
 	if err != nil {
 		return err
 	}

@@ -354,7 +354,7 @@ func TestConsumerRoleReadsAndAuditsOnly(t *testing.T) {
 		t.Fatalf("no announcement read; violations %q", c.violations())
 	}
 	stop()
-	<-done
+	<-done //nolint:errcheck // the consumer's error once stopped: its end, not a failure
 	r, err := consumer.OpenDocument(ctx, c.JS, doc)
 	if err != nil {
 		t.Fatalf("open the document: %v", err)

@@ -27,7 +27,6 @@ type PKI struct {
 	ClientCertFile, ClientKeyFile string
 	RogueCertFile, RogueKeyFile   string // a client certificate of another CA
 	ServerTLS                     *tls.Config
-	caPool                        *x509.CertPool
 	dir                           string
 }
 
