@@ -33,10 +33,11 @@ func (d *Downloader) consumeOptions() consume.Options {
 // handler takes each fax event to its end, reporting it in progress
 // meanwhile. A download that failed for good, or still fails on the last
 // allowed delivery, is announced failed (giveUp); any other failure (the
-// store or the stream unavailable) is retried however long it lasts.
+// store or the stream unavailable, or the document store full) is retried
+// however long it lasts: none is the document's fault.
 func (d *Downloader) handler() consume.Handler {
-	notDownload := func(err error) bool { return !errors.As(err, new(*downloadError)) }
-	return consume.KeepAlive(consume.Poison(d.handle, d.cfg.MaxDeliver, notDownload, d.giveUp), d.cfg.AckWait/3)
+	retryForever := func(err error) bool { return !errors.As(err, new(*downloadError)) || docstore.IsFull(err) }
+	return consume.KeepAlive(consume.Poison(d.handle, d.cfg.MaxDeliver, retryForever, d.giveUp), d.cfg.AckWait/3)
 }
 
 // downloadError is a download that failed: f says how.

@@ -94,3 +94,28 @@ func corruptChunks(ctx context.Context, t *testing.T, js jetstream.JetStream, na
 		}
 	}
 }
+
+// TestFullBucketIsFull: a document that does not fit in a full bucket
+// fails with an error IsFull recognizes, so the downloader waits for room
+// instead of giving the document up; other errors are not "full".
+func TestFullBucketIsFull(t *testing.T) {
+	ns := streamtest.Start(t)
+	conn := streamtest.Connect(t, ns, config.Default().Streams)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	obs, err := conn.JS.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: "small", MaxBytes: 64 << 10, Storage: jetstream.FileStorage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := docstore.NewJetStream(obs)
+	_, err = s.Put(ctx, docstore.Object{Name: "big.pdf", ContentType: "application/pdf"}, bytes.NewReader(make([]byte, 256<<10)))
+	if err == nil {
+		t.Fatal("a 256 KiB document was stored in a 64 KiB bucket")
+	}
+	if !docstore.IsFull(err) {
+		t.Fatalf("Put into a full bucket: %v, want an error IsFull recognizes", err)
+	}
+	if docstore.IsFull(errors.New("maximum bytes exceeded")) || docstore.IsFull(docstore.ErrNotFound) {
+		t.Error("IsFull recognizes errors that are not the bucket's answer")
+	}
+}
