@@ -14,6 +14,7 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/docstore"
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/pkg/stream/consume"
 )
 
@@ -36,7 +37,7 @@ func (d *Downloader) consumeOptions() consume.Options {
 // store or the stream unavailable, or the document store full) is retried
 // however long it lasts: none is the document's fault.
 func (d *Downloader) handler() consume.Handler {
-	retryForever := func(err error) bool { return !errors.As(err, new(*downloadError)) || docstore.IsFull(err) }
+	retryForever := func(err error) bool { return !errors.As(err, new(*downloadError)) || stream.IsFull(err) }
 	return consume.KeepAlive(consume.Poison(d.handle, d.cfg.MaxDeliver, retryForever, d.giveUp), d.cfg.AckWait/3)
 }
 

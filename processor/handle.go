@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/pkg/stream/consume"
 )
 
@@ -68,11 +69,6 @@ func (p *Processor) giveUp(ctx context.Context, m jetstream.Msg, cause error) er
 	return err
 }
 
-// errCodeStreamStoreFailed is nats-server's JSStreamStoreFailedF: the
-// stream could not store the message, e.g. "maximum bytes exceeded" when
-// a DiscardNew stream is full.
-const errCodeStreamStoreFailed jetstream.ErrorCode = 10077
-
 // brokerUnavailable reports whether err is the broker not answering (a
 // timeout, no responders, a lost connection) or not able to store (a full
 // FAXPIPE_EVENTS), as opposed to an answer refusing the request (any other
@@ -81,8 +77,8 @@ const errCodeStreamStoreFailed jetstream.ErrorCode = 10077
 // that cannot be stored is never acked as processed.
 func brokerUnavailable(err error) bool {
 	var apiErr *jetstream.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.ErrorCode == errCodeStreamStoreFailed
+	if errors.As(err, &apiErr) { // an answer: only "full" is the broker's state, not a refusal
+		return stream.IsFull(err)
 	}
 	if errors.Is(err, consume.ErrPanic) {
 		return false

@@ -164,15 +164,3 @@ func (o *onEOF) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// errCodeStreamStoreFailed is nats-server's JSStreamStoreFailedF: the
-// stream could not store a message, "maximum bytes exceeded" when the
-// bucket (a DiscardNew stream) is full.
-const errCodeStreamStoreFailed jetstream.ErrorCode = 10077
-
-// IsFull reports whether err is the bucket refusing a document because it
-// is full (streams.document_store.max_bytes): not the document's fault, a
-// reason to wait for room rather than to give the document up.
-func IsFull(err error) bool {
-	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeStreamStoreFailed
-}

@@ -13,6 +13,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/docstore"
 	"github.com/faxpipe/faxpipe/pkg/docstore/docstoretest"
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
 )
 
@@ -96,7 +97,7 @@ func corruptChunks(ctx context.Context, t *testing.T, js jetstream.JetStream, na
 }
 
 // TestFullBucketIsFull: a document that does not fit in a full bucket
-// fails with an error IsFull recognizes, so the downloader waits for room
+// fails with an error stream.IsFull recognizes, so the downloader waits for room
 // instead of giving the document up; other errors are not "full".
 func TestFullBucketIsFull(t *testing.T) {
 	ns := streamtest.Start(t)
@@ -112,10 +113,10 @@ func TestFullBucketIsFull(t *testing.T) {
 	if err == nil {
 		t.Fatal("a 256 KiB document was stored in a 64 KiB bucket")
 	}
-	if !docstore.IsFull(err) {
+	if !stream.IsFull(err) {
 		t.Fatalf("Put into a full bucket: %v, want an error IsFull recognizes", err)
 	}
-	if docstore.IsFull(errors.New("maximum bytes exceeded")) || docstore.IsFull(docstore.ErrNotFound) {
+	if stream.IsFull(errors.New("maximum bytes exceeded")) || stream.IsFull(docstore.ErrNotFound) {
 		t.Error("IsFull recognizes errors that are not the bucket's answer")
 	}
 }

@@ -56,12 +56,7 @@ func TestReconcile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("simulator: %v", err)
 	}
-	lost := 0
-	for _, f := range r.Faxes {
-		if f.Lost {
-			lost++
-		}
-	}
+	lost := len(r.Lost())
 	if lost < 10 {
 		t.Fatalf("the simulator lost %d webhooks: the run did not exercise reconciliation", lost)
 	}
