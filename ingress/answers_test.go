@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
@@ -207,7 +209,7 @@ type slowPublisher struct {
 	release    chan struct{}
 }
 
-func (p *slowPublisher) Publish(ctx context.Context, _, _ string, _ []byte) (uint64, error) {
+func (p *slowPublisher) Publish(ctx context.Context, _ *nats.Msg) (uint64, error) {
 	if p.publishing != nil {
 		select {
 		case p.publishing <- struct{}{}:

@@ -61,7 +61,7 @@ func BenchmarkCallbacks(b *testing.B) {
 				return err
 			}
 			// As many bytes as the ingress's envelope of this callback.
-			if _, err := pub.Publish(c.Request().Context(), "faxpipe.raw.efax.demo", "m"+itoa(n.Add(1)), envelopeSized); err != nil {
+			if _, err := pub.Publish(c.Request().Context(), stream.NewMsg("faxpipe.raw.efax.demo", "m"+itoa(n.Add(1)), envelopeSized)); err != nil {
 				return err
 			}
 			return c.JSONBlob(http.StatusOK, []byte(`{"status":"SUCCESS"}`))
@@ -84,7 +84,7 @@ func BenchmarkCallbacks(b *testing.B) {
 		pub := benchPublisher(b)
 		var n atomic.Int64
 		results["jetstream-publish"] = run(b, func() error {
-			_, err := pub.Publish(context.Background(), "faxpipe.raw.efax.demo", "m"+itoa(n.Add(1)), envelopeSized)
+			_, err := pub.Publish(context.Background(), stream.NewMsg("faxpipe.raw.efax.demo", "m"+itoa(n.Add(1)), envelopeSized))
 			return err
 		})
 	})

@@ -16,6 +16,7 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // handleCallback captures one provider callback, verifies it, publishes
@@ -95,7 +96,7 @@ func (s *Server) publish(ctx context.Context, env *fax.Envelope) error {
 	s.metrics.inFlight.Inc()
 	defer s.metrics.inFlight.Dec()
 	start := time.Now()
-	_, err = s.deps.Publisher.Publish(ctx, env.Subject(), env.ID, data)
+	_, err = s.deps.Publisher.Publish(ctx, stream.NewMsg(env.Subject(), env.ID, data))
 	s.metrics.publishSeconds.Observe(time.Since(start).Seconds())
 	return err
 }

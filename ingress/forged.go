@@ -10,6 +10,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // The records of refused forgeries each ingress publishes at most: a
@@ -62,7 +63,7 @@ func (s *Server) record(ctx context.Context, f fax.Forged) {
 	if err == nil {
 		ctx, cancel := context.WithTimeout(ctx, s.cfg.PublishTimeout)
 		defer cancel()
-		_, err = s.deps.Forged.Publish(ctx, f.Subject(), f.ID, data)
+		_, err = s.deps.Forged.Publish(ctx, stream.NewMsg(f.Subject(), f.ID, data))
 	}
 	if err != nil {
 		s.metrics.forgedDropped.WithLabelValues("publish_failed").Inc()

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
@@ -106,8 +108,8 @@ type recordingPublisher struct {
 	calls []publishCall
 }
 
-func (p *recordingPublisher) Publish(_ context.Context, subject, msgID string, data []byte) (uint64, error) {
-	c := publishCall{subject: subject, msgID: msgID, data: bytes.Clone(data)}
+func (p *recordingPublisher) Publish(_ context.Context, msg *nats.Msg) (uint64, error) {
+	c := publishCall{subject: msg.Subject, msgID: msg.Header.Get(jetstream.MsgIDHeader), data: bytes.Clone(msg.Data)}
 	if p.down {
 		c.err = errBrokerDown
 	}

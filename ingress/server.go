@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
+	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"golang.org/x/time/rate"
@@ -23,11 +24,11 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
-// Publisher stores a raw envelope durably. Publish blocks until the stream
-// acknowledged data (returning its sequence) or fails; any error is
-// transient from the provider's point of view.
+// Publisher stores a raw envelope durably (stream.Publisher). Publish
+// blocks until the stream acknowledged msg (returning its sequence) or
+// fails; any error is transient from the provider's point of view.
 type Publisher interface {
-	Publish(ctx context.Context, subject, msgID string, data []byte) (uint64, error)
+	Publish(ctx context.Context, msg *nats.Msg) (uint64, error)
 }
 
 // Deps are what the ingress needs from the rest of the process.

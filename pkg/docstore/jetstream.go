@@ -163,4 +163,3 @@ func (o *onEOF) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
-

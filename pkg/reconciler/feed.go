@@ -7,17 +7,19 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/listing"
+	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // Publisher publishes a raw envelope on FAXPIPE_RAW and waits for its
 // acknowledgement (stream.Publisher).
 type Publisher interface {
-	Publish(ctx context.Context, subject, msgID string, data []byte) (uint64, error)
+	Publish(ctx context.Context, msg *nats.Msg) (uint64, error)
 }
 
 // Tally counts what listing found.
@@ -144,7 +146,7 @@ func (f *feeder) feed(ctx context.Context, env *fax.Envelope, key string, found 
 	if err != nil {
 		return err
 	}
-	seq, err := f.publisher.Publish(ctx, env.Subject(), "api-"+key, data)
+	seq, err := f.publisher.Publish(ctx, stream.NewMsg(env.Subject(), "api-"+key, data))
 	if err != nil {
 		return fmt.Errorf("publish the listed fax: %w", err)
 	}

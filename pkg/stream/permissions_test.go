@@ -241,11 +241,11 @@ func TestIngressCanOnlyPublishRawCallbacks(t *testing.T) {
 	in := s.connect(stream.RoleIngress)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	seq, err := stream.NewPublisher(in.Conn, fax.RawStream).Publish(ctx, fax.RawSubject(fax.Sfax, "demo"), "raw-1", []byte(`{"raw":1}`))
+	seq, err := stream.NewPublisher(in.Conn, fax.RawStream).Publish(ctx, stream.NewMsg(fax.RawSubject(fax.Sfax, "demo"), "raw-1", []byte(`{"raw":1}`)))
 	if err != nil || seq == 0 {
 		t.Fatalf("publish a raw callback: seq %d, %v", seq, err)
 	}
-	if _, err := stream.NewPublisher(in.Conn, stream.ForgedStream).Publish(ctx, "faxpipe.forged.sfax.demo", "forged-1", []byte(`{}`)); err != nil {
+	if _, err := stream.NewPublisher(in.Conn, stream.ForgedStream).Publish(ctx, stream.NewMsg("faxpipe.forged.sfax.demo", "forged-1", []byte(`{}`))); err != nil {
 		t.Fatalf("publish a forged record: %v", err)
 	}
 	prov := &stream.Provision{Topology: stream.NewTopology(config.Default().Streams).For(stream.RoleIngress.Streams()), Conn: in.Conn,
@@ -460,12 +460,12 @@ func TestServiceRolesDoTheirJobs(t *testing.T) {
 			if _, err := dedupe.Get(ctx, "e1"); err != nil {
 				return err
 			}
-			_, err = stream.NewPublisher(c.Conn, fax.RawStream).Publish(ctx, fax.RawSubject(fax.Sfax, "demo"), "raw-r", []byte(`{}`))
+			_, err = stream.NewPublisher(c.Conn, fax.RawStream).Publish(ctx, stream.NewMsg(fax.RawSubject(fax.Sfax, "demo"), "raw-r", []byte(`{}`)))
 			return err
 		}},
 	}
 	// A raw callback for the processor to pull.
-	if _, err := stream.NewPublisher(s.connect(stream.RoleIngress).Conn, fax.RawStream).Publish(ctx, fax.RawSubject(fax.Sfax, "demo"), "raw-p", []byte(`{}`)); err != nil {
+	if _, err := stream.NewPublisher(s.connect(stream.RoleIngress).Conn, fax.RawStream).Publish(ctx, stream.NewMsg(fax.RawSubject(fax.Sfax, "demo"), "raw-p", []byte(`{}`))); err != nil {
 		t.Fatal(err)
 	}
 	for _, j := range jobs {

@@ -29,29 +29,47 @@ func NewPublisher(c *Conn, stream string) *Publisher {
 	return &Publisher{conn: c, stream: stream}
 }
 
-// Publish sends data on subject with Nats-Msg-Id msgID and blocks until the
-// stream acknowledged it (returning its sequence) or ctx ends. Any error
-// means the message may not be stored: the caller must treat it as
-// transient and let the sender retry.
-func (p *Publisher) Publish(ctx context.Context, subject, msgID string, data []byte) (uint64, error) {
+// NewMsg is a message of data on subject, with Nats-Msg-Id msgID unless
+// msgID is empty.
+func NewMsg(subject, msgID string, data []byte) *nats.Msg {
+	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
+	if msgID != "" {
+		msg.Header[jetstream.MsgIDHeader] = []string{msgID}
+	}
+	return msg
+}
+
+// Publish sends msg and blocks until the stream acknowledged it (returning
+// its sequence) or ctx ends. Any error means the message may not be
+// stored: the caller must treat it as transient and let the sender retry.
+func (p *Publisher) Publish(ctx context.Context, msg *nats.Msg) (uint64, error) {
 	if !p.conn.NC.IsConnected() {
 		return 0, ErrBrokerUnavailable
 	}
-	if limit := p.conn.NC.MaxPayload(); limit > 0 && int64(len(data))+1024 > limit {
-		return 0, fmt.Errorf("publish %s: %d bytes: %w", subject, len(data), fax.ErrEnvelopeTooLarge)
+	if limit := p.conn.NC.MaxPayload(); limit > 0 && int64(len(msg.Data)+headerSize(msg.Header))+1024 > limit {
+		return 0, fmt.Errorf("publish %s: %d bytes: %w", msg.Subject, len(msg.Data), fax.ErrEnvelopeTooLarge)
 	}
-	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
-	msg.Header.Set(jetstream.MsgIDHeader, msgID)
 	f, err := p.conn.JS.PublishMsgAsync(msg, jetstream.WithExpectStream(p.stream))
 	if err != nil {
-		return 0, fmt.Errorf("publish %s: %w", subject, err)
+		return 0, fmt.Errorf("publish %s: %w", msg.Subject, err)
 	}
 	select {
 	case ack := <-f.Ok():
 		return ack.Sequence, nil
 	case err := <-f.Err():
-		return 0, fmt.Errorf("publish %s: %w", subject, err)
+		return 0, fmt.Errorf("publish %s: %w", msg.Subject, err)
 	case <-ctx.Done():
-		return 0, fmt.Errorf("publish %s: no acknowledgement: %w", subject, ctx.Err())
+		return 0, fmt.Errorf("publish %s: no acknowledgement: %w", msg.Subject, ctx.Err())
 	}
+}
+
+// headerSize is about the size of h on the wire ("Key: value\r\n" each).
+func headerSize(h nats.Header) int {
+	n := 0
+	for k, vs := range h {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
 }
