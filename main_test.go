@@ -138,8 +138,8 @@ func TestRunAllServesEveryProvider(t *testing.T) {
 			}
 		}
 	}
-	if _, err := js.KeyValue(context.Background(), "faxpipe-dedupe"); err != nil {
-		t.Errorf("kv faxpipe-dedupe: %v", err)
+	if st, err := js.Stream(context.Background(), "FAXPIPE_EVENTS"); err != nil || st.CachedInfo().Config.Duplicates != 7*24*time.Hour {
+		t.Errorf("FAXPIPE_EVENTS's duplicate window is not the dedupe horizon (7 days): %v", err)
 	}
 	if _, err := js.ObjectStore(context.Background(), "faxpipe-documents"); err != nil {
 		t.Errorf("object store faxpipe-documents: %v", err)

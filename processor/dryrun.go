@@ -2,57 +2,61 @@ package processor
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // DryRun is the Emitter of a dry run: it writes nothing, and says what the
-// Publisher would have done. An event id in the dedupe bucket, or emitted
-// earlier in this dry run, is a duplicate; any other would be a new event,
-// and every rejection would be recorded.
+// Publisher would have done. An event id published within the horizon
+// (read off FAXPIPE_EVENTS, one account at a time, on first need), or
+// emitted earlier in this dry run, is a duplicate; any other would be a new
+// event, and every rejection would be recorded.
 type DryRun struct {
-	dedupe  jetstream.KeyValue
+	js      jetstream.JetStream
 	horizon Horizon
+	now     func() time.Time
 	mu      sync.Mutex
-	claimed map[string]bool
+	known   map[string]map[string]bool // by account's event filter: ids published or claimed
 }
 
-// NewDryRun opens the dedupe bucket, read only.
+// NewDryRun reads the horizon; it writes nothing.
 func NewDryRun(ctx context.Context, js jetstream.JetStream) (*DryRun, error) {
-	kv, err := js.KeyValue(ctx, fax.DedupeBucket)
-	if err != nil {
-		return nil, fmt.Errorf("dedupe bucket: %w", err)
-	}
-	h, err := horizonOf(ctx, kv)
+	h, err := DedupeHorizon(ctx, js)
 	if err != nil {
 		return nil, err
 	}
-	return &DryRun{dedupe: kv, horizon: h, claimed: map[string]bool{}}, nil
+	return &DryRun{js: js, horizon: h, now: time.Now, known: map[string]map[string]bool{}}, nil
 }
 
-// Horizon is the dedupe bucket's.
+// Horizon is the events stream's duplicate window.
 func (d *DryRun) Horizon() Horizon { return d.horizon }
 
 // Event is what Publisher.Event would come to, without publishing.
 func (d *DryRun) Event(ctx context.Context, e Emission) (Kind, error) {
-	_, err := d.dedupe.Get(ctx, e.ID)
-	if err == nil {
-		return Duplicate, nil
-	}
-	if !errors.Is(err, jetstream.ErrKeyNotFound) {
-		return "", fmt.Errorf("dedupe lookup: %w", err)
-	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.claimed[e.ID] {
+	filter := fax.EventSubject(e.Event.Provider, e.Event.Account, "", "", "")
+	ids, ok := d.known[filter]
+	if !ok {
+		var err error
+		var since time.Time // the whole window the broker remembers
+		if d.horizon.TTL > 0 {
+			since = d.now().Add(-d.horizon.TTL)
+		}
+		if ids, err = stream.MsgIDs(ctx, d.js, fax.EventsStream, filter, since); err != nil {
+			return "", err
+		}
+		d.known[filter] = ids
+	}
+	if ids[e.ID] {
 		return Duplicate, nil
 	}
-	d.claimed[e.ID] = true
+	ids[e.ID] = true
 	return Event, nil
 }
 

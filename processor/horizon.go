@@ -11,41 +11,33 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
-// Horizon is how far back the processor accepts a callback: the dedupe
-// bucket's TTL (streams.dedupe_ttl) less a margin for clocks that differ
+// Horizon is how far back the processor accepts a callback: the events
+// stream's duplicate window (streams.dedupe_ttl) less a margin for clocks that differ
 // between hosts and for a fax whose callbacks came some time apart.
 // Within it, an event already published is still remembered and counts as
 // a duplicate; beyond it, publishing could give a second event, so the
 // callback is rejected instead (fax.ReasonBeyondDedupeHorizon, or
 // fax.ReasonStale when the provider's own time of the fax is that old).
 type Horizon struct {
-	TTL    time.Duration // the dedupe bucket's; 0 means ids are kept forever
+	TTL    time.Duration // the events stream's duplicate window; 0 means ids are kept forever
 	Margin time.Duration
 }
 
-// NewHorizon is the horizon of a dedupe bucket of ttl: the margin is
+// NewHorizon is the horizon of a duplicate window of ttl: the margin is
 // config.DedupeMargin, or a quarter of ttl when that is shorter (a short
 // ttl in a test).
 func NewHorizon(ttl time.Duration) Horizon {
 	return Horizon{TTL: ttl, Margin: min(config.DedupeMargin, ttl/4)}
 }
 
-// DedupeHorizon reads the horizon off the dedupe bucket as the broker
-// holds it.
+// DedupeHorizon reads the horizon off FAXPIPE_EVENTS as the broker holds
+// it: its duplicate window is how long event ids are remembered.
 func DedupeHorizon(ctx context.Context, js jetstream.JetStream) (Horizon, error) {
-	kv, err := js.KeyValue(ctx, fax.DedupeBucket)
+	st, err := js.Stream(ctx, fax.EventsStream)
 	if err != nil {
-		return Horizon{}, fmt.Errorf("dedupe bucket: %w", err)
+		return Horizon{}, fmt.Errorf("stream %s: %w", fax.EventsStream, err)
 	}
-	return horizonOf(ctx, kv)
-}
-
-func horizonOf(ctx context.Context, kv jetstream.KeyValue) (Horizon, error) {
-	st, err := kv.Status(ctx)
-	if err != nil {
-		return Horizon{}, fmt.Errorf("dedupe bucket status: %w", err)
-	}
-	return NewHorizon(st.TTL()), nil
+	return NewHorizon(st.CachedInfo().Config.Duplicates), nil
 }
 
 // Span is how far back callbacks are accepted; 0 means without limit.

@@ -2,9 +2,10 @@ package processor
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/goccy/go-json"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )

@@ -197,7 +197,6 @@ func TestAsyncAPIDocument(t *testing.T) {
 		{"title", at(doc, doc, "info", "title"), "faxpipe"},
 		{"version", at(doc, doc, "info", "version"), "1.0.0"},
 		{"default content type", doc["defaultContentType"], "application/json"},
-		{"KV bucket", at(doc, doc, "info", "x-jetstream-key-value", "bucket"), fax.DedupeBucket},
 		{"object store", at(doc, doc, "info", "x-jetstream-object-store", "bucket"), fax.DocumentBucket},
 		{"embedded server host", at(doc, doc, "servers", "embedded", "host"),
 			fmt.Sprintf("%s:%d", def.NATS.Embedded.Host, def.NATS.Embedded.Port)},
@@ -213,7 +212,7 @@ func TestAsyncAPIDocument(t *testing.T) {
 		})
 	}
 	desc := str(at(doc, doc, "info", "description"))
-	for _, name := range []string{fax.DedupeBucket, fax.DocumentBucket} {
+	for _, name := range []string{fax.DocumentBucket, "streams.dedupe_ttl"} {
 		if !strings.Contains(desc, name) {
 			t.Errorf("info.description does not mention %s", name)
 		}

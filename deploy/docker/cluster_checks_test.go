@@ -26,7 +26,7 @@ func imagesRunAsNonRoot(ctx context.Context, t *testing.T, img images) {
 func streamsReplicated(ctx context.Context, t *testing.T, c *cluster) {
 	r := c.newReader(t)
 	names := []string{fax.RawStream, fax.EventsStream, fax.DocumentsStream, fax.RejectedStream,
-		"KV_" + fax.DedupeBucket, "OBJ_" + fax.DocumentBucket}
+		"OBJ_" + fax.DocumentBucket}
 	for _, name := range names {
 		info, err := r.streamInfo(ctx, name)
 		if err != nil {

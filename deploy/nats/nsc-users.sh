@@ -29,11 +29,6 @@ nsc add user --account "$ACCOUNT" --name faxpipe-processor \
   --allow-pub '$JS.API.CONSUMER.INFO.FAXPIPE_RAW.faxpipe-processor' \
   --allow-pub '$JS.API.CONSUMER.MSG.NEXT.FAXPIPE_RAW.faxpipe-processor' \
   --allow-pub '$JS.ACK.FAXPIPE_RAW.faxpipe-processor.>' \
-  --allow-pub '$JS.API.STREAM.INFO.KV_faxpipe-dedupe' \
-  --allow-pub '$JS.API.STREAM.MSG.GET.KV_faxpipe-dedupe' \
-  --allow-pub '$JS.API.DIRECT.GET.KV_faxpipe-dedupe' \
-  --allow-pub '$JS.API.DIRECT.GET.KV_faxpipe-dedupe.>' \
-  --allow-pub '$KV.faxpipe-dedupe.>' \
   --allow-pub '$JS.API.INFO' \
   --allow-pub '$JS.API.STREAM.CREATE.FAXPIPE_RAW' \
   --allow-pub '$JS.API.STREAM.UPDATE.FAXPIPE_RAW' \
@@ -53,8 +48,6 @@ nsc add user --account "$ACCOUNT" --name faxpipe-processor \
   --allow-pub '$JS.API.STREAM.CREATE.FAXPIPE_AUDIT' \
   --allow-pub '$JS.API.STREAM.UPDATE.FAXPIPE_AUDIT' \
   --allow-pub '$JS.API.STREAM.INFO.FAXPIPE_AUDIT' \
-  --allow-pub '$JS.API.STREAM.CREATE.KV_faxpipe-dedupe' \
-  --allow-pub '$JS.API.STREAM.UPDATE.KV_faxpipe-dedupe' \
   --allow-pub '$JS.API.STREAM.CREATE.OBJ_faxpipe-documents' \
   --allow-pub '$JS.API.STREAM.UPDATE.OBJ_faxpipe-documents' \
   --allow-pub '$JS.API.STREAM.INFO.OBJ_faxpipe-documents' \
@@ -94,10 +87,10 @@ nsc generate creds --account "$ACCOUNT" --name faxpipe-downloader > faxpipe-down
 nsc add user --account "$ACCOUNT" --name faxpipe-reconciler \
   --allow-pub 'faxpipe.raw.>' \
   --allow-pub '$JS.API.STREAM.INFO.FAXPIPE_RAW' \
-  --allow-pub '$JS.API.STREAM.INFO.KV_faxpipe-dedupe' \
-  --allow-pub '$JS.API.STREAM.MSG.GET.KV_faxpipe-dedupe' \
-  --allow-pub '$JS.API.DIRECT.GET.KV_faxpipe-dedupe' \
-  --allow-pub '$JS.API.DIRECT.GET.KV_faxpipe-dedupe.>' \
+  --allow-pub '$JS.API.STREAM.INFO.FAXPIPE_EVENTS' \
+  --allow-pub '$JS.API.CONSUMER.CREATE.FAXPIPE_EVENTS.>' \
+  --allow-pub '$JS.API.CONSUMER.MSG.NEXT.FAXPIPE_EVENTS.>' \
+  --allow-pub '$JS.API.CONSUMER.DELETE.FAXPIPE_EVENTS.>' \
   --allow-pub '$JS.API.STREAM.INFO.KV_faxpipe-reconciler' \
   --allow-pub '$JS.API.STREAM.MSG.GET.KV_faxpipe-reconciler' \
   --allow-pub '$JS.API.DIRECT.GET.KV_faxpipe-reconciler' \
@@ -113,6 +106,11 @@ nsc add user --account "$ACCOUNT" --name faxpipe-reconciler \
   --allow-pub '$JS.API.STREAM.UPDATE.KV_faxpipe-reconciler' \
   --allow-pub '$JS.API.STREAM.CREATE.KV_faxpipe-reconciler-leases' \
   --allow-pub '$JS.API.STREAM.UPDATE.KV_faxpipe-reconciler-leases' \
+  --deny-pub '$JS.API.CONSUMER.*.FAXPIPE_EVENTS.faxpipe-downloader' \
+  --deny-pub '$JS.API.CONSUMER.*.FAXPIPE_EVENTS.faxpipe-downloader.>' \
+  --deny-pub '$JS.API.CONSUMER.DURABLE.CREATE.FAXPIPE_EVENTS.faxpipe-downloader' \
+  --deny-pub '$JS.API.CONSUMER.MSG.NEXT.FAXPIPE_EVENTS.faxpipe-downloader' \
+  --deny-pub '$JS.ACK.FAXPIPE_EVENTS.faxpipe-downloader.>' \
   --allow-sub '_INBOX.reconciler.>'
 nsc generate creds --account "$ACCOUNT" --name faxpipe-reconciler > faxpipe-reconciler.creds
 

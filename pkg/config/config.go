@@ -88,7 +88,7 @@ type EmbeddedUser struct {
 type Streams struct {
 	Replicas        int           `yaml:"replicas"`         // 1 embedded, 3 in a cluster
 	DuplicateWindow time.Duration `yaml:"duplicate_window"` // Nats-Msg-Id dedupe window of every stream
-	DedupeTTL       time.Duration `yaml:"dedupe_ttl"`       // how long the processor remembers an event id
+	DedupeTTL       time.Duration `yaml:"dedupe_ttl"`       // how long event ids are remembered: FAXPIPE_EVENTS's duplicate window
 	Raw             Retention     `yaml:"raw"`
 	Events          Retention     `yaml:"events"`
 	Documents       Retention     `yaml:"documents"`

@@ -89,6 +89,10 @@ func (c *Config) validateStreams(ck *Checker) {
 	ck.Check(s.Replicas >= 1 && s.Replicas <= 5, "streams.replicas", "must be 1 to 5 (3 for a cluster)")
 	ck.Check(s.DuplicateWindow > 0, "streams.duplicate_window", "must be positive")
 	ck.Check(s.DedupeTTL >= s.DuplicateWindow, "streams.dedupe_ttl", "must be at least streams.duplicate_window")
+	// The events stream's duplicate window is dedupe_ttl, and JetStream
+	// keeps no window longer than the stream keeps its messages.
+	ck.Check(s.Events.MaxAge <= 0 || s.Events.MaxAge < s.DuplicateWindow || s.Events.MaxAge >= s.DedupeTTL, "streams.events.max_age",
+		"must be at least streams.dedupe_ttl (%s): the events stream remembers event ids only while it keeps the events", s.DedupeTTL)
 	var total ByteSize
 	for name, r := range s.Bounded() {
 		ck.Check(r.MaxAge > 0, "streams."+name+".max_age", "must be positive: every stream and bucket keeps data for a stated time (see README \"Retention and sizing\")")

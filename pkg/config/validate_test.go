@@ -81,6 +81,7 @@ func TestValidateNamesBadField(t *testing.T) {
 		{"streams.replicas 6", func(c *config.Config) { c.Streams.Replicas = 6 }, []string{"streams.replicas"}},
 		{"streams.duplicate_window 0", func(c *config.Config) { c.Streams.DuplicateWindow = 0 }, []string{"streams.duplicate_window"}},
 		{"streams.dedupe_ttl below duplicate_window", func(c *config.Config) { c.Streams.DedupeTTL = time.Minute }, []string{"streams.dedupe_ttl"}},
+		{"streams.events.max_age below dedupe_ttl", func(c *config.Config) { c.Streams.Events.MaxAge = 5 * 24 * time.Hour }, []string{"streams.events.max_age"}},
 		{"reconciler.catch_up past what dedupe remembers", func(c *config.Config) { c.Reconciler.CatchUp = 7 * 24 * time.Hour }, []string{"reconciler.catch_up"}},
 		{"streams.raw.max_age negative", func(c *config.Config) { c.Streams.Raw.MaxAge = -time.Hour }, []string{"streams.raw.max_age"}},
 		{"streams.events.max_age below duplicate_window", func(c *config.Config) { c.Streams.Events.MaxAge = time.Minute }, []string{"streams.events.max_age"}},

@@ -3,8 +3,12 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,8 +61,10 @@ func fixedRate(b *testing.B, rate int, d time.Duration) {
 func saturation(b *testing.B, n int, kinds ...string) {
 	p := startPipeline(b, pipelineOptions{})
 	s := startSim(b, p, sim.Options{Count: n, Concurrency: 64, Seed: 23, FailRate: -1, RetryScale: 0.01, Kinds: kinds})
+	rss := sampleRSS(map[string]*proc{"ingress": p.ingress, "processor": p.processor, "downloader": p.downloader, "nats-server": p.nats})
 	start := time.Now()
 	r, l := runAndLand(b, p, s)
+	peak := rss()
 	acked := r.StartedAt.Add(time.Duration(r.Elapsed))
 	lastEvent, lastDoc := start, start
 	for _, e := range l.events {
@@ -78,6 +84,59 @@ func saturation(b *testing.B, n int, kinds ...string) {
 	b.ReportMetric(perSec(len(l.documents), lastDoc), "documents/s")
 	b.Logf("\n| saturation: %d faxes (%v), 64 concurrent callbacks | per second |\n|---|---|\n| callbacks acknowledged | %.0f |\n| events published | %.0f |\n| documents stored | %.0f |\n%s",
 		n, kinds, perSec(r.Total.Acked, acked), perSec(len(l.events), lastEvent), perSec(len(l.documents), lastDoc), machine())
+	for _, name := range []string{"ingress", "processor", "downloader", "nats-server"} {
+		b.ReportMetric(peak[name], "MiB-rss-"+name)
+		fmt.Printf("MEASURE %s-peak-rss-mib=%.1f (%s under load: %d faxes %v, 64 concurrent callbacks)\n", name, peak[name], b.Name(), n, kinds)
+	}
+}
+
+// sampleRSS samples the resident set of each process every 50 ms until the
+// returned function is called, which stops it and gives each one's peak in
+// MiB (Linux: /proc/PID/status VmRSS).
+func sampleRSS(procs map[string]*proc) func() map[string]float64 {
+	peak := map[string]float64{}
+	var mu sync.Mutex
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			for name, p := range procs {
+				if kib, ok := vmRSS(p.PID()); ok {
+					mu.Lock()
+					peak[name] = max(peak[name], float64(kib)/1024)
+					mu.Unlock()
+				}
+			}
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() map[string]float64 {
+		close(stop)
+		<-done
+		return peak
+	}
+}
+
+// vmRSS is the process's resident set in KiB.
+func vmRSS(pid int) (int, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, false
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return n, err == nil
+		}
+	}
+	return 0, false
 }
 
 func runAndLand(b *testing.B, p *pipeline, s *sim.Simulator) (*sim.Report, landed) {

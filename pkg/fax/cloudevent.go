@@ -1,7 +1,6 @@
 package fax
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -12,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/goccy/go-json"
 	"github.com/google/uuid"
 )
 

@@ -110,9 +110,6 @@ func subject(root string, tokens ...string) string {
 	return b.String()
 }
 
-// The key-value bucket of published event ids and the object store of
-// documents, {provider}/{account}/{fax_id}.{ext}.
-const (
-	DedupeBucket   = "faxpipe-dedupe"
-	DocumentBucket = "faxpipe-documents"
-)
+// DocumentBucket is the object store of documents,
+// {provider}/{account}/{fax_id}.{ext}.
+const DocumentBucket = "faxpipe-documents"

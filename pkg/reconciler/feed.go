@@ -3,7 +3,6 @@ package reconciler
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -54,29 +53,41 @@ type feeder struct {
 	listers    map[fax.Provider]listing.Lister
 	normalizer fax.Normalizer
 	digester   *fax.Digester
-	dedupe     jetstream.KeyValue // the processor's event ids
+	js         jetstream.JetStream // FAXPIPE_EVENTS: the event ids published
 	state      state
 	publisher  Publisher
 	now        func() time.Time
 	log        *zap.Logger
 	found      func(Found) // each fax fed in (or found, in a dry run); may be nil
+	replicas   int         // of the reconciler's buckets
 }
+
+// storedSlack is how long before a fax completed (by the provider's
+// clock) its event may have been stored (by the broker's): the ids of the
+// account's events stored from a window's start less this are read.
+const storedSlack = time.Hour
 
 // window lists t's faxes completed in w and feeds in each one faxpipe
 // never heard of — unless dry, when it only counts and reports them. A
-// fax is known when the processor recorded its event id (the dedupe
-// bucket), or when the reconciler fed it in before. On any error the
-// caller lists the window again (the service until it succeeds), which
-// feeds nothing twice.
+// fax is known when FAXPIPE_EVENTS holds its event id (an event of the
+// account stored since the window began), or when the reconciler fed it in
+// before. On any error the caller lists the window again (the service
+// until it succeeds), which feeds nothing twice. Should a fax be fed in
+// whose event exists after all, the processor drops the second event as a
+// duplicate (the events stream's duplicate window).
 func (f *feeder) window(ctx context.Context, t target, w listing.Window, dry bool) (Tally, error) {
 	lister, ok := f.listers[t.provider]
 	if !ok {
 		return Tally{}, fmt.Errorf("provider %s has no listing API", t.provider)
 	}
+	published, err := stream.MsgIDs(ctx, f.js, fax.EventsStream, fax.EventSubject(t.provider, t.account, "", "", ""), w.From.Add(-storedSlack))
+	if err != nil {
+		return Tally{}, fmt.Errorf("published event ids: %w", err)
+	}
 	var tally Tally
-	err := lister.List(ctx, t.account, w, func(item listing.Item) error {
+	err = lister.List(ctx, t.account, w, func(item listing.Item) error {
 		tally.Listed++
-		kind, err := f.item(ctx, t, item, dry)
+		kind, err := f.item(ctx, t, item, published, dry)
 		switch kind {
 		case seen:
 			tally.Seen++
@@ -102,7 +113,7 @@ const (
 // item reconciles one listed fax. It makes the envelope first and runs the
 // processor's own normalizer on it, so that the event id it looks up is
 // the one the processor would publish.
-func (f *feeder) item(ctx context.Context, t target, item listing.Item, dry bool) (itemKind, error) {
+func (f *feeder) item(ctx context.Context, t target, item listing.Item, published map[string]bool, dry bool) (itemKind, error) {
 	env, err := listing.Envelope(f.digester, t.provider, t.account, item, f.now())
 	if err != nil {
 		return unknownKind, err
@@ -111,10 +122,8 @@ func (f *feeder) item(ctx context.Context, t target, item listing.Item, dry bool
 	ev, nerr := f.normalizer.Normalize(fax.RawMessage{Envelope: env})
 	if nerr == nil {
 		found.EventID = ev.ID()
-		if _, err := f.dedupe.Get(ctx, found.EventID); err == nil {
+		if published[found.EventID] {
 			return seen, nil
-		} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
-			return unknownKind, fmt.Errorf("dedupe lookup: %w", err)
 		}
 	} else {
 		// Fed in all the same: the processor records it as rejected, with

@@ -118,8 +118,8 @@ func (r *Reconciler) Run(ctx context.Context) error {
 	return nil
 }
 
-// attach creates the reconciler's buckets and opens the dedupe bucket,
-// retrying until the broker answers or ctx ends.
+// attach creates the reconciler's buckets, retrying until the broker
+// answers (and FAXPIPE_EVENTS exists) or ctx ends.
 func (r *Reconciler) attach(ctx context.Context) error {
 	b := r.policy.New(0)
 	for {
@@ -129,7 +129,7 @@ func (r *Reconciler) attach(ctx context.Context) error {
 			r.feeder, r.leases = f, l
 			return nil
 		}
-		r.log.Warn("waiting for the broker and the dedupe bucket", zap.Error(err))
+		r.log.Warn("waiting for the broker and FAXPIPE_EVENTS", zap.Error(err))
 		if !consume.Sleep(ctx, min(b.NextBackOff(), 5*time.Second)) {
 			return ctx.Err()
 		}
@@ -180,8 +180,8 @@ func (r *Reconciler) account(ctx context.Context, t target) {
 	}
 }
 
-// open creates the reconciler's buckets (or updates them to cfg) and
-// opens the dedupe bucket: what the service needs of the broker.
+// open creates the reconciler's buckets (or updates them to cfg): what the
+// service needs of the broker.
 func open(ctx context.Context, deps Deps, cfg config.Reconciler) (*feeder, *leases, error) {
 	f, err := openFeeder(ctx, deps, cfg, true)
 	if err != nil {
@@ -189,7 +189,7 @@ func open(ctx context.Context, deps Deps, cfg config.Reconciler) (*feeder, *leas
 	}
 	lk, err := deps.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket: LeaseBucket, Description: "faxpipe reconciler: which replica reconciles each account",
-		TTL: cfg.LeaseTTL, History: 1, Storage: jetstream.FileStorage, Replicas: replicasOf(ctx, f.dedupe),
+		TTL: cfg.LeaseTTL, History: 1, Storage: jetstream.FileStorage, Replicas: f.replicas,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("bucket %s: %w", LeaseBucket, err)
@@ -197,19 +197,22 @@ func open(ctx context.Context, deps Deps, cfg config.Reconciler) (*feeder, *leas
 	return f, &leases{kv: lk, ttl: cfg.LeaseTTL, holder: holderName(), log: deps.Log}, nil
 }
 
-// openFeeder opens the dedupe bucket and the state bucket: creating (or
-// updating) the latter when create is set, else only opening it — a dry
-// run changes nothing, and without the bucket nothing was fed yet.
+// openFeeder looks FAXPIPE_EVENTS up and opens the state bucket: creating
+// (or updating) the latter when create is set, else only opening it — a
+// dry run changes nothing, and without the bucket nothing was fed yet.
 func openFeeder(ctx context.Context, deps Deps, cfg config.Reconciler, create bool) (*feeder, error) {
-	dedupe, err := deps.JS.KeyValue(ctx, fax.DedupeBucket)
+	events, err := deps.JS.Stream(ctx, fax.EventsStream)
 	if err != nil {
-		return nil, fmt.Errorf("dedupe bucket: %w", err)
+		return nil, fmt.Errorf("stream %s: %w", fax.EventsStream, err)
 	}
+	// The reconciler's buckets have the events stream's replicas (1 on an
+	// embedded server, 3 in a cluster).
+	replicas := max(1, events.CachedInfo().Config.Replicas)
 	var st jetstream.KeyValue
 	if create {
 		st, err = deps.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 			Bucket: StateBucket, Description: "faxpipe reconciler: each account's progress and the faxes fed in",
-			TTL: cfg.Memory, History: 1, Storage: jetstream.FileStorage, Replicas: replicasOf(ctx, dedupe),
+			TTL: cfg.Memory, History: 1, Storage: jetstream.FileStorage, Replicas: replicas,
 		})
 	} else if st, err = deps.JS.KeyValue(ctx, StateBucket); errors.Is(err, jetstream.ErrBucketNotFound) {
 		st, err = nil, nil
@@ -218,24 +221,13 @@ func openFeeder(ctx context.Context, deps Deps, cfg config.Reconciler, create bo
 		return nil, fmt.Errorf("bucket %s: %w", StateBucket, err)
 	}
 	f := &feeder{
-		listers: deps.Listers, normalizer: deps.Normalizer, digester: deps.Digester, dedupe: dedupe,
-		state: state{kv: st}, publisher: deps.Publisher, now: deps.Now, log: deps.Log,
+		listers: deps.Listers, normalizer: deps.Normalizer, digester: deps.Digester, js: deps.JS,
+		state: state{kv: st}, publisher: deps.Publisher, now: deps.Now, log: deps.Log, replicas: replicas,
 	}
 	if f.now == nil {
 		f.now = time.Now
 	}
 	return f, nil
-}
-
-// replicasOf is the dedupe bucket's replica count, which the reconciler's
-// buckets follow (1 on an embedded server, 3 in a cluster).
-func replicasOf(ctx context.Context, kv jetstream.KeyValue) int {
-	if st, err := kv.Status(ctx); err == nil {
-		if s, ok := st.(*jetstream.KeyValueBucketStatus); ok {
-			return max(1, s.StreamInfo().Config.Replicas)
-		}
-	}
-	return 1
 }
 
 // holderName names this replica in leases and logs: the host name and a

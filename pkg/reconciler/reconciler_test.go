@@ -178,15 +178,13 @@ func (h *harness) waitFor(what string, cond func() bool) {
 	}
 }
 
-// record marks id as published by the processor (its dedupe entry).
+// record publishes the event of fax id as the processor does: on its
+// subject, with Nats-Msg-Id = its event id.
 func (h *harness) record(id string) {
 	h.t.Helper()
-	kv, err := h.conn.JS.KeyValue(context.Background(), fax.DedupeBucket)
-	if err != nil {
-		h.t.Fatal(err)
-	}
 	ev := fax.Event{Provider: fax.EFax, Account: "acme", Channel: fax.ChannelFax, Direction: fax.Inbound, Outcome: fax.OutcomeReceived, FaxID: id}
-	if _, err := kv.Create(context.Background(), ev.ID(), []byte("1")); err != nil {
+	subject := fax.EventSubject(ev.Provider, ev.Account, ev.Channel, ev.Direction, ev.Outcome)
+	if _, err := stream.NewPublisher(h.conn, fax.EventsStream).Publish(context.Background(), stream.NewMsg(subject, ev.ID(), []byte("{}"))); err != nil {
 		h.t.Fatal(err)
 	}
 }

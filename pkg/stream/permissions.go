@@ -91,12 +91,12 @@ func (r Role) Streams() []string {
 	case RoleDownloader:
 		return []string{fax.EventsStream, fax.DocumentsStream, objStream(fax.DocumentBucket)}
 	case RoleReconciler:
-		return []string{fax.RawStream, kvStream(fax.DedupeBucket)}
+		return []string{fax.RawStream, fax.EventsStream}
 	case RoleConsumer:
 		return []string{fax.EventsStream, fax.DocumentsStream, AuditStream, objStream(fax.DocumentBucket)}
 	default: // processor and admin own every stream
 		return []string{fax.RawStream, ForgedStream, fax.EventsStream, fax.DocumentsStream, fax.RejectedStream,
-			AuditStream, kvStream(fax.DedupeBucket), objStream(fax.DocumentBucket)}
+			AuditStream, objStream(fax.DocumentBucket)}
 	}
 }
 
@@ -112,7 +112,6 @@ func (r Role) Permissions() Permissions {
 		p.Publish.Allow = join(
 			[]string{fax.StreamSubjects[fax.EventsStream], fax.StreamSubjects[fax.RejectedStream]},
 			durable(fax.RawStream, ProcessorDurable),
-			kvWrite(fax.DedupeBucket),
 			manageStreams(r.Streams()...))
 	case RoleDownloader:
 		p.Publish.Allow = join(
@@ -124,9 +123,12 @@ func (r Role) Permissions() Permissions {
 		p.Publish.Allow = join(
 			[]string{fax.StreamSubjects[fax.RawStream]},
 			streamInfo(r.Streams()...),
-			kvRead(fax.DedupeBucket),
+			headerReader(fax.EventsStream),
 			kvWrite(ReconcilerStateBucket), kvWrite(ReconcilerLeaseBucket),
 			manageStreams(kvStream(ReconcilerStateBucket), kvStream(ReconcilerLeaseBucket)))
+		// It reads the published event ids (MsgIDs) through consumers of
+		// its own; the downloader's must stay out of its reach.
+		p.Publish.Deny = denyDurable(fax.EventsStream, DownloaderDurable)
 	case RoleConsumer:
 		p.Publish.Allow = join(
 			[]string{AuditSubjects},
@@ -223,6 +225,16 @@ func anyConsumer(stream string) []string {
 		api("DIRECT.GET.%s.>", stream),
 		fmt.Sprintf("$JS.ACK.%s.>", stream),
 		fmt.Sprintf("$JS.FC.%s.>", stream), // flow control of ordered push consumers
+	}
+}
+
+// headerReader reads stream through ephemeral pull consumers it creates,
+// pulls from and deletes (MsgIDs): no acknowledgement, no direct get.
+func headerReader(stream string) []string {
+	return []string{
+		api("CONSUMER.CREATE.%s.>", stream),
+		api("CONSUMER.MSG.NEXT.%s.>", stream),
+		api("CONSUMER.DELETE.%s.>", stream),
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -216,12 +217,9 @@ func startSeeded(t *testing.T) *seeded {
 	if _, err := dl.JS.Publish(ctx, s.doc.Subject(), data); err != nil {
 		t.Fatalf("the downloader announces a document: %v", err)
 	}
-	kv, err := proc.JS.KeyValue(ctx, fax.DedupeBucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := kv.Create(ctx, "e1", []byte("1")); err != nil {
-		t.Fatalf("the processor records an event id: %v", err)
+	event := stream.NewMsg(fax.EventSubject(fax.Sfax, "demo", fax.ChannelFax, fax.Inbound, fax.OutcomeReceived), "e1", []byte(`{}`))
+	if _, err := stream.NewPublisher(proc.Conn, fax.EventsStream).Publish(ctx, event); err != nil {
+		t.Fatalf("the processor publishes an event: %v", err)
 	}
 	for _, c := range []*roleConn{proc, dl} {
 		if v := c.violations(); len(v) > 0 {
@@ -292,13 +290,8 @@ func TestIngressCanOnlyPublishRawCallbacks(t *testing.T) {
 			return err
 		}},
 		{"subscribe to the object store", "$O.faxpipe-documents.>", subscribe("$O.faxpipe-documents.>")},
-		{"open the dedupe bucket", "$JS.API.STREAM.INFO.KV_faxpipe-dedupe", func(ctx context.Context, c *roleConn) error {
-			_, err := c.JS.KeyValue(ctx, fax.DedupeBucket)
-			return err
-		}},
-		{"get a dedupe key", "$JS.API.DIRECT.GET.KV_faxpipe-dedupe", request("$JS.API.DIRECT.GET.KV_faxpipe-dedupe.$KV.faxpipe-dedupe.e1", "")},
-		{"put a dedupe key", "$KV.faxpipe-dedupe.e2", func(ctx context.Context, c *roleConn) error {
-			_, err := c.JS.Publish(ctx, "$KV.faxpipe-dedupe.e2", []byte("1"))
+		{"read the published event ids", "$JS.API.CONSUMER.CREATE.FAXPIPE_EVENTS.", func(ctx context.Context, c *roleConn) error {
+			_, err := stream.MsgIDs(ctx, c.JS, fax.EventsStream, fax.StreamSubjects[fax.EventsStream], time.Time{})
 			return err
 		}},
 		{"read raw callbacks back", "$JS.API.CONSUMER.CREATE.FAXPIPE_RAW.", func(ctx context.Context, c *roleConn) error {
@@ -388,7 +381,7 @@ func TestConsumerRoleReadsAndAuditsOnly(t *testing.T) {
 		{"publish an event", "faxpipe.events.sfax.demo", publish(fax.EventSubject(fax.Sfax, "demo", fax.ChannelFax, fax.Inbound, fax.OutcomeReceived))},
 		{"announce a document", "faxpipe.documents.sfax.demo", publish(fax.DocumentSubject(fax.Sfax, "demo", fax.DocumentStored))},
 		{"put an object", "$O.faxpipe-documents.", publish("$O.faxpipe-documents.C.x")},
-		{"put a dedupe key", "$KV.faxpipe-dedupe.x", publish("$KV.faxpipe-dedupe.x")},
+		{"put a reconciler key", "$KV.faxpipe-reconciler.x", publish("$KV.faxpipe-reconciler.x")},
 		{"delete FAXPIPE_EVENTS", "$JS.API.STREAM.DELETE.FAXPIPE_EVENTS", func(ctx context.Context, c *roleConn) error {
 			return c.JS.DeleteStream(ctx, fax.EventsStream)
 		}},
@@ -453,12 +446,12 @@ func TestServiceRolesDoTheirJobs(t *testing.T) {
 					return err
 				}
 			}
-			dedupe, err := c.JS.KeyValue(ctx, fax.DedupeBucket)
+			ids, err := stream.MsgIDs(ctx, c.JS, fax.EventsStream, fax.EventSubject(fax.Sfax, "demo", "", "", ""), time.Now().Add(-time.Hour))
 			if err != nil {
 				return err
 			}
-			if _, err := dedupe.Get(ctx, "e1"); err != nil {
-				return err
+			if !ids["e1"] {
+				return fmt.Errorf("published event ids %v, want e1", ids)
 			}
 			_, err = stream.NewPublisher(c.Conn, fax.RawStream).Publish(ctx, stream.NewMsg(fax.RawSubject(fax.Sfax, "demo"), "raw-r", []byte(`{}`)))
 			return err
@@ -579,15 +572,15 @@ func TestEmbeddedRequiresAuthentication(t *testing.T) {
 func TestTopologyForRole(t *testing.T) {
 	full := stream.NewTopology(config.Default().Streams)
 	tests := []struct {
-		role              stream.Role
-		streams           []string
-		dedupe, documents bool
+		role      stream.Role
+		streams   []string
+		documents bool
 	}{
-		{stream.RoleIngress, []string{fax.RawStream}, false, false},
-		{stream.RoleProcessor, []string{fax.RawStream, fax.EventsStream, fax.DocumentsStream, fax.RejectedStream}, true, true},
-		{stream.RoleDownloader, []string{fax.EventsStream, fax.DocumentsStream}, false, true},
-		{stream.RoleReconciler, []string{fax.RawStream}, true, false},
-		{stream.RoleAdmin, []string{fax.RawStream, fax.EventsStream, fax.DocumentsStream, fax.RejectedStream}, true, true},
+		{stream.RoleIngress, []string{fax.RawStream}, false},
+		{stream.RoleProcessor, []string{fax.RawStream, fax.EventsStream, fax.DocumentsStream, fax.RejectedStream}, true},
+		{stream.RoleDownloader, []string{fax.EventsStream, fax.DocumentsStream}, true},
+		{stream.RoleReconciler, []string{fax.RawStream, fax.EventsStream}, false},
+		{stream.RoleAdmin, []string{fax.RawStream, fax.EventsStream, fax.DocumentsStream, fax.RejectedStream}, true},
 	}
 	for _, tc := range tests {
 		t.Run(string(tc.role), func(t *testing.T) {
@@ -601,8 +594,8 @@ func TestTopologyForRole(t *testing.T) {
 			if !slices.Equal(names, tc.streams) {
 				t.Errorf("streams %v, want %v", names, tc.streams)
 			}
-			if (got.Dedupe.Bucket != "") != tc.dedupe || (got.Documents.Bucket != "") != tc.documents {
-				t.Errorf("dedupe bucket %q, object store %q; want them: %v, %v", got.Dedupe.Bucket, got.Documents.Bucket, tc.dedupe, tc.documents)
+			if (got.Documents.Bucket != "") != tc.documents {
+				t.Errorf("object store %q; want it: %v", got.Documents.Bucket, tc.documents)
 			}
 		})
 	}

@@ -1,5 +1,5 @@
 // Package stream is faxpipe's JetStream adapter: the connection, the
-// embedded server, the topology (streams, KV bucket, object store) and the
+// embedded server, the topology (streams and the object store) and the
 // publishers the services use.
 package stream
 
@@ -30,7 +30,6 @@ const forgedMaxMsgSize = 16 << 10
 // structs so it reads at a glance. Build it with NewTopology.
 type Topology struct {
 	Streams   []jetstream.StreamConfig
-	Dedupe    jetstream.KeyValueConfig
 	Documents jetstream.ObjectStoreConfig
 }
 
@@ -71,22 +70,22 @@ func NewTopology(s config.Streams) Topology {
 	forged := stream(fax.ForgedStream, "Callbacks the ingress refused as forged: who, when, why; never their content (schemas/forged.v1.json)", s.Forged, jetstream.DiscardOld)
 	forged.Duplicates = min(s.DuplicateWindow, rawDuplicateWindow)
 	forged.MaxMsgSize = forgedMaxMsgSize
+	// An event is published with Nats-Msg-Id = its event id, and the
+	// stream's duplicate window is the dedupe horizon (streams.dedupe_ttl):
+	// the broker itself drops an event published again within it, in the
+	// publish's one round trip. The servers keep the window's ids in
+	// memory and rebuild them from the stored events on restart (README
+	// "Performance").
+	events := stream(fax.EventsStream, "Normalized fax events, CloudEvents 1.0 (schemas/fax-event.v1.json); Nats-Msg-Id = event id, deduplicated over the duplicate window", s.Events, jetstream.DiscardNew)
+	events.Duplicates = s.DedupeTTL
 	return Topology{
 		Streams: []jetstream.StreamConfig{
 			raw,
-			stream(fax.EventsStream, "Normalized fax events, CloudEvents 1.0 (schemas/fax-event.v1.json)", s.Events, jetstream.DiscardNew),
+			events,
 			stream(fax.DocumentsStream, "Fax document stored/failed announcements (schemas/fax-document.v1.json)", s.Documents, jetstream.DiscardNew),
 			stream(fax.RejectedStream, "Raw callbacks rejected, with the reason, referencing FAXPIPE_RAW (schemas/rejected.v1.json)", s.Rejected, jetstream.DiscardOld),
 			forged,
 			auditStream(stream(fax.AuditStream, "Access audit: who read a document or revealed personal data (schemas/audit.v1.json)", s.Audit, jetstream.DiscardNew)),
-		},
-		Dedupe: jetstream.KeyValueConfig{
-			Bucket:      fax.DedupeBucket,
-			Description: "Event ids already published, for exactly-once output",
-			TTL:         s.DedupeTTL,
-			Storage:     jetstream.FileStorage,
-			Replicas:    s.Replicas,
-			History:     1,
 		},
 		Documents: jetstream.ObjectStoreConfig{
 			Bucket:      fax.DocumentBucket,
@@ -121,11 +120,6 @@ func (t Topology) Ensure(ctx context.Context, js jetstream.JetStream) error {
 			return fmt.Errorf("stream %s: %w%s", sc.Name, err, storageHint(err))
 		}
 	}
-	if t.Dedupe.Bucket != "" {
-		if _, err := js.CreateOrUpdateKeyValue(ctx, t.Dedupe); err != nil {
-			return fmt.Errorf("kv %s: %w", t.Dedupe.Bucket, err)
-		}
-	}
 	if t.Documents.Bucket != "" {
 		if _, err := js.CreateOrUpdateObjectStore(ctx, t.Documents); err != nil {
 			return fmt.Errorf("object store %s: %w%s", t.Documents.Bucket, err, storageHint(err))
@@ -151,26 +145,20 @@ func (t Topology) streamNames() []string {
 	for _, sc := range t.Streams {
 		out = append(out, sc.Name)
 	}
-	if t.Dedupe.Bucket != "" {
-		out = append(out, kvStream(t.Dedupe.Bucket))
-	}
 	if t.Documents.Bucket != "" {
 		out = append(out, objStream(t.Documents.Bucket))
 	}
 	return out
 }
 
-// For is the part of t among streams (names of streams, KV_ and OBJ_
-// streams for buckets): what one role uses (Role.Streams).
+// For is the part of t among streams (names of streams, OBJ_ streams for
+// buckets): what one role uses (Role.Streams).
 func (t Topology) For(streams []string) Topology {
 	var out Topology
 	for _, sc := range t.Streams {
 		if slices.Contains(streams, sc.Name) {
 			out.Streams = append(out.Streams, sc)
 		}
-	}
-	if slices.Contains(streams, kvStream(t.Dedupe.Bucket)) {
-		out.Dedupe = t.Dedupe
 	}
 	if slices.Contains(streams, objStream(t.Documents.Bucket)) {
 		out.Documents = t.Documents

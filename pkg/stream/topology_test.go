@@ -22,7 +22,7 @@ func TestEnsureIsIdempotentAndFollowsConfig(t *testing.T) {
 	cfg := config.Default().Streams
 	conn := streamtest.Connect(t, ns, cfg) // the first Ensure
 	ctx := context.Background()
-	cfg.Events.MaxAge = 48 * time.Hour
+	cfg.Events.MaxAge = 10 * 24 * time.Hour
 	if err := stream.NewTopology(cfg).Ensure(ctx, conn.JS); err != nil {
 		t.Fatalf("second Ensure: %v", err)
 	}
@@ -35,7 +35,7 @@ func TestEnsureIsIdempotentAndFollowsConfig(t *testing.T) {
 		subject  string
 	}{
 		{fax.RawStream, cfg.Raw.MaxAge, cfg.Raw.MaxBytes, jetstream.DiscardNew, time.Minute, "faxpipe.raw.>"},
-		{fax.EventsStream, 48 * time.Hour, cfg.Events.MaxBytes, jetstream.DiscardNew, cfg.DuplicateWindow, "faxpipe.events.>"},
+		{fax.EventsStream, 10 * 24 * time.Hour, cfg.Events.MaxBytes, jetstream.DiscardNew, cfg.DedupeTTL, "faxpipe.events.>"},
 		{fax.DocumentsStream, cfg.Documents.MaxAge, cfg.Documents.MaxBytes, jetstream.DiscardNew, cfg.DuplicateWindow, "faxpipe.documents.>"},
 		{fax.RejectedStream, cfg.Rejected.MaxAge, cfg.Rejected.MaxBytes, jetstream.DiscardOld, cfg.DuplicateWindow, "faxpipe.rejected.>"},
 		{fax.ForgedStream, cfg.Forged.MaxAge, cfg.Forged.MaxBytes, jetstream.DiscardOld, time.Minute, "faxpipe.forged.>"},
