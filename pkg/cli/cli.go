@@ -3,7 +3,7 @@
 // only calls Run.
 //
 //	faxpipe [-config FILE] ingress|processor|downloader|all
-//	faxpipe [-config FILE] sim|demo|tail|replay|rejected [ARGS]
+//	faxpipe [-config FILE] sim|demo|tail|replay|rejected|reconcile|audit|doctor [ARGS]
 //	faxpipe help [COMMAND]
 //
 // One binary runs any one service (one Kubernetes Deployment each) or all of
@@ -16,8 +16,8 @@
 // The package's files: cli.go parses the command line and dispatches;
 // services.go is the table of services and how each is built; serve.go runs
 // them around the broker; tools.go adapts the tools to the broker and the
-// processor; demo.go is `faxpipe demo`. It is the one place that wires the
-// services and tools together.
+// processor; demo.go is `faxpipe demo`; doctor.go is `faxpipe doctor`. It is
+// the one place that wires the services and tools together.
 package cli
 
 import (
@@ -82,9 +82,13 @@ func dispatch(ctx context.Context, cmd string, args []string, configPath string,
 	case svcs != nil && len(args) > 0:
 		return fmt.Errorf("faxpipe %s takes no arguments, got %q", cmd, args)
 	}
-	cfg, err := loadConfig(configPath, getenv, usesOf(cmd), help)
-	if err != nil {
-		return err
+	cfg, cfgErr := loadConfig(configPath, getenv, usesOf(cmd), help)
+	switch {
+	case cfgErr != nil && tool != nil && reportsConfig[cmd]:
+		def := config.Default()
+		cfg = &def
+	case cfgErr != nil:
+		return cfgErr
 	}
 	level := cfg.Log.Level
 	if tool != nil && level == "info" {
@@ -96,10 +100,15 @@ func dispatch(ctx context.Context, cmd string, args []string, configPath string,
 	}
 	defer func() { _ = log.Sync() }()
 	if tool != nil {
-		return helpIsNoError(tool.run(ctx, toolEnv{cfg: cfg, log: log, args: args, help: help, stdout: stdout, stderr: stderr}))
+		return helpIsNoError(tool.run(ctx, toolEnv{cfg: cfg, cfgErr: cfgErr, configPath: configPath, log: log, args: args, help: help, stdout: stdout, stderr: stderr}))
 	}
 	return serve(ctx, cmd, cfg, log)
 }
+
+// reportsConfig are the tools that run even when the configuration does
+// not load, to report why among their findings (toolEnv.cfgErr): they get
+// the defaults instead.
+var reportsConfig = map[string]bool{"doctor": true}
 
 // loadConfig is the configuration of path and getenv, with the secrets of
 // uses only. A request for help needs none, so then it falls back to the

@@ -23,7 +23,11 @@ import (
 
 // toolEnv is what a tool command runs with.
 type toolEnv struct {
-	cfg            *config.Config
+	cfg *config.Config
+	// cfgErr is why the configuration did not load, for a tool that
+	// reports it (reportsConfig); cfg then holds the defaults.
+	cfgErr         error
+	configPath     string // the -config file, "" for none
 	log            *zap.Logger
 	args           []string
 	help           bool // args ask for the usage: print it, connect to nothing
@@ -47,7 +51,11 @@ const (
 	reprocessUses = config.UseProcessor | config.UseNATS
 	reconcileUses = config.UseReconciler | config.UseNATS
 	tailUses      = config.UseNATS
-	demoUses      = config.UseAll | config.UseOwnBroker // the demo embeds its own broker, whatever nats.url says
+	// doctorUses: the doctor reads the broker and calls the providers'
+	// APIs with the downloader's credentials (Sfax's token is made of all
+	// three of its secrets); it verifies no callback.
+	doctorUses = config.UseNATS | config.UseDownloader
+	demoUses   = config.UseAll | config.UseOwnBroker // the demo embeds its own broker, whatever nats.url says
 )
 
 // tools are the commands that are not services, in the usage's order.
@@ -65,6 +73,7 @@ var tools = []tool{
 	{"audit", "list the access audit trail: who read documents or revealed personal data", tailUses, withBroker(func(ctx context.Context, e toolEnv, conn *stream.Conn) error {
 		return ops.Audit(ctx, jetStreamOf(conn), e.args, e.stdout, e.stderr)
 	})},
+	{"doctor", "check the configuration, the broker and every account's provider API, end to end", doctorUses, doctorTool},
 }
 
 // toolNamed is the tool called name, nil for none.
@@ -85,21 +94,33 @@ func withBroker(f func(context.Context, toolEnv, *stream.Conn) error) func(conte
 		if e.help {
 			return f(ctx, e, nil)
 		}
-		url := brokerURL(e.cfg.NATS)
-		conn, err := stream.Connect(url, e.cfg.NATS, "tool", e.log.Named("nats"))
+		conn, err := connectBroker(ctx, e)
 		if err != nil {
-			return fmt.Errorf("connect to %s: %w", redactedURLs(url), err)
+			return err
 		}
 		defer conn.Close(5 * time.Second)
-		// A tool has no use for a broker that is not there (yet): say so
-		// rather than fail on its first request.
-		wait, cancel := context.WithTimeout(ctx, e.cfg.NATS.ConnectWait)
-		defer cancel()
-		if err := poll(wait, func(context.Context) bool { return conn.NC.IsConnected() }); err != nil {
-			return fmt.Errorf("no NATS server at %s (is faxpipe running?)", redactedURLs(url))
-		}
 		return f(ctx, e, conn)
 	}
+}
+
+// connectBroker connects a tool to the configured NATS, or with no
+// nats.url to where `faxpipe all` embeds its server, and waits up to
+// nats.connect_wait for the connection: a tool has no use for a broker
+// that is not there (yet), so it says so rather than fail on its first
+// request. The caller closes the connection.
+func connectBroker(ctx context.Context, e toolEnv) (*stream.Conn, error) {
+	url := brokerURL(e.cfg.NATS)
+	conn, err := stream.Connect(url, e.cfg.NATS, "tool", e.log.Named("nats"))
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", redactedURLs(url), err)
+	}
+	wait, cancel := context.WithTimeout(ctx, e.cfg.NATS.ConnectWait)
+	defer cancel()
+	if err := poll(wait, func(context.Context) bool { return conn.NC.IsConnected() }); err != nil {
+		conn.Close(time.Second)
+		return nil, fmt.Errorf("no NATS server at %s (is faxpipe running?)", redactedURLs(url))
+	}
+	return conn, nil
 }
 
 // jetStreamOf is conn's JetStream, nil for none (a command asked for help).

@@ -43,6 +43,10 @@ type Provider interface {
 	// reconciler) for its accounts among accounts; nil, nil when the
 	// provider has no listing API.
 	NewLister(config.Accounts, docfetch.Options) (listing.Lister, error)
+	// NewCredentialChecker builds the checker of the API credentials of
+	// the provider's accounts among accounts (`faxpipe doctor`); nil, nil
+	// when the provider has none.
+	NewCredentialChecker(config.Accounts, docfetch.Options) (docfetch.CredentialChecker, error)
 }
 
 // Entry is one provider: what faxpipe knows of it, and how the simulator

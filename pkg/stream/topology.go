@@ -131,7 +131,7 @@ func (t Topology) Ensure(ctx context.Context, js jetstream.JetStream) error {
 // Check reports an error unless every stream and bucket of the topology
 // exists. It is the readiness probe's view of the broker.
 func (t Topology) Check(ctx context.Context, js jetstream.JetStream) error {
-	for _, name := range t.streamNames() {
+	for _, name := range t.StreamNames() {
 		if _, err := js.Stream(ctx, name); err != nil {
 			return fmt.Errorf("stream %s: %w", name, err)
 		}
@@ -139,8 +139,9 @@ func (t Topology) Check(ctx context.Context, js jetstream.JetStream) error {
 	return nil
 }
 
-// streamNames are the streams of t, those under its buckets included.
-func (t Topology) streamNames() []string {
+// StreamNames are the names of the streams of t, those under its buckets
+// (KV_{bucket}, OBJ_{bucket}) included, in the order of t.
+func (t Topology) StreamNames() []string {
 	var out []string
 	for _, sc := range t.Streams {
 		out = append(out, sc.Name)

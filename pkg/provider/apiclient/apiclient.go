@@ -67,11 +67,7 @@ func New(cfg Options, bases []string, tlsConfig *tls.Config) (*http.Client, erro
 
 // origin is a URL's scheme and host:port, the unit the allowlist holds.
 func origin(u *url.URL) string {
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
-	}
-	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(net.JoinHostPort(u.Hostname(), port))
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(net.JoinHostPort(u.Hostname(), portOf(u)))
 }
 
 // allowlist is the set of origins of bases, which must be http or https.

@@ -95,6 +95,20 @@ func (c *tokenCache) token(ctx context.Context, opts docfetch.Options, account s
 	if c.tok.Valid() {
 		return c.tok.AccessToken, nil
 	}
+	return c.obtain(ctx, opts, account)
+}
+
+// refresh obtains a new access token whether or not the cached one is
+// still valid, and caches it: the token request is itself the check of
+// the app's credentials (CheckCredentials).
+func (c *tokenCache) refresh(ctx context.Context, opts docfetch.Options, account string) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.obtain(ctx, opts, account)
+}
+
+// obtain requests a new token and caches it; c.mu is held.
+func (c *tokenCache) obtain(ctx context.Context, opts docfetch.Options, account string) (string, error) {
 	tok, err := c.cc.Token(context.WithValue(ctx, oauth2.HTTPClient, opts.HTTP))
 	if err != nil {
 		return "", tokenError(err)

@@ -42,9 +42,7 @@ func (c *documentClient) Fetch(ctx context.Context, req docfetch.Request) (io.Re
 	if !ok {
 		return nil, fmt.Errorf("gofax account %q: %w", req.Event.Account, docfetch.ErrUnknownAccount)
 	}
-	u := docfetch.JoinURL(acc.APIBaseURL, "/v1.0/ReceiveFax/"+url.PathEscape(req.Event.FaxID)+"/Document") +
-		"?" + url.Values{"token": {acc.APIToken.Reveal()}}.Encode()
-	resp, err := docfetch.Get(ctx, c.opts.HTTP, u, nil, c.opts.Clock()()) //nolint:bodyclose // the returned ReadCloser closes it
+	resp, err := docfetch.Get(ctx, c.opts.HTTP, documentURL(acc, req.Event.FaxID), nil, c.opts.Clock()()) //nolint:bodyclose // the returned ReadCloser closes it
 	if err != nil {
 		return nil, err
 	}
@@ -52,4 +50,11 @@ func (c *documentClient) Fetch(ctx context.Context, req docfetch.Request) (io.Re
 		io.Reader
 		io.Closer
 	}{docfetch.DecodeDocument(resp.Body), resp.Body}, nil
+}
+
+// documentURL is where the document of acc's fax faxID is fetched from,
+// with acc's API token.
+func documentURL(acc Account, faxID string) string {
+	return docfetch.JoinURL(acc.APIBaseURL, "/v1.0/ReceiveFax/"+url.PathEscape(faxID)+"/Document") +
+		"?" + url.Values{"token": {acc.APIToken.Reveal()}}.Encode()
 }

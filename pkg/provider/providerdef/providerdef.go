@@ -27,6 +27,9 @@ type Def[A any, P interface {
 	// Lister builds the lister of the accounts' received faxes, for the
 	// reconciler; nil for a provider with no listing API.
 	Lister func([]A, docfetch.Options) (listing.Lister, error)
+	// Credentials builds the checker of the accounts' API credentials,
+	// for `faxpipe doctor`; nil for a provider that has none.
+	Credentials func([]A, docfetch.Options) (docfetch.CredentialChecker, error)
 }
 
 // Name is the provider's name, as its account type gives it.
@@ -58,4 +61,13 @@ func (d Def[A, P]) NewLister(accounts config.Accounts, opts docfetch.Options) (l
 		return nil, nil
 	}
 	return d.Lister(config.AccountsOf[A, P](accounts), opts)
+}
+
+// NewCredentialChecker builds the checker of the API credentials of the
+// provider's accounts among accounts; nil, nil when the provider has none.
+func (d Def[A, P]) NewCredentialChecker(accounts config.Accounts, opts docfetch.Options) (docfetch.CredentialChecker, error) {
+	if d.Credentials == nil {
+		return nil, nil
+	}
+	return d.Credentials(config.AccountsOf[A, P](accounts), opts)
 }

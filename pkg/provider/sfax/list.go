@@ -164,6 +164,10 @@ func listedItem(body json.RawMessage, query string) listing.Item {
 	return item
 }
 
+// errListingRefused is Sfax answering a listing without isSuccess true,
+// as it answers its errors (with a 200).
+var errListingRefused = errors.New("sfax refused the listing")
+
 // listPage is one page of Sfax's listing.
 type listPage struct {
 	items []json.RawMessage
@@ -222,7 +226,7 @@ func parsePage(body []byte, secrets []string) (listPage, error) {
 		case !ok:
 			state = "unreadable"
 		}
-		return listPage{}, fmt.Errorf("sfax refused the listing (isSuccess %s): %q", state, message(a.Message, secrets))
+		return listPage{}, fmt.Errorf("%w (isSuccess %s): %q", errListingRefused, state, message(a.Message, secrets))
 	}
 	p := listPage{items: a.InboundFaxItems}
 	if len(a.HasMoreItems) > 0 && string(a.HasMoreItems) != "null" {
