@@ -147,7 +147,7 @@ func TestDoctorPassesWithTheDemoConfiguration(t *testing.T) {
 		t.Fatalf("status %s, warnings %q, failures %q; want all ok", r.Status, r.byStatus(doctor.Warn), r.byStatus(doctor.Fail))
 	}
 	names := []string{"configuration", "broker", "stream FAXPIPE_RAW", "stream FAXPIPE_EVENTS", "stream FAXPIPE_DOCUMENTS",
-		"stream FAXPIPE_REJECTED", "stream FAXPIPE_FORGED", "stream FAXPIPE_AUDIT", "bucket faxpipe-dedupe",
+		"stream FAXPIPE_REJECTED", "stream FAXPIPE_FORGED", "stream FAXPIPE_AUDIT",
 		"object store faxpipe-documents", "clock"}
 	for _, p := range []string{"sfax", "gofax", "efax"} {
 		for _, c := range []string{"api_base_url", "credentials", "callback URL"} {
@@ -222,7 +222,7 @@ func TestDoctorTextAndExitStatus(t *testing.T) {
 	if !strings.Contains(out, "WARN  sfax/demo callback URL") || !strings.Contains(out, "http://127.0.0.1:8080/callbacks/sfax/demo") {
 		t.Errorf("no warning about the callback URL at the ingress's own address:\n%s", out)
 	}
-	if !strings.Contains(out, "20 checks: 17 ok, 3 warnings, 0 failed") {
+	if !strings.Contains(out, "19 checks: 16 ok, 3 warnings, 0 failed") {
 		t.Errorf("no counts line:\n%s", out)
 	}
 	out, err = b.run(t, []string{`{value: "demo-gofax-api-token"}`, `{value: "nope"}`})
@@ -276,8 +276,8 @@ func TestDoctorJSONShape(t *testing.T) {
 			t.Errorf("%s: %v, but %v checks have that status", s, doc[s], counts[s])
 		}
 	}
-	if len(checks) != 20 || counts["fail"] != 1 {
-		t.Errorf("%d checks, %v failed; want 20 checks, one failed", len(checks), counts["fail"])
+	if len(checks) != 19 || counts["fail"] != 1 {
+		t.Errorf("%d checks, %v failed; want 19 checks, one failed", len(checks), counts["fail"])
 	}
 }
 
