@@ -16,6 +16,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/logging"
 	"github.com/faxpipe/faxpipe/pkg/stream/consume"
+	"github.com/faxpipe/faxpipe/pkg/tracing"
 )
 
 // recordPolicy spaces the attempts at recording a published event's id.
@@ -72,6 +73,7 @@ func (p *Publisher) Event(ctx context.Context, e Emission) (Kind, error) {
 	msg := nats.NewMsg(e.Subject)
 	msg.Data = e.Data
 	msg.Header.Set(jetstream.MsgIDHeader, e.ID)
+	tracing.Inject(ctx, msg.Header)
 	ack, err := p.js.PublishMsg(ctx, msg, jetstream.WithExpectStream(fax.EventsStream))
 	if err != nil {
 		return "", fmt.Errorf("publish event: %w", err)
@@ -124,6 +126,7 @@ func (p *Publisher) Reject(ctx context.Context, r fax.Rejected, msgID string) er
 	msg := nats.NewMsg(r.Subject())
 	msg.Data = data
 	msg.Header.Set(jetstream.MsgIDHeader, msgID)
+	tracing.Inject(ctx, msg.Header)
 	if _, err := p.js.PublishMsg(ctx, msg, jetstream.WithExpectStream(fax.RejectedStream)); err != nil {
 		return fmt.Errorf("publish rejection: %w", err)
 	}
