@@ -10,6 +10,7 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/docstore"
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/tracing"
 )
 
 // settleTimeout bounds announcing a message's outcome once its download is
@@ -47,6 +48,8 @@ func (d *Downloader) announce(ctx context.Context, a fax.DocumentAnnouncement, o
 	msg := nats.NewMsg(a.Subject())
 	msg.Data = data
 	msg.Header.Set(jetstream.MsgIDHeader, a.ID())
+	tracing.Inject(ctx, msg.Header)
+	tracing.SpanFromContext(ctx).SetString("faxpipe.document.outcome", outcome)
 	if _, err := d.deps.JS.PublishMsg(ctx, msg, jetstream.WithExpectStream(fax.DocumentsStream)); err != nil {
 		return fmt.Errorf("publish announcement: %w", err)
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/pkg/stream/consume"
+	"github.com/faxpipe/faxpipe/pkg/tracing"
 )
 
 // Deps are what the downloader needs from the rest of the process.
@@ -49,6 +50,9 @@ type Deps struct {
 	// (tests pass their emulator's).
 	TLS *tls.Config
 	Now func() time.Time // time.Now if nil
+	// Tracer traces each event in the trace its headers carry, and passes
+	// the trace on in its document announcement; nil: tracing off.
+	Tracer *tracing.Tracer
 }
 
 // Downloader is the document fetcher. Create it with New, start it with

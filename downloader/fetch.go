@@ -11,14 +11,18 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/docstore"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
+	"github.com/faxpipe/faxpipe/pkg/tracing"
 )
 
 // attrPages is the stored attribute holding a document's page count.
 const attrPages = "pages"
 
 // attempt fetches ev's document once, within the provider's concurrency
-// limit and RequestTimeout, and streams it into the store.
-func (d *Downloader) attempt(ctx context.Context, ev fax.Event) (docstore.Stored, error) {
+// limit and RequestTimeout, and streams it into the store, in a span of
+// its own.
+func (d *Downloader) attempt(ctx context.Context, ev fax.Event) (st docstore.Stored, err error) {
+	ctx, sp := d.deps.Tracer.Start(ctx, "fetch document")
+	defer func() { traceStored(sp, st, err) }()
 	release, err := d.limits.acquire(ctx, ev.Provider)
 	if err != nil {
 		return docstore.Stored{}, err
@@ -32,13 +36,24 @@ func (d *Downloader) attempt(ctx context.Context, ev fax.Event) (docstore.Stored
 		return docstore.Stored{}, err
 	}
 	defer func() { _ = body.Close() }()
-	st, err := d.put(ctx, ev, body)
+	st, err = d.put(ctx, ev, body)
 	if err != nil {
 		return docstore.Stored{}, err
 	}
 	d.metrics.bytes.WithLabelValues(string(ev.Provider)).Add(float64(st.Size))
 	d.metrics.latency.WithLabelValues(string(ev.Provider)).Observe(time.Since(start).Seconds())
 	return st, nil
+}
+
+// traceStored ends the span of an attempt that stored st or failed with
+// err.
+func traceStored(sp tracing.Span, st docstore.Stored, err error) {
+	if err == nil {
+		sp.SetString("faxpipe.document.object", st.Name)
+		sp.SetString("faxpipe.document.content_type", st.ContentType)
+		sp.SetInt("faxpipe.document.size", st.Size)
+	}
+	sp.End(err)
 }
 
 // put sniffs the format from the first bytes of body, then streams body

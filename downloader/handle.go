@@ -16,6 +16,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/pkg/stream/consume"
+	"github.com/faxpipe/faxpipe/pkg/tracing"
 )
 
 // consumeOptions are the consumer's under the one message-handling policy:
@@ -35,10 +36,12 @@ func (d *Downloader) consumeOptions() consume.Options {
 // meanwhile. A download that failed for good, or still fails on the last
 // allowed delivery, is announced failed (giveUp); any other failure (the
 // store or the stream unavailable, or the document store full) is retried
-// however long it lasts: none is the document's fault.
+// however long it lasts: none is the document's fault. With tracing on,
+// each delivery is a span of the callback's trace.
 func (d *Downloader) handler() consume.Handler {
 	retryForever := func(err error) bool { return !errors.As(err, new(*downloadError)) || stream.IsFull(err) }
-	return consume.KeepAlive(consume.Poison(d.handle, d.cfg.MaxDeliver, retryForever, d.giveUp), d.cfg.AckWait/3)
+	return d.deps.Tracer.Consumer("process "+fax.EventsStream,
+		consume.KeepAlive(consume.Poison(d.handle, d.cfg.MaxDeliver, retryForever, d.giveUp), d.cfg.AckWait/3))
 }
 
 // downloadError is a download that failed: f says how.
@@ -62,6 +65,7 @@ func (d *Downloader) handle(ctx context.Context, m jetstream.Msg) error {
 		d.deps.Log.Warn("fax event unreadable; skipped", zap.String("subject", m.Subject()), zap.Error(err))
 		return nil
 	}
+	traceEvent(ctx, id, ev)
 	if !ev.Document || ev.Channel != fax.ChannelFax || ev.Direction != fax.Inbound || ev.Outcome != fax.OutcomeReceived {
 		return nil
 	}
@@ -82,6 +86,15 @@ func (d *Downloader) handle(ctx context.Context, m jetstream.Msg) error {
 		return consume.RetryIn(err, f.next)
 	}
 	return d.settle(ctx, storedAnnouncement(id, ev, st))
+}
+
+// traceEvent names ev on ctx's span: ids only, never a party.
+func traceEvent(ctx context.Context, id string, ev fax.Event) {
+	sp := tracing.SpanFromContext(ctx)
+	sp.SetString("faxpipe.event_id", id)
+	sp.SetString("faxpipe.provider", string(ev.Provider))
+	sp.SetString("faxpipe.account", ev.Account)
+	sp.SetString("faxpipe.fax_id", ev.FaxID)
 }
 
 // announceIfStored announces a document stored before (by an earlier

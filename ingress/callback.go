@@ -92,7 +92,9 @@ func (s *Server) publish(ctx context.Context, env *fax.Envelope) error {
 	s.metrics.inFlight.Inc()
 	defer s.metrics.inFlight.Dec()
 	start := time.Now()
-	_, err := s.deps.Publisher.Publish(ctx, stream.NewMsg(env.Subject(), env.ID, data))
+	msg := stream.NewMsg(env.Subject(), env.ID, data)
+	s.deps.Tracer.Inject(ctx, msg.Header)
+	_, err := s.deps.Publisher.Publish(ctx, msg)
 	s.metrics.publishSeconds.Observe(time.Since(start).Seconds())
 	return err
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
+	"github.com/faxpipe/faxpipe/pkg/tracing"
 	"github.com/faxpipe/faxpipe/schemas"
 )
 
@@ -114,6 +115,13 @@ type harness struct {
 
 func newHarness(t *testing.T, mutate func(*config.Ingress)) *harness {
 	t.Helper()
+	return newTracedHarness(t, mutate, nil)
+}
+
+// newTracedHarness is newHarness with the ingress tracing with tracer
+// (nil: off).
+func newTracedHarness(t *testing.T, mutate func(*config.Ingress), tracer *tracing.Tracer) *harness {
+	t.Helper()
 	ns := streamtest.Start(t)
 	cfg := testIngressConfig()
 	if mutate != nil {
@@ -129,6 +137,7 @@ func newHarness(t *testing.T, mutate func(*config.Ingress)) *harness {
 		Forged:    stream.NewPublisher(conn, fax.ForgedStream),
 		Log:       zap.New(core),
 		Registry:  h.reg,
+		Tracer:    tracer,
 	})
 	return h
 }

@@ -129,3 +129,30 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		s.deps.Log.Debug("writing error answer", zap.Error(err))
 	}
 }
+
+// trace runs the request in a server span, a child of the provider's
+// traceparent if it sent one; the span's context then travels in the raw
+// message (publish). It is installed only when tracing is on. Its
+// attributes name the route, the known account and the answer, never the
+// query or a header: they may carry credentials.
+func (s *Server) trace(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		ctx, sp := s.deps.Tracer.StartServer(r.Context(), r.Header, r.Method+" "+c.Path())
+		c.SetRequest(r.WithContext(ctx))
+		sp.SetString("http.request.method", r.Method)
+		sp.SetString("http.route", c.Path())
+		sp.SetString("faxpipe.request_id", requestIDOf(c))
+		err := next(c) // the access log below answered any error
+		provider, account := labelsOf(c)
+		sp.SetString("faxpipe.provider", provider)
+		sp.SetString("faxpipe.account", account)
+		status := c.Response().Status
+		sp.SetInt("http.response.status_code", int64(status))
+		if status >= http.StatusInternalServerError {
+			sp.Fail(errors.New(http.StatusText(status)))
+		}
+		sp.End(err)
+		return err
+	}
+}

@@ -21,8 +21,11 @@ func (s *Server) newEcho() (*echo.Echo, error) {
 	}
 	e.IPExtractor = extractor
 
+	e.Use(s.requestID)
+	if s.deps.Tracer != nil { // off, tracing adds nothing to a request
+		e.Use(s.trace)
+	}
 	e.Use(
-		s.requestID,
 		closeAfterChunked,
 		s.accessLog,
 		middleware.RecoverWithConfig(middleware.RecoverConfig{

@@ -22,6 +22,7 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/tracing"
 )
 
 // Publisher stores a raw envelope durably (stream.Publisher). Publish
@@ -45,6 +46,9 @@ type Deps struct {
 	Digester *fax.Digester
 	Log      *zap.Logger
 	Registry prometheus.Registerer
+	// Tracer traces each callback and passes the trace on in its raw
+	// message; nil: tracing off, at no cost.
+	Tracer *tracing.Tracer
 }
 
 // Server is the ingress. Create it with New and start it with Run.

@@ -13,6 +13,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/pkg/stream/consume"
+	"github.com/faxpipe/faxpipe/pkg/tracing"
 )
 
 // consumeOptions are the consumer's under the one message-handling policy:
@@ -31,9 +32,11 @@ func (p *Processor) consumeOptions() consume.Options {
 // disappears when JetStream stops redelivering it. A broker that does not
 // answer is not the message's fault: such failures are retried however
 // long the outage lasts, instead of turning every callback of it into a
-// rejection.
+// rejection. With tracing on, each delivery is a span of the callback's
+// trace.
 func (p *Processor) handler() consume.Handler {
-	return consume.Poison(consume.Recover(p.handle), p.cfg.MaxDeliver, brokerUnavailable, p.giveUp)
+	return p.deps.Tracer.Consumer("process "+fax.RawStream,
+		consume.Poison(consume.Recover(p.handle), p.cfg.MaxDeliver, brokerUnavailable, p.giveUp))
 }
 
 // handle processes m and counts its outcome.
@@ -41,8 +44,22 @@ func (p *Processor) handle(ctx context.Context, m jetstream.Msg) error {
 	out, err := p.pipeline.Process(ctx, m)
 	if err == nil {
 		p.metrics.outcome(out)
+		traceOutcome(ctx, out)
 	}
 	return err
+}
+
+// traceOutcome records out on ctx's span: ids and names, never the detail.
+func traceOutcome(ctx context.Context, out Outcome) {
+	sp := tracing.SpanFromContext(ctx)
+	sp.SetString("faxpipe.outcome", string(out.Kind))
+	sp.SetString("faxpipe.provider", string(out.Provider))
+	if out.EventID != "" {
+		sp.SetString("faxpipe.event_id", out.EventID)
+	}
+	if out.Reason != "" {
+		sp.SetString("faxpipe.reason", string(out.Reason))
+	}
 }
 
 // giveUp rejects m, which kept failing with cause.
@@ -65,6 +82,7 @@ func (p *Processor) giveUp(ctx context.Context, m jetstream.Msg, cause error) er
 	out, err := p.pipeline.Reject(ctx, m, fmt.Errorf("failed %d deliveries, last: %w: %w", n, cause, fax.ReasonProcessingFailed))
 	if err == nil {
 		p.metrics.outcome(out)
+		traceOutcome(ctx, out)
 	}
 	return err
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/pkg/stream/consume"
+	"github.com/faxpipe/faxpipe/pkg/tracing"
 )
 
 // messageTimeout bounds the work on one message: broker calls that take
@@ -40,6 +41,9 @@ type Deps struct {
 	Log        *zap.Logger
 	Registry   prometheus.Registerer
 	Now        func() time.Time // rejection times; time.Now if nil
+	// Tracer traces each raw message in the trace its headers carry, and
+	// passes the trace on in its event; nil: tracing off.
+	Tracer *tracing.Tracer
 }
 
 // Processor is the raw-stream consumer. Create it with New, start it with

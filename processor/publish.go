@@ -10,6 +10,7 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/logging"
+	"github.com/faxpipe/faxpipe/pkg/tracing"
 )
 
 // Publisher is the live Emitter: events on FAXPIPE_EVENTS, exactly once
@@ -45,6 +46,7 @@ func (p *Publisher) Event(ctx context.Context, e Emission) (Kind, error) {
 	msg := nats.NewMsg(e.Subject)
 	msg.Data = e.Data
 	msg.Header[jetstream.MsgIDHeader] = []string{e.ID}
+	tracing.Inject(ctx, msg.Header)
 	ack, err := p.js.PublishMsg(ctx, msg, jetstream.WithExpectStream(fax.EventsStream))
 	if err != nil {
 		return "", fmt.Errorf("publish event: %w", err)
@@ -77,6 +79,7 @@ func (p *Publisher) Reject(ctx context.Context, r fax.Rejected, msgID string) er
 	msg := nats.NewMsg(r.Subject())
 	msg.Data = data
 	msg.Header.Set(jetstream.MsgIDHeader, msgID)
+	tracing.Inject(ctx, msg.Header)
 	if _, err := p.js.PublishMsg(ctx, msg, jetstream.WithExpectStream(fax.RejectedStream)); err != nil {
 		return fmt.Errorf("publish rejection: %w", err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/admin"
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/stream"
+	"github.com/faxpipe/faxpipe/pkg/tracing/otlp"
 )
 
 // serve wires the services of cmd and runs them until ctx ends or one of
@@ -70,7 +71,12 @@ func serve(ctx context.Context, cmd string, cfg *config.Config, log *zap.Logger)
 	if err != nil {
 		return err
 	}
-	w := wiring{cfg: cfg, conn: conn, log: log, reg: reg, adm: adm, digester: digester}
+	traces, err := otlp.New(ctx, cfg.Tracing, log.Named("tracing"))
+	if err != nil {
+		return err
+	}
+	defer flushTraces(traces, log)
+	w := wiring{cfg: cfg, conn: conn, log: log, reg: reg, adm: adm, digester: digester, traces: traces}
 	comps, err := w.components(cmd)
 	if err != nil {
 		return err
@@ -89,6 +95,15 @@ func serve(ctx context.Context, cmd string, cfg *config.Config, log *zap.Logger)
 	err = runAll(ctx, comps, log)
 	log.Info("stopped", zap.String("command", cmd), zap.Error(err))
 	return err
+}
+
+// flushTraces sends the spans not sent yet, for at most five seconds.
+func flushTraces(traces *otlp.Exporter, log *zap.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := traces.Shutdown(ctx); err != nil {
+		log.Warn("tracing: spans not flushed", zap.Error(err))
+	}
 }
 
 // brokerURL is the NATS of n: nats.url, or with none the client URL of the

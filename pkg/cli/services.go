@@ -17,6 +17,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 	"github.com/faxpipe/faxpipe/pkg/reconciler"
 	"github.com/faxpipe/faxpipe/pkg/stream"
+	"github.com/faxpipe/faxpipe/pkg/tracing/otlp"
 	"github.com/faxpipe/faxpipe/processor"
 )
 
@@ -77,6 +78,7 @@ type wiring struct {
 	reg      *prometheus.Registry
 	adm      *admin.Server
 	digester *fax.Digester
+	traces   *otlp.Exporter // nil: tracing off
 }
 
 // components builds the services cmd runs, each registered for readiness.
@@ -107,6 +109,7 @@ func (w wiring) ingress() (runner, error) {
 		Digester:  w.digester,
 		Log:       w.log.Named("ingress"),
 		Registry:  w.reg,
+		Tracer:    w.traces.Tracer("ingress"),
 	})
 	if err != nil {
 		return nil, err
@@ -127,6 +130,7 @@ func (w wiring) processor() (runner, error) {
 		Normalizer: adapters,
 		Log:        w.log.Named("processor"),
 		Registry:   w.reg,
+		Tracer:     w.traces.Tracer("processor"),
 	})
 	if err != nil {
 		return nil, err
@@ -141,6 +145,7 @@ func (w wiring) downloader() (runner, error) {
 		Documents: provider.NewDocumentClient,
 		Log:       w.log.Named("downloader"),
 		Registry:  w.reg,
+		Tracer:    w.traces.Tracer("downloader"),
 	})
 	if err != nil {
 		return nil, err
@@ -153,6 +158,7 @@ func (w wiring) reconciler() (runner, error) {
 	if err != nil {
 		return nil, err
 	}
+	deps.Tracer = w.traces.Tracer("reconciler")
 	return reconciler.New(w.cfg.Reconciler, deps)
 }
 

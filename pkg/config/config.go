@@ -23,6 +23,7 @@ type Config struct {
 	Admin      Admin      `yaml:"admin"`
 	Log        Log        `yaml:"log"`
 	Audit      Audit      `yaml:"audit"`
+	Tracing    Tracing    `yaml:"tracing"`
 	Accounts   Accounts   `yaml:"-"` // accounts: decoded by provider (Load)
 }
 

@@ -60,7 +60,8 @@ func Default() Config {
 			Chunk: 6 * time.Hour, LeaseTTL: 30 * time.Second, Memory: 8 * 24 * time.Hour,
 			RequestTimeout: 30 * time.Second, InitialBackoff: 5 * time.Second, MaxBackoff: 5 * time.Minute,
 		},
-		Admin: Admin{Listen: "127.0.0.1:9090"},
-		Log:   Log{Level: "info", Format: "json"},
+		Admin:   Admin{Listen: "127.0.0.1:9090"},
+		Log:     Log{Level: "info", Format: "json"},
+		Tracing: Tracing{SampleRatio: 1, ServiceName: "faxpipe"},
 	}
 }

@@ -48,6 +48,7 @@ func LoadFor(path string, getenv func(string) string, types AccountTypes, uses U
 	if err := applyEnv(&cfg, getenv); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
+	cfg.Tracing.applyOTelEnv(getenv)
 	cfg.applyAccountDefaults()
 	if cfg.NATS.URL != "" && uses&UseOwnBroker == 0 {
 		uses &^= UseEmbeddedBroker

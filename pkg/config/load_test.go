@@ -310,6 +310,30 @@ func TestLoadEnvOverrides(t *testing.T) {
 			want: 14222,
 		},
 		{
+			name: "tracing endpoint",
+			env:  map[string]string{"FAXPIPE_TRACING_ENDPOINT": "http://otel-collector:4318"},
+			get:  func(c *config.Config) any { return c.Tracing.Endpoint },
+			want: "http://otel-collector:4318",
+		},
+		{
+			name: "OpenTelemetry's endpoint variable when faxpipe's is unset",
+			env:  map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector.example:4318"},
+			get:  func(c *config.Config) any { return c.Tracing.Endpoint },
+			want: "https://collector.example:4318",
+		},
+		{
+			name: "faxpipe's tracing endpoint over OpenTelemetry's variable",
+			env:  map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector.example:4318", "FAXPIPE_TRACING_ENDPOINT": "http://local:4318"},
+			get:  func(c *config.Config) any { return c.Tracing.Endpoint },
+			want: "http://local:4318",
+		},
+		{
+			name: "tracing off by default",
+			env:  nil,
+			get:  func(c *config.Config) any { return c.Tracing.Enabled() },
+			want: false,
+		},
+		{
 			name: "empty variable leaves the file value",
 			env:  map[string]string{"FAXPIPE_LOG_LEVEL": ""},
 			get:  func(c *config.Config) any { return c.Log.Level },

@@ -57,6 +57,7 @@ func (c *Config) Validate() error {
 	c.validateDownloader(&ck)
 	c.validateReconciler(&ck)
 	c.validateAudit(&ck)
+	c.validateTracing(&ck)
 	c.Accounts.validate(&ck, c.Downloader.AllowPrivateNetworks)
 	return errors.Join(ck.errs...)
 }

@@ -76,6 +76,16 @@ func TestValidateNamesBadField(t *testing.T) {
 		{"log.format unknown", func(c *config.Config) { c.Log.Format = "text" }, []string{"log.format"}},
 		{"admin.listen without port", func(c *config.Config) { c.Admin.Listen = "localhost" }, []string{"admin.listen"}},
 		{"admin.listen same as ingress.listen", func(c *config.Config) { c.Admin.Listen = c.Ingress.Listen }, []string{"admin.listen"}},
+		// tracing
+		{"tracing.endpoint valid", func(c *config.Config) { c.Tracing.Endpoint = "http://otel-collector:4318" }, nil},
+		{"tracing.endpoint without scheme", func(c *config.Config) { c.Tracing.Endpoint = "otel-collector:4318" }, []string{"tracing.endpoint"}},
+		{"tracing.endpoint grpc scheme", func(c *config.Config) { c.Tracing.Endpoint = "grpc://otel-collector:4317" }, []string{"tracing.endpoint"}},
+		{"tracing.sample_ratio over 1", func(c *config.Config) { c.Tracing.SampleRatio = 1.5 }, []string{"tracing.sample_ratio"}},
+		{"tracing.service_name empty", func(c *config.Config) { c.Tracing.ServiceName = "" }, []string{"tracing.service_name"}},
+		{"tracing.ca_file without endpoint", func(c *config.Config) { c.Tracing.CAFile = "/ca.pem" }, []string{"tracing.ca_file"}},
+		{"tracing.ca_file with an http endpoint", func(c *config.Config) {
+			c.Tracing.Endpoint, c.Tracing.CAFile = "http://otel-collector:4318", "/ca.pem"
+		}, []string{"tracing.ca_file"}},
 		// streams
 		{"streams.replicas 0", func(c *config.Config) { c.Streams.Replicas = 0 }, []string{"streams.replicas"}},
 		{"streams.replicas 6", func(c *config.Config) { c.Streams.Replicas = 6 }, []string{"streams.replicas"}},

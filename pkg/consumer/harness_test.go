@@ -71,11 +71,23 @@ func failed(ev fax.Event) fax.DocumentAnnouncement {
 
 func publish(t *testing.T, js jetstream.JetStream, subject string, data []byte, id string) (uint64, time.Time) {
 	t.Helper()
+	return publishMsg(t, js, newMsg(subject, data, id))
+}
+
+// newMsg is data on subject with Nats-Msg-Id id (none if empty).
+func newMsg(subject string, data []byte, id string) *nats.Msg {
 	msg := nats.NewMsg(subject)
 	msg.Data = data
 	if id != "" {
 		msg.Header.Set(jetstream.MsgIDHeader, id)
 	}
+	return msg
+}
+
+// publishMsg publishes msg and returns its stream sequence and storage
+// time.
+func publishMsg(t *testing.T, js jetstream.JetStream, msg *nats.Msg) (uint64, time.Time) {
+	t.Helper()
 	ack, err := js.PublishMsg(t.Context(), msg)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -28,6 +29,10 @@ type Message[T any] struct {
 	Stored      time.Time // when the stream stored it, for StartTime
 	Deliveries  uint64    // 1 the first time, more when retried
 	Raw         []byte    // the message as stored (CloudEvents JSON)
+	// Header is the message's NATS headers. With tracing on they carry the
+	// fax's trace (traceparent, tracestate): tracing.Extract(ctx, m.Header)
+	// continues it.
+	Header nats.Header
 }
 
 // structured is a CloudEvent in structured-mode JSON, data undecoded.
@@ -57,7 +62,7 @@ func Decode[T any](m jetstream.Msg) (Message[T], error) {
 	}
 	out := Message[T]{
 		ID: ce.ID, Type: ce.Type, Source: ce.Source, Subject: ce.Subject, Time: ce.Time,
-		NatsSubject: m.Subject(), Raw: m.Data(),
+		NatsSubject: m.Subject(), Raw: m.Data(), Header: m.Headers(),
 	}
 	if err := json.Unmarshal(ce.Data, &out.Data); err != nil {
 		return Message[T]{}, fmt.Errorf("data of %s: %w", ce.ID, err)

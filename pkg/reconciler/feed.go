@@ -13,6 +13,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/listing"
 	"github.com/faxpipe/faxpipe/pkg/stream"
+	"github.com/faxpipe/faxpipe/pkg/tracing"
 )
 
 // Publisher publishes a raw envelope on FAXPIPE_RAW and waits for its
@@ -155,7 +156,9 @@ func (f *feeder) feed(ctx context.Context, env *fax.Envelope, key string, found 
 	if err != nil {
 		return err
 	}
-	seq, err := f.publisher.Publish(ctx, stream.NewMsg(env.Subject(), "api-"+key, data))
+	msg := stream.NewMsg(env.Subject(), "api-"+key, data)
+	tracing.Inject(ctx, msg.Header)
+	seq, err := f.publisher.Publish(ctx, msg)
 	if err != nil {
 		return fmt.Errorf("publish the listed fax: %w", err)
 	}

@@ -37,7 +37,7 @@ func (r *Reconciler) pass(ctx context.Context, t target) error {
 			w.To = end
 		}
 		if err := r.untilDone(ctx, t, "reconcile window", func() error {
-			tally, err := r.feeder.window(ctx, t, w, false)
+			tally, err := r.tracedWindow(ctx, t, w)
 			// Faxes fed in count whether or not the window completed;
 			// listings only once it did.
 			r.metrics.missed.WithLabelValues(string(t.provider), t.account).Add(float64(tally.Missing))
@@ -70,6 +70,20 @@ func (r *Reconciler) pass(ctx context.Context, t target) error {
 	}
 	r.metrics.lastSuccess.WithLabelValues(string(t.provider), t.account).Set(float64(r.now().Unix()))
 	return nil
+}
+
+// tracedWindow reconciles window w of t in a span of its own (each
+// attempt at it), whose context the faxes it feeds in carry.
+func (r *Reconciler) tracedWindow(ctx context.Context, t target, w listing.Window) (Tally, error) {
+	ctx, sp := r.deps.Tracer.Start(ctx, "reconcile window")
+	traceTarget(sp, t)
+	sp.SetTime("faxpipe.window.from", w.From)
+	sp.SetTime("faxpipe.window.to", w.To)
+	tally, err := r.feeder.window(ctx, t, w, false)
+	sp.SetInt("faxpipe.listed", int64(tally.Listed))
+	sp.SetInt("faxpipe.missing", int64(tally.Missing))
+	sp.End(err)
+	return tally, err
 }
 
 // start is where a pass over t begins: the overlap before its progress,

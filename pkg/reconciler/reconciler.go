@@ -34,6 +34,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/listing"
 	"github.com/faxpipe/faxpipe/pkg/stream/consume"
+	"github.com/faxpipe/faxpipe/pkg/tracing"
 )
 
 // Deps are what the reconciler needs from the rest of the process.
@@ -54,6 +55,9 @@ type Deps struct {
 	Log       *zap.Logger
 	Registry  prometheus.Registerer
 	Now       func() time.Time // time.Now if nil
+	// Tracer makes each pass a trace, with a span per window listed; a fax
+	// fed in carries its window's span context. nil: tracing off.
+	Tracer *tracing.Tracer
 }
 
 // Reconciler is the long-running service. Create it with New, start it
@@ -165,7 +169,7 @@ func (r *Reconciler) account(ctx context.Context, t target) {
 		held.Set(1)
 		r.log.Info("reconciling account", zap.Stringer("account", t), zap.String("replica", r.holder))
 		for {
-			if err := r.pass(ls.ctx, t); err == nil {
+			if err := r.tracedPass(ls.ctx, t); err == nil {
 				r.log.Debug("pass done", zap.Stringer("account", t))
 			}
 			if !consume.Sleep(ls.ctx, r.cfg.Interval) {
@@ -178,6 +182,21 @@ func (r *Reconciler) account(ctx context.Context, t target) {
 			return
 		}
 	}
+}
+
+// tracedPass is pass in a span of its own, the root of the pass's trace.
+func (r *Reconciler) tracedPass(ctx context.Context, t target) error {
+	ctx, sp := r.deps.Tracer.Start(ctx, "reconcile pass")
+	traceTarget(sp, t)
+	err := r.pass(ctx, t)
+	sp.End(err)
+	return err
+}
+
+// traceTarget names t's account on sp.
+func traceTarget(sp tracing.Span, t target) {
+	sp.SetString("faxpipe.provider", string(t.provider))
+	sp.SetString("faxpipe.account", t.account)
 }
 
 // open creates the reconciler's buckets (or updates them to cfg): what the
