@@ -13,10 +13,12 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
+	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
 )
 
 // TestAnswerCodes covers every answer of the callback surface; none but the
@@ -226,10 +228,30 @@ func (p *slowPublisher) Publish(ctx context.Context, _ *nats.Msg) (uint64, error
 	}
 }
 
+// TestSlowBrokerAnswers503: a broker that takes the raw message and never
+// acknowledges it gets the callback a 503 within the publish timeout, as
+// the services' connections are set up (cli.jetstreamOpts).
 func TestSlowBrokerAnswers503(t *testing.T) {
 	cfg := testIngressConfig()
 	cfg.PublishTimeout = 100 * time.Millisecond
-	base, _, _ := startIngress(t, cfg, &slowPublisher{delay: time.Minute})
+	ns := streamtest.Start(t)
+	nc, err := nats.Connect(ns.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	// Someone takes the raw subjects (so no "no responders"), and no
+	// stream: no acknowledgement ever comes.
+	sub, err := nc.Subscribe(fax.StreamSubjects[fax.RawStream], func(*nats.Msg) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sub.Unsubscribe() })
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(cfg.PublishTimeout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _, _ := startIngress(t, cfg, stream.NewPublisher(&stream.Conn{NC: nc, JS: js}, fax.RawStream))
 	start := time.Now()
 	resp, _ := do(t, newRequest(t, "POST", base+"/callbacks/efax/demo", "{}"))
 	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "5" {

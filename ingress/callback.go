@@ -2,18 +2,17 @@ package ingress
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
 
-	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 )
@@ -38,7 +37,7 @@ func (s *Server) handleCallback() echo.HandlerFunc {
 		if !ok {
 			return notFound(c)
 		}
-		setLabels(c, string(provider), account)
+		setLabels(c, string(provider), account, acct.ok)
 		if !slices.Contains(spec.Methods, c.Request().Method) {
 			c.Response().Header().Set("Allow", strings.Join(spec.Methods, ", "))
 			return echo.NewHTTPError(http.StatusMethodNotAllowed, "method not allowed")
@@ -60,8 +59,8 @@ func (s *Server) handleCallback() echo.HandlerFunc {
 
 // accept verifies a callback whose body was read and stores it, or refuses
 // it.
-func (s *Server) accept(c echo.Context, key accountKey, spec fax.CallbackSpec, acct config.Account, body []byte) error {
-	env := capture(c, requestIDOf(c), key.provider, body, append(spec.SecretQueryParams, acct.SecretQueryParams...), s.deps.Digester)
+func (s *Server) accept(c echo.Context, key accountKey, spec fax.CallbackSpec, acct account, body []byte) error {
+	env := capture(c, requestIDOf(c), key.provider, body, acct.secretParams, s.deps.Digester)
 	if err := s.deps.Verifier.Verify(fax.RawMessage{Envelope: env}); err != nil {
 		return s.refuse(c, env, err)
 	}
@@ -84,20 +83,28 @@ func (s *Server) accept(c echo.Context, key accountKey, spec fax.CallbackSpec, a
 	return answer(c, spec.Answer)
 }
 
-// publish stores env in the raw stream within the publish timeout.
+// publish stores env in the raw stream, or fails within the publish
+// timeout (see Publisher).
 func (s *Server) publish(ctx context.Context, env *fax.Envelope) error {
-	data := encodeEnvelope(env)
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.PublishTimeout)
-	defer cancel()
-	s.metrics.inFlight.Inc()
-	defer s.metrics.inFlight.Dec()
-	start := time.Now()
-	msg := stream.NewMsg(env.Subject(), env.ID, data)
+	buf := envelopeBuffers.Get().(*[]byte)
+	msg := stream.NewMsg(env.Subject(), env.ID, env.AppendJSON((*buf)[:0]))
 	s.deps.Tracer.Inject(ctx, msg.Header)
+	s.metrics.inFlight.Inc()
+	start := time.Now()
 	_, err := s.deps.Publisher.Publish(ctx, msg)
 	s.metrics.publishSeconds.Observe(time.Since(start).Seconds())
+	s.metrics.inFlight.Dec()
+	if err == nil {
+		// Acknowledged: the client holds msg no longer (it may resend a
+		// message until then, so a failed one's buffer is left to the GC).
+		*buf = msg.Data[:0]
+		envelopeBuffers.Put(buf)
+	}
 	return err
 }
+
+// envelopeBuffers hold encoded envelopes between callbacks.
+var envelopeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // retryLater sets the Retry-After of a 503: every 503 asks the provider to
 // retry, after the configured delay.
@@ -122,13 +129,3 @@ func answer(c echo.Context, a fax.Answer) error {
 func seconds(d time.Duration) string {
 	return strconv.Itoa(max(1, int((d+time.Second-1)/time.Second)))
 }
-
-// encodeEnvelope is env as JSON without HTML escaping, so a query string
-// reads as received ('&', not \u0026) wherever the envelope is shown
-// (fax.Envelope.AppendJSON: encoding/json's bytes, without reflection).
-func encodeEnvelope(env *fax.Envelope) []byte {
-	return env.AppendJSON(make([]byte, 0, base64.StdEncoding.EncodedLen(len(env.Body))+envelopeOverhead))
-}
-
-// envelopeOverhead is room for an envelope's fields besides its body.
-const envelopeOverhead = 2048

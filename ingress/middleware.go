@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 )
 
@@ -20,7 +21,8 @@ const (
 // request, kept in one context value.
 type requestInfo struct {
 	id                string
-	provider, account string // set once the account is known
+	provider, account string             // set once the account is known
+	ok                prometheus.Counter // the account's 200s, once it is known
 }
 
 func infoOf(c echo.Context) *requestInfo {
@@ -66,9 +68,9 @@ func closeAfterChunked(next echo.HandlerFunc) echo.HandlerFunc {
 
 // setLabels records which known account a request is for; requests to
 // unknown ones are counted as "unknown" to keep metric cardinality bounded.
-func setLabels(c echo.Context, provider, account string) {
+func setLabels(c echo.Context, provider, account string, ok prometheus.Counter) {
 	ri := infoOf(c)
-	ri.provider, ri.account = provider, account
+	ri.provider, ri.account, ri.ok = provider, account, ok
 }
 
 func labelsOf(c echo.Context) (string, string) {
@@ -90,12 +92,25 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		status := c.Response().Status
 		provider, account := labelsOf(c)
-		s.metrics.requests.WithLabelValues(provider, account, strconv.Itoa(status)).Inc()
-		lvl := zap.InfoLevel
-		if status >= 500 {
-			lvl = zap.WarnLevel
+		if ri := infoOf(c); status == http.StatusOK && ri.ok != nil {
+			ri.ok.Inc()
+		} else {
+			s.metrics.requests.WithLabelValues(provider, account, strconv.Itoa(status)).Inc()
 		}
-		s.deps.Log.Log(lvl, "callback",
+		// A callback answered 200 is recorded in FAXPIPE_RAW (its envelope
+		// has the request id, time, path and client): its line is debug.
+		lvl := zap.InfoLevel
+		switch {
+		case status >= 500:
+			lvl = zap.WarnLevel
+		case status == http.StatusOK:
+			lvl = zap.DebugLevel
+		}
+		ce := s.deps.Log.Check(lvl, "callback")
+		if ce == nil {
+			return nil
+		}
+		ce.Write(
 			zap.String("request_id", requestIDOf(c)),
 			zap.String("provider", provider),
 			zap.String("account", account),

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"slices"
 	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
@@ -27,7 +28,11 @@ import (
 
 // Publisher stores a raw envelope durably (stream.Publisher). Publish
 // blocks until the stream acknowledged msg (returning its sequence) or
-// fails; any error is transient from the provider's point of view.
+// fails; any error is transient from the provider's point of view. It must
+// give up within ingress.publish_timeout: stream.Publisher does on a
+// connection whose asynchronous publishes time out after it (the services'
+// connections: cli.jetstreamOpts), so the ingress sets no timer of its own
+// per request.
 type Publisher interface {
 	Publish(ctx context.Context, msg *nats.Msg) (uint64, error)
 }
@@ -56,7 +61,7 @@ type Server struct {
 	cfg      config.Ingress
 	deps     Deps
 	echo     *echo.Echo
-	accounts map[accountKey]config.Account
+	accounts map[accountKey]account
 	limits   *limiter
 	// forgedBudget bounds the records of forgeries published (forged.go).
 	forgedBudget *rate.Limiter
@@ -68,6 +73,17 @@ type Server struct {
 type accountKey struct {
 	provider fax.Provider
 	id       string
+}
+
+// account is a configured account and what each of its callbacks needs,
+// worked out once.
+type account struct {
+	config.Account
+	// secretParams are the query parameters digested in its envelopes:
+	// the provider's and the account's own.
+	secretParams []string
+	// ok counts its callbacks answered 200.
+	ok prometheus.Counter
 }
 
 // New builds the ingress and its routes. It does not listen yet. Every
@@ -84,14 +100,19 @@ func New(cfg config.Ingress, deps Deps) (*Server, error) {
 	s := &Server{
 		cfg:          cfg,
 		deps:         deps,
-		accounts:     make(map[accountKey]config.Account, len(deps.Accounts)),
+		accounts:     make(map[accountKey]account, len(deps.Accounts)),
 		metrics:      m,
 		forgedBudget: newForgedLimiter(),
 	}
 	keys := make([]accountKey, 0, len(deps.Accounts))
 	for _, a := range deps.Accounts {
 		key := accountKey{a.Provider, a.ID}
-		s.accounts[key] = a
+		spec := deps.Callbacks[a.Provider]
+		s.accounts[key] = account{
+			Account:      a,
+			secretParams: slices.Concat(spec.SecretQueryParams, a.SecretQueryParams),
+			ok:           m.requests.WithLabelValues(string(a.Provider), a.ID, "200"),
+		}
 		keys = append(keys, key)
 	}
 	s.limits = newLimiter(cfg.RateLimit, keys)
