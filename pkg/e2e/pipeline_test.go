@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/faxpipe/faxpipe/pkg/provider/telnyx/telnyxsim"
 )
 
 // pipeline is faxpipe running as separate processes over a nats-server
@@ -202,5 +204,11 @@ accounts:
       api_key: {value: "demo-efax-api-key"}
       hmac_secret: {value: "demo-efax-hmac-secret"}
       api_base_url: %[2]s
-`, natsURL, apiBase)
+  telnyx:
+    - id: demo
+      public_key: %[3]q
+      api_key: {value: "demo-telnyx-api-key"}
+      api_base_url: %[2]s
+      media_base_urls: [%[2]s]
+`, natsURL, apiBase, telnyxsim.DemoPublicKey)
 }
