@@ -70,7 +70,8 @@
 // Bearer API key, answering {"data":[fax…],"meta":{"page_number",
 // "total_pages",…}}; a fax resource has id (the webhook's fax_id),
 // connection_id, direction, from, to, status (… receiving,
-// media.processing, received, failed), created_at, updated_at, media_url.
+// media.processing, received, failed), created_at, updated_at, media_url;
+// page_count is read when present [?: not in the libraries' model].
 // It filters by created_at, not by completion: see lister.List for the
 // lookback that covers faxes begun before a window. updated_at stands
 // for the completion time [?].

@@ -5,7 +5,9 @@ import (
 )
 
 // listed is a received fax as GET /v2/faxes shows it [lib]: the fax
-// resource's members that a received fax has. media_url is made afresh
+// resource's members that a received fax has, and page_count [?: the
+// client libraries' model lacks it; the webhooks have it, and faxpipe
+// reads it when present]. media_url is made afresh
 // at each listing, valid mediaTTL from then, as the API hands out current
 // links [?].
 type listed struct {
@@ -17,6 +19,7 @@ type listed struct {
 	To           string `json:"to"`
 	Status       string `json:"status"`
 	MediaURL     string `json:"media_url,omitempty"`
+	PageCount    int    `json:"page_count,omitempty"`
 	CreatedAt    string `json:"created_at"`
 	UpdatedAt    string `json:"updated_at"`
 }
@@ -28,7 +31,7 @@ func listedOf(p *payload, completed time.Time) listed {
 	created := completed.Add(-time.Duration(p.CallDurationSecs) * time.Second)
 	return listed{
 		ID: p.FaxID, RecordType: "fax", ConnectionID: p.ConnectionID, Direction: p.Direction,
-		From: p.From, To: p.To, Status: p.Status,
+		From: p.From, To: p.To, Status: p.Status, PageCount: p.PageCount,
 		CreatedAt: created.UTC().Format(time.RFC3339Nano), UpdatedAt: completed.UTC().Format(time.RFC3339Nano),
 	}
 }
