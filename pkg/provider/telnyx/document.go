@@ -2,7 +2,6 @@ package telnyx
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -47,7 +46,7 @@ func (c *documentClient) Fetch(ctx context.Context, req docfetch.Request) (io.Re
 	if !ok {
 		return nil, fmt.Errorf("telnyx account %q: %w", req.Event.Account, docfetch.ErrUnknownAccount)
 	}
-	if raw := providerString(req.Event, "media_url"); raw != "" {
+	if raw := req.ProviderString("media_url"); raw != "" {
 		if u, err := trustedMediaURL(ac.cfg, raw); err == nil {
 			body, err := ac.media(ctx, u.String())
 			if !expired(err) {
@@ -121,14 +120,4 @@ func trustedMediaURL(acc Account, raw string) (*url.URL, error) {
 		}
 	}
 	return nil, fmt.Errorf("telnyx media_url: not on the API host nor on a media_base_urls host: %w", err)
-}
-
-// providerString is provider field name of ev as a string; "" when absent
-// or not a string.
-func providerString(ev fax.Event, name string) string {
-	var s string
-	if raw, ok := ev.ProviderFields[name]; ok && json.Unmarshal(raw, &s) == nil {
-		return strings.TrimSpace(s)
-	}
-	return ""
 }
