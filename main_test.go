@@ -26,6 +26,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
 	"github.com/faxpipe/faxpipe/schemas"
 )
@@ -464,7 +465,7 @@ func (s *syncBuffer) String() string {
 }
 
 // TestDemo: `faxpipe demo` brings the pipeline up, the simulator sends
-// faxes of all three providers, and the events and stored documents of
+// faxes of every provider of the registry, and the events and stored documents of
 // each provider are shown before it ends by itself.
 func TestDemo(t *testing.T) {
 	ports := freePorts(t, 4)
@@ -491,8 +492,8 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("demo: %v\n%s\n%s", err, stdout.String(), stderr.String())
 	}
-	for _, p := range []string{"sfax", "gofax", "efax"} {
-		for _, line := range []string{`fax\.inbound\.received\s+` + p + `/demo`, `document\.stored\s+` + p + `/demo .* sha256 `} {
+	for p := range provider.Registry {
+		for _, line := range []string{`fax\.inbound\.received\s+` + string(p) + `/demo`, `document\.stored\s+` + string(p) + `/demo .* sha256 `} {
 			if !regexp.MustCompile(line).MatchString(stdout.String()) {
 				t.Errorf("no line matching %q in the demo's output:\n%s", line, stdout.String())
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/audit"
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
@@ -341,16 +342,25 @@ func names[T ~string](vs ...T) []string {
 	return out
 }
 
+// providerNames are the names of the registry's providers, in its order.
+func providerNames() []string {
+	var out []string
+	for _, s := range provider.Sims {
+		out = append(out, string(s.Spec().Name))
+	}
+	return out
+}
+
 func TestAsyncAPIParameterEnums(t *testing.T) {
 	doc := loadAsyncAPI(t)
 	tests := []struct {
 		name, channel, param string
 		want                 []string
 	}{
-		{"raw provider = fax providers", "raw", "provider", names(fax.Sfax, fax.GoFax, fax.EFax)},
+		{"raw provider = fax providers", "raw", "provider", providerNames()},
 		{"raw provider = envelope schema", "raw", "provider", jsonEnum(t, "raw-callback.v1.json", "#/properties/provider/enum")},
-		{"event provider", "events", "provider", names(fax.Sfax, fax.GoFax, fax.EFax)},
-		{"document provider", "documents", "provider", names(fax.Sfax, fax.GoFax, fax.EFax)},
+		{"event provider", "events", "provider", providerNames()},
+		{"document provider", "documents", "provider", providerNames()},
 		{"channel", "events", "channel", names(fax.ChannelFax, fax.ChannelSMS)},
 		{"channel = event schema", "events", "channel", jsonEnum(t, "fax-event.v1.json", "#/$defs/data/properties/channel/enum")},
 		{"direction", "events", "direction", names(fax.Inbound, fax.Outbound)},

@@ -82,7 +82,7 @@ func brokerLoss(ctx context.Context, t *testing.T, c *cluster) {
 	tl := checkLanded(ctx, t, f.r, rep, f.checkProbes(events), docs)
 	shed := counter(ctx, t, c.admin["ingress"], "faxpipe_ingress_requests_total", shed503) - shedBefore
 	figure(t, "container failover (3 nodes, R3, Docker)",
-		fmt.Sprintf("%d faxes/s for %s, sfax+gofax+efax", failoverRate, failoverRun),
+		fmt.Sprintf("%d faxes/s for %s, %s", failoverRate, failoverRun, strings.ReplaceAll(everyProvider(), ",", "+")),
 		fmt.Sprintf("%s; while cut off the ingress answered %d of %d callbacks from the host 503 and /readyz 503 %d of %d times; "+
 			"%.0f answers 503 in all, %d retries, %d given up; during the faults: %s",
 			summary(f.faults), f.cutShed, f.cutSent, f.cutUnready, f.cuts, shed, rep.Total.Retries, rep.Total.GivenUp,

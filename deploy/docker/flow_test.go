@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/consumer"
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
@@ -51,11 +53,21 @@ func (c *cluster) startSimulator(ctx context.Context, t *testing.T, load ...stri
 	if err := os.Chmod(out, 0o777); err != nil { // written by the image's user
 		t.Fatal(err)
 	}
-	args := append([]string{"sim", "-target", "http://ingress:8080", "-api-listen", "", "-providers", "sfax,gofax,efax",
+	args := append([]string{"sim", "-target", "http://ingress:8080", "-api-listen", "", "-providers", everyProvider(),
 		"-retry-scale", "0.01", "-linger", "0s", "-report", "/out/report.json"}, load...)
 	s := c.service("sender", args...)
 	s.binds = append(s.binds, out+":/out")
 	return simRun{ctr: s.start(ctx, t, c.publicNet), out: out}
+}
+
+// everyProvider names every provider of the registry, comma-separated,
+// for the simulator's -providers.
+func everyProvider() string {
+	var names []string
+	for _, s := range provider.Sims {
+		names = append(names, string(s.Spec().Name))
+	}
+	return strings.Join(names, ",")
 }
 
 // report waits up to timeout for the simulator to end, successfully, and

@@ -131,12 +131,23 @@ func (a Accounts) Unverified() []string {
 	return out
 }
 
-// APIBaseURLs lists the api_base_url of every account: the only places the
+// OtherAPIBaseURLs is an account whose provider's API hands out links on
+// other hosts than api_base_url (Telnyx's media links): the downloader
+// may fetch from those too.
+type OtherAPIBaseURLs interface {
+	OtherAPIBaseURLs() []string
+}
+
+// APIBaseURLs lists the api_base_url of every account, and the other
+// origins an account names (OtherAPIBaseURLs): the only places the
 // downloader may send a request.
 func (a Accounts) APIBaseURLs() []string {
 	var out []string
 	for _, acc := range a {
 		out = append(out, acc.Base().APIBaseURL)
+		if o, ok := acc.(OtherAPIBaseURLs); ok {
+			out = append(out, o.OtherAPIBaseURLs()...)
+		}
 	}
 	return out
 }

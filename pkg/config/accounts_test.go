@@ -6,14 +6,16 @@ import (
 	"testing"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/provider/efax"
 	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
 	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
+	"github.com/faxpipe/faxpipe/pkg/provider/telnyx"
 )
 
 // accountTypes are the providers' account types, as the registry gives
 // them to config.Load in faxpipe.
-var accountTypes = config.AccountTypes{new(sfax.Account), new(gofax.Account), new(efax.Account)}
+var accountTypes = provider.AccountTypes()
 
 // accountsOf returns the accounts of type P among a, pointing into a.
 func accountsOf[P config.ProviderAccount](a config.Accounts) []P {
@@ -29,6 +31,9 @@ func accountsOf[P config.ProviderAccount](a config.Accounts) []P {
 func sfaxes(a config.Accounts) []*sfax.Account   { return accountsOf[*sfax.Account](a) }
 func gofaxes(a config.Accounts) []*gofax.Account { return accountsOf[*gofax.Account](a) }
 func efaxes(a config.Accounts) []*efax.Account   { return accountsOf[*efax.Account](a) }
+func telnyxes(a config.Accounts) []*telnyx.Account {
+	return accountsOf[*telnyx.Account](a)
+}
 
 func TestLoadRejectsUnknownProvider(t *testing.T) {
 	path := writeConfig(t, "pipeline: {key: {value: \""+testKey+"\"}}\naccounts: {telex: [{id: t}]}\n")

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +12,9 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider"
+	"github.com/faxpipe/faxpipe/pkg/provider/telnyx"
+	"github.com/faxpipe/faxpipe/pkg/provider/telnyx/telnyxsim"
 )
 
 const exampleFile = "../../deploy/config/faxpipe.example.yaml"
@@ -107,7 +111,7 @@ func TestLoadExample(t *testing.T) {
 		{"admin.listen", cfg.Admin.Listen, "127.0.0.1:9090"},
 		{"log.level", cfg.Log.Level, "info"},
 		{"log.format", cfg.Log.Format, "console"},
-		{"three accounts", len(cfg.Accounts.All()), 3},
+		{"one account per provider", len(cfg.Accounts.All()), len(provider.Registry)},
 		{"no unverified account", len(cfg.Accounts.Unverified()), 0},
 		{"one sfax account", len(sfaxes(cfg.Accounts)), 1},
 		{"sfax id", sfaxes(cfg.Accounts)[0].ID, "demo"},
@@ -130,6 +134,12 @@ func TestLoadExample(t *testing.T) {
 		{"efax app_id", efaxes(cfg.Accounts)[0].AppID, "d580162d-d162-4353-bd55-c2044ab20711"},
 		{"efax api_key", efaxes(cfg.Accounts)[0].APIKey.Reveal(), "demo-efax-api-key"},
 		{"efax hmac_secret", efaxes(cfg.Accounts)[0].HMACSecret.Reveal(), "demo-efax-hmac-secret"},
+		{"one telnyx account", len(telnyxes(cfg.Accounts)), 1},
+		{"telnyx api_base_url: the local simulator", telnyxes(cfg.Accounts)[0].APIBaseURL, "http://127.0.0.1:9601"},
+		{"telnyx media_base_urls: the local simulator", fmt.Sprint(telnyxes(cfg.Accounts)[0].MediaBaseURLs), "[http://127.0.0.1:9601]"},
+		{"telnyx public_key: the simulator's demo key", telnyxes(cfg.Accounts)[0].PublicKey, telnyxsim.DemoPublicKey},
+		{"telnyx api_key", telnyxes(cfg.Accounts)[0].APIKey.Reveal(), "demo-telnyx-api-key"},
+		{"telnyx tolerance default", telnyxes(cfg.Accounts)[0].Tolerance, 5 * time.Minute},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,6 +156,7 @@ func TestLoadExampleAccountsAll(t *testing.T) {
 		{Provider: fax.Sfax, ID: "demo"},
 		{Provider: fax.GoFax, ID: "demo", SecretQueryParams: []string{"secret"}},
 		{Provider: fax.EFax, ID: "demo"},
+		{Provider: telnyx.Name, ID: "demo"},
 	}
 	if got, want := len(all), len(want); got != want {
 		t.Fatalf("len(Accounts.All()) = %d, want %d", got, want)

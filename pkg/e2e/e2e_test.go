@@ -5,11 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
-// TestEndToEnd: the simulator sends faxes, SMS and pings of all three
-// providers — with duplicates, out-of-order deliveries and, while the
+// TestEndToEnd: the simulator sends faxes, SMS and pings of every
+// provider of the registry — with duplicates, out-of-order deliveries and, while the
 // ingress restarts, provider retries — to a pipeline of separate
 // processes, and serves the documents with faults (errors, 429s, stalls,
 // not-yet-available). Every fax acknowledged is exactly one event with the
@@ -58,8 +59,8 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("no %s: the run did not exercise them", what)
 		}
 	}
-	for _, prov := range []string{"sfax", "gofax", "efax"} {
-		if pt := r.Providers[prov]; pt == nil || pt.Acked == 0 {
+	for prov := range provider.Registry {
+		if pt := r.Providers[string(prov)]; pt == nil || pt.Acked == 0 {
 			t.Errorf("no acknowledged %s callback", prov)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,7 +23,7 @@ import (
 )
 
 // The flood: each account's rate limit, the forgeries sent at 20 times it
-// to each of the three accounts from floodClients addresses, and the
+// to each provider's account from floodClients addresses, and the
 // bound of FAXPIPE_FORGED.
 const (
 	floodAccountRPS = 5
@@ -35,7 +36,7 @@ const (
 // TestForgeryFlood: forged callbacks at 20 times an account's rate limit,
 // to every provider's account from many client addresses (the ingress
 // trusts X-Forwarded-For from loopback), while the simulator sends genuine
-// callbacks of all three providers well within that limit. Every forgery
+// callbacks of every provider well within that limit. Every forgery
 // is answered 401; none reaches FAXPIPE_RAW (so the processor rejects
 // nothing); FAXPIPE_FORGED stays within its max_bytes while the records
 // past the ingress's budget are counted as dropped; and the genuine
@@ -96,7 +97,7 @@ func startFlood(ctx context.Context, t *testing.T, base string) *flood {
 	fl := &flood{others: map[int]int{}}
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 32}}
 	t.Cleanup(client.CloseIdleConnections)
-	pace := rate.NewLimiter(rate.Limit(3*floodFactor*floodAccountRPS), 10)
+	pace := rate.NewLimiter(rate.Limit(len(forgers)*floodFactor*floodAccountRPS), 10)
 	var n atomic.Int64
 	for range 24 {
 		fl.wg.Go(func() {
@@ -148,24 +149,41 @@ func (fl *flood) check(t *testing.T) {
 	}
 }
 
-// forgery is the i-th forged callback: in turn an Sfax GET with a token
-// that does not decrypt, a GoFax POST with guessed Basic credentials and a
-// 16 KiB body, an eFax POST with a wrong signature and a 16 KiB body.
-func forgery(base string, i int) *http.Request {
-	var req *http.Request
-	pad := strings.Repeat("x", floodBodySize)
-	switch i % 3 {
-	case 0:
-		req, _ = http.NewRequest(http.MethodGet, base+fmt.Sprintf("/callbacks/sfax/demo?token=Zm9yZ2Vk%d&apikey=guess&faxtype=1&faxid=%d&faxsuccess=1", i, i), nil)
-	case 1:
-		req, _ = http.NewRequest(http.MethodPost, base+"/callbacks/gofax/demo", strings.NewReader(fmt.Sprintf("FaxID=%d&Number=61712344321&Message=COMPLETE&pad=%s", i, pad)))
+// forgers make the forged callbacks, one per provider: an Sfax GET with
+// a token that does not decrypt, a GoFax POST with guessed Basic
+// credentials and a 16 KiB body, an eFax POST with a wrong signature and
+// a 16 KiB body, a Telnyx POST with a wrong Ed25519 signature, a current
+// timestamp and a 16 KiB body.
+var forgers = []func(base string, i int, pad string) *http.Request{
+	func(base string, i int, _ string) *http.Request {
+		req, _ := http.NewRequest(http.MethodGet, base+fmt.Sprintf("/callbacks/sfax/demo?token=Zm9yZ2Vk%d&apikey=guess&faxtype=1&faxid=%d&faxsuccess=1", i, i), nil)
+		return req
+	},
+	func(base string, i int, pad string) *http.Request {
+		req, _ := http.NewRequest(http.MethodPost, base+"/callbacks/gofax/demo", strings.NewReader(fmt.Sprintf("FaxID=%d&Number=61712344321&Message=COMPLETE&pad=%s", i, pad)))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("gofax:guess-%d", i))))
-	default:
-		req, _ = http.NewRequest(http.MethodPost, base+"/callbacks/efax/demo", strings.NewReader(fmt.Sprintf(`{"fax_id":"forged-%d","direction":"INBOUND","pad":%q}`, i, pad)))
+		return req
+	},
+	func(base string, i int, pad string) *http.Request {
+		req, _ := http.NewRequest(http.MethodPost, base+"/callbacks/efax/demo", strings.NewReader(fmt.Sprintf(`{"fax_id":"forged-%d","direction":"INBOUND","pad":%q}`, i, pad)))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-HMAC-Signature", strings.Repeat("ab", 32))
-	}
+		return req
+	},
+	func(base string, i int, pad string) *http.Request {
+		req, _ := http.NewRequest(http.MethodPost, base+"/callbacks/telnyx/demo", strings.NewReader(fmt.Sprintf(
+			`{"data":{"event_type":"fax.received","payload":{"fax_id":"forged-%d","direction":"inbound","pad":%q}}}`, i, pad)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Telnyx-Signature-Ed25519", base64.StdEncoding.EncodeToString([]byte(strings.Repeat("f", 64))))
+		req.Header.Set("Telnyx-Timestamp", strconv.FormatInt(time.Now().Unix(), 10))
+		return req
+	},
+}
+
+// forgery is the i-th forged callback: each provider's in turn.
+func forgery(base string, i int) *http.Request {
+	req := forgers[i%len(forgers)](base, i, strings.Repeat("x", floodBodySize))
 	req.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i%floodClients))
 	return req
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/faxpipe/faxpipe/pkg/provider/telnyx/telnyxsim"
 )
 
 // pipeline is faxpipe running as separate processes over a nats-server
@@ -137,10 +139,13 @@ func (p *pipeline) waitReady(service string, pr *proc) {
 // pipelineConfig is the configuration of every service of a test pipeline:
 // the example configuration's demo accounts, with their provider APIs at
 // apiBase (the simulator), and pacing fit for tests.
+// e2ePipelineKey is the pipeline key of every test pipeline.
+const e2ePipelineKey = "e2e-pipeline-key-0123456789abcdef-0123456789"
+
 func pipelineConfig(natsURL, apiBase string) string {
 	return fmt.Sprintf(`pipeline:
   key_id: e2e
-  key: {value: "e2e-pipeline-key-0123456789abcdef-0123456789"}
+  key: {value: %[4]q}
 nats:
   url: %[1]q
   reconnect_wait: 250ms
@@ -202,5 +207,11 @@ accounts:
       api_key: {value: "demo-efax-api-key"}
       hmac_secret: {value: "demo-efax-hmac-secret"}
       api_base_url: %[2]s
-`, natsURL, apiBase)
+  telnyx:
+    - id: demo
+      public_key: %[3]q
+      api_key: {value: "demo-telnyx-api-key"}
+      api_base_url: %[2]s
+      media_base_urls: [%[2]s]
+`, natsURL, apiBase, telnyxsim.DemoPublicKey, e2ePipelineKey)
 }

@@ -4,19 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
+	"net/http"
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider"
+	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
 // TestReconcile: the simulator loses 30% of the received-fax webhooks of
-// Sfax and eFax for good (the provider gave up), and the faxes delivered
+// every provider with a listing API (listingProviders) for good (the provider gave up), and the faxes delivered
 // by webhook race the reconciler's listings (settle 0; the ingress is down
 // for 2 s, so that some webhooks come late). Two reconcilers run from the
 // start; the listing API fails (503, 429, hangs) for several intervals;
@@ -29,8 +30,9 @@ func TestReconcile(t *testing.T) {
 	p := startPipeline(t, pipelineOptions{reconciler: true})
 	second := p.startService("reconciler", nil)
 	run := length(10*time.Second, 60*time.Second)
+	listed := listingProviders(t, p)
 	s := startSim(t, p, sim.Options{
-		Providers: []fax.Provider{fax.Sfax, fax.EFax}, Kinds: []string{sim.KindFaxIn, sim.KindFaxOut},
+		Providers: listed, Kinds: []string{sim.KindFaxIn, sim.KindFaxOut},
 		Rate: 12, Duration: run, Concurrency: 8, Seed: 14, LoseRate: 0.3,
 		DuplicateRate: 0.1, RetryScale: 0.01,
 	})
@@ -99,13 +101,13 @@ func TestReconcile(t *testing.T) {
 		}
 		held += sumMetric(m, "faxpipe_reconciler_lease_held")
 	}
-	if held != 2 {
-		t.Errorf("%v leases held across the two replicas, want 2 (one per account)", held)
+	if held != float64(len(listed)) {
+		t.Errorf("%v leases held across the two replicas, want %d (one per account)", held, len(listed))
 	}
 	if second.Exited() {
 		t.Error("the second reconciler exited")
 	}
-	figure(t, "reconcile", fmt.Sprintf("12 faxes/s for %s, Sfax and eFax", run),
+	figure(t, "reconcile", fmt.Sprintf("12 faxes/s for %s, %v", run, listed),
 		fmt.Sprintf("%d webhooks lost for good, %d faxes by webhook and listing both, listing outage 3 s, ingress down 2 s, reconciler SIGKILLed", lost, raced), tl)
 }
 
@@ -113,18 +115,31 @@ func TestReconcile(t *testing.T) {
 type origins struct{ webhook, api int }
 
 // rawOrigins counts the raw envelopes of every fax in FAXPIPE_RAW, by
-// "provider/fax_id".
+// "provider/fax_id", the fax id as the processor's own normalizers read
+// it.
 func rawOrigins(t *testing.T, p *pipeline) map[string]origins {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	d, err := fax.NewDigester("e2e", []byte(e2ePipelineKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := provider.NewNormalizers(accountsOf(t, p), d)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := map[string]origins{}
 	for _, m := range readStream(ctx, t, connect(t, p.natsURL), fax.RawStream) {
 		var env fax.Envelope
 		if err := json.Unmarshal(m.Data(), &env); err != nil {
 			t.Fatalf("raw message: %v", err)
 		}
-		key := string(env.Provider) + "/" + rawFaxID(&env)
+		ev, err := ns.Normalize(fax.RawMessage{Envelope: &env})
+		if err != nil {
+			t.Fatalf("raw message %s: %v", m.Subject(), err)
+		}
+		key := string(env.Provider) + "/" + ev.FaxID
 		o := out[key]
 		if env.FromAPI() {
 			o.api++
@@ -136,22 +151,25 @@ func rawOrigins(t *testing.T, p *pipeline) map[string]origins {
 	return out
 }
 
-// rawFaxID is the fax id a raw envelope of Sfax or eFax carries: in an
-// Sfax callback's query (faxid), an Sfax listing item (FaxId), an eFax
-// webhook or listing item (fax_id).
-func rawFaxID(env *fax.Envelope) string {
-	if env.Provider == fax.Sfax && !env.FromAPI() {
-		q, _ := url.ParseQuery(env.Query)
-		return q.Get("faxid")
-	}
-	var body map[string]json.RawMessage
-	_ = json.Unmarshal(env.Body, &body)
-	for _, name := range []string{"FaxId", "fax_id"} {
-		if v, ok := body[name]; ok {
-			return strings.Trim(string(v), `"`)
+// listingProviders are the providers of the registry, in its order, that
+// have a listing API for p's accounts: those the reconciler covers.
+func listingProviders(t *testing.T, p *pipeline) []fax.Provider {
+	t.Helper()
+	var out []fax.Provider
+	for _, s := range provider.Sims {
+		name := s.Spec().Name
+		l, err := provider.Registry[name].NewLister(accountsOf(t, p), docfetch.Options{HTTP: http.DefaultClient})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l != nil {
+			out = append(out, name)
 		}
 	}
-	return ""
+	if len(out) < 2 {
+		t.Fatalf("providers with a listing API: %v", out)
+	}
+	return out
 }
 
 // sumMetric sums every sample of the named metric in a Prometheus text

@@ -34,7 +34,7 @@ import (
 func TestRolesRunThePipeline(t *testing.T) {
 	p := startRolesPipeline(t)
 	s := startSim(t, p, sim.Options{
-		Providers: []fax.Provider{fax.Sfax, fax.EFax}, Kinds: []string{sim.KindFaxIn, sim.KindFaxOut},
+		Providers: listingProviders(t, p), Kinds: []string{sim.KindFaxIn, sim.KindFaxOut},
 		Count: 24, Rate: 12, Concurrency: 4, Seed: 15, LoseRate: 0.3,
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)

@@ -19,6 +19,8 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/provider/listing"
 	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
 	"github.com/faxpipe/faxpipe/pkg/provider/sfax/sfaxsim"
+	"github.com/faxpipe/faxpipe/pkg/provider/telnyx"
+	"github.com/faxpipe/faxpipe/pkg/provider/telnyx/telnyxsim"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
@@ -62,6 +64,7 @@ var entries = []Entry{
 	{sfax.Provider, sfaxsim.Sim},
 	{gofax.Provider, gofaxsim.Sim},
 	{efax.Provider, efaxsim.Sim},
+	{telnyx.Provider, telnyxsim.Sim},
 }
 
 // Registry maps each provider's name to what faxpipe knows of it (from

@@ -10,10 +10,11 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/provider/providertest"
+	"github.com/faxpipe/faxpipe/pkg/provider/telnyx"
 )
 
 func TestRegistryCoversEveryProvider(t *testing.T) {
-	for _, p := range []fax.Provider{fax.Sfax, fax.GoFax, fax.EFax} {
+	for _, p := range []fax.Provider{fax.Sfax, fax.GoFax, fax.EFax, telnyx.Name} {
 		e, ok := provider.Registry[p]
 		if !ok || e.Name() != p || len(e.Callback().Methods) == 0 {
 			t.Errorf("registry entry of %s = %+v, want a callback spec under its own name", p, e)
@@ -37,7 +38,7 @@ func TestSimsMatchTheRegistry(t *testing.T) {
 			t.Errorf("simulation of %s has no registry entry", s.Spec().Name)
 		}
 	}
-	if want := []fax.Provider{fax.Sfax, fax.GoFax, fax.EFax}; !slices.Equal(got, want) {
+	if want := []fax.Provider{fax.Sfax, fax.GoFax, fax.EFax, telnyx.Name}; !slices.Equal(got, want) {
 		t.Errorf("Sims are %v, want %v", got, want)
 	}
 }
@@ -73,7 +74,7 @@ func TestNewAdaptersNamesTheFailingProvider(t *testing.T) {
 	}
 	// Every provider needs the digester (eFax for the seal of API
 	// envelopes); any may be built first.
-	if msg := err.Error(); !strings.HasPrefix(msg, "provider sfax:") && !strings.HasPrefix(msg, "provider gofax:") && !strings.HasPrefix(msg, "provider efax:") {
+	if msg := err.Error(); !strings.HasPrefix(msg, "provider sfax:") && !strings.HasPrefix(msg, "provider gofax:") && !strings.HasPrefix(msg, "provider efax:") && !strings.HasPrefix(msg, "provider telnyx:") {
 		t.Errorf("error %q does not name the provider", msg)
 	}
 }

@@ -10,9 +10,11 @@ package docfetch
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
@@ -92,4 +94,15 @@ func (o Options) TokenRefreshed(p fax.Provider, account string) {
 	if o.OnTokenRefresh != nil {
 		o.OnTokenRefresh(p, account)
 	}
+}
+
+// ProviderString is the provider field name of the request's event as a
+// string, trimmed (a document link, a user id); "" when absent or not a
+// string.
+func (r Request) ProviderString(name string) string {
+	var s string
+	if raw, ok := r.Event.ProviderFields[name]; ok && json.Unmarshal(raw, &s) == nil {
+		return strings.TrimSpace(s)
+	}
+	return ""
 }

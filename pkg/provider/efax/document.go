@@ -2,12 +2,10 @@ package efax
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
@@ -42,7 +40,7 @@ func (c *documentClient) Fetch(ctx context.Context, req docfetch.Request) (io.Re
 		return nil, fmt.Errorf("efax account %q: %w", req.Event.Account, docfetch.ErrUnknownAccount)
 	}
 	var h http.Header
-	if userID := providerString(req.Event, "user_id"); userID != "" {
+	if userID := req.ProviderString("user_id"); userID != "" {
 		h = http.Header{"User-Id": {userID}}
 	}
 	resp, err := acc.get(ctx, imageURL(acc.cfg, req), h) //nolint:bodyclose // the returned ReadCloser closes it
@@ -61,7 +59,7 @@ func imageURL(acc Account, req docfetch.Request) string {
 	if req.Format == docfetch.TIFF {
 		format = "TIFF"
 	}
-	if raw := providerString(req.Event, "resource_url"); raw != "" {
+	if raw := req.ProviderString("resource_url"); raw != "" {
 		if u, err := fax.TrustedURL(raw, acc.APIBaseURL); err == nil {
 			q := u.Query()
 			if q.Get("desired_format") == "" {
@@ -73,14 +71,4 @@ func imageURL(acc Account, req docfetch.Request) string {
 	}
 	return docfetch.JoinURL(acc.APIBaseURL, "/faxes/"+url.PathEscape(req.Event.FaxID)+"/image") +
 		"?desired_format=" + format
-}
-
-// providerString is provider field name of ev as a string; "" when absent
-// or not a string.
-func providerString(ev fax.Event, name string) string {
-	var s string
-	if raw, ok := ev.ProviderFields[name]; ok && json.Unmarshal(raw, &s) == nil {
-		return strings.TrimSpace(s)
-	}
-	return ""
 }

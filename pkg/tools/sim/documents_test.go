@@ -17,6 +17,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/provider/efax"
 	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
 	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
+	"github.com/faxpipe/faxpipe/pkg/provider/telnyx"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim/simtest"
 )
@@ -174,11 +175,15 @@ func TestDocumentAPIChecksCredentials(t *testing.T) {
 	nth[*sfax.Account](wrong, 0).InitVector = config.Literal("0000000000000000")
 	nth[*gofax.Account](wrong, 0).APIToken, nth[*gofax.Account](wrong, 1).APIToken = config.Literal("nope"), config.Literal("nope")
 	nth[*efax.Account](wrong, 0).APIKey = config.Literal("nope")
+	nth[*telnyx.Account](wrong, 0).APIKey = config.Literal("nope")
 	cs := documentClients(t, wrong)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	before := s.Report().Total.Documents
 	for _, ev := range events {
+		// A Telnyx media link is pre-signed: it takes no API key. Without
+		// one, the client asks the API for a link, with its key.
+		delete(ev.ProviderFields, "media_url")
 		_, err := fetch(ctx, cs, ev, docfetch.PDF)
 		var se *docfetch.StatusError
 		if !errors.As(err, &se) || se.Code != http.StatusUnauthorized {

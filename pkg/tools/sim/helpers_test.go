@@ -16,11 +16,14 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/provider/gofax"
 	"github.com/faxpipe/faxpipe/pkg/provider/providertest"
 	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
+	"github.com/faxpipe/faxpipe/pkg/provider/telnyx"
+	"github.com/faxpipe/faxpipe/pkg/provider/telnyx/telnyxsim"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
 // testAccounts are one Sfax, two GoFax (Basic auth and URL secret; URL
-// secret only) and one eFax account, their APIs at apiBase.
+// secret only), one eFax and one Telnyx account (the demo key pair's),
+// their APIs at apiBase.
 func testAccounts(apiBase string) config.Accounts {
 	base := func(id string) config.AccountBase { return config.AccountBase{ID: id, APIBaseURL: apiBase} }
 	return config.Accounts{
@@ -45,6 +48,10 @@ func testAccounts(apiBase string) config.Accounts {
 		&efax.Account{
 			AccountBase: base("acme"), AppID: "d580162d-d162-4353-bd55-c2044ab20711",
 			APIKey: config.Literal("efax-api-key/+="), HMACSecret: config.Literal("efax-hmac-secret"),
+		},
+		&telnyx.Account{
+			AccountBase: base("fax-app"), PublicKey: telnyxsim.DemoPublicKey,
+			APIKey: config.Literal("KEY0123456789ABCDEF_telnyx"), Tolerance: telnyx.DefaultTolerance,
 		},
 	}
 }
