@@ -5,8 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -62,8 +65,8 @@ func newDoctorBench(t *testing.T, edit func(*config.Streams)) *doctorBench {
 	srv := streamtest.Start(t)
 	b := &doctorBench{srv: srv, conn: streamtest.Connect(t, srv, cfg.Streams), api: s.APIURL()}
 	b.yaml = strings.ReplaceAll(string(raw), demoAPI, b.api)
-	if strings.Count(b.yaml, b.api) != 3 {
-		t.Fatalf("the example configuration no longer has its three accounts at %s", demoAPI)
+	if strings.Count(b.yaml, b.api) < len(provider.Registry) {
+		t.Fatalf("the example configuration no longer has an account of each provider at %s", demoAPI)
 	}
 	return b
 }
@@ -149,9 +152,9 @@ func TestDoctorPassesWithTheDemoConfiguration(t *testing.T) {
 	names := []string{"configuration", "broker", "stream FAXPIPE_RAW", "stream FAXPIPE_EVENTS", "stream FAXPIPE_DOCUMENTS",
 		"stream FAXPIPE_REJECTED", "stream FAXPIPE_FORGED", "stream FAXPIPE_AUDIT",
 		"object store faxpipe-documents", "clock"}
-	for _, p := range []string{"sfax", "gofax", "efax"} {
+	for _, p := range slices.Sorted(maps.Keys(provider.Registry)) {
 		for _, c := range []string{"api_base_url", "credentials", "callback URL"} {
-			names = append(names, p+"/demo "+c)
+			names = append(names, string(p)+"/demo "+c)
 		}
 	}
 	for _, n := range names {
@@ -183,6 +186,7 @@ func TestDoctorNamesTheAccountWithWrongCredentials(t *testing.T) {
 		{"efax api key", "efax/demo", "demo-efax-api-key", "wrong-efax-api-key"},
 		{"sfax encryption key", "sfax/demo", "0123456789abcdef0123456789abcdef", "abcdef0123456789abcdef0123456789"},
 		{"gofax api token", "gofax/demo", "demo-gofax-api-token", "wrong-gofax-api-token"},
+		{"telnyx api key", "telnyx/demo", "demo-telnyx-api-key", "wrong-telnyx-api-key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -222,7 +226,12 @@ func TestDoctorTextAndExitStatus(t *testing.T) {
 	if !strings.Contains(out, "WARN  sfax/demo callback URL") || !strings.Contains(out, "http://127.0.0.1:8080/callbacks/sfax/demo") {
 		t.Errorf("no warning about the callback URL at the ingress's own address:\n%s", out)
 	}
-	if !strings.Contains(out, "19 checks: 16 ok, 3 warnings, 0 failed") {
+	// Per account: api_base_url, credentials, callback URL (a warning
+	// without --public-url); then configuration, broker, clock, and one
+	// check per stream and bucket.
+	accounts, topology := len(provider.Registry), len(stream.NewTopology(config.Default().Streams).StreamNames())
+	want := fmt.Sprintf("%d checks: %d ok, %d warnings, 0 failed", 3*accounts+3+topology, 2*accounts+3+topology, accounts)
+	if !strings.Contains(out, want) {
 		t.Errorf("no counts line:\n%s", out)
 	}
 	out, err = b.run(t, []string{`{value: "demo-gofax-api-token"}`, `{value: "nope"}`})
@@ -276,8 +285,8 @@ func TestDoctorJSONShape(t *testing.T) {
 			t.Errorf("%s: %v, but %v checks have that status", s, doc[s], counts[s])
 		}
 	}
-	if len(checks) != 19 || counts["fail"] != 1 {
-		t.Errorf("%d checks, %v failed; want 19 checks, one failed", len(checks), counts["fail"])
+	if want := 3*len(provider.Registry) + 3 + len(stream.NewTopology(config.Default().Streams).StreamNames()); len(checks) != want || counts["fail"] != 1 {
+		t.Errorf("%d checks, %v failed; want %d checks, one failed", len(checks), counts["fail"], want)
 	}
 }
 

@@ -94,7 +94,7 @@ type Clients struct {
 // account's API key (CheckCredentials) with opts's HTTP client. It fails
 // as the document client does: a repeated account id, an API base URL
 // that is not absolute, an API key not loaded.
-func NewCredentialChecker(accounts []Account, opts docfetch.Options) (*Clients, error) {
+func NewCredentialChecker(accounts []Account, opts docfetch.Options) (docfetch.CredentialChecker, error) {
 	cs, err := newAPIClients(accounts, opts)
 	if err != nil {
 		return nil, err
@@ -102,8 +102,9 @@ func NewCredentialChecker(accounts []Account, opts docfetch.Options) (*Clients, 
 	return &Clients{accounts: cs}, nil
 }
 
-// ErrUnauthorized is an API key Telnyx refuses (401 or 403).
-var ErrUnauthorized = errors.New("unauthorized: Telnyx refused the API key")
+// ErrUnauthorized is an API key Telnyx refuses (401 or 403): the
+// providers' docfetch.ErrUnauthorized.
+var ErrUnauthorized = docfetch.ErrUnauthorized
 
 // CheckCredentials makes the cheapest authorized call of account — GET
 // /v2/faxes?page[size]=1, one fax at most — and reports whether Telnyx
@@ -120,7 +121,7 @@ func (c *Clients) CheckCredentials(ctx context.Context, account string) error {
 	err := ac.getJSON(ctx, docfetch.JoinURL(ac.cfg.APIBaseURL, faxesPath)+"?"+url.Values{"page[size]": {"1"}}.Encode(), &page)
 	var se *docfetch.StatusError
 	if errors.As(err, &se) && (se.Code == http.StatusUnauthorized || se.Code == http.StatusForbidden) {
-		return fmt.Errorf("telnyx account %q: HTTP %d: %w", account, se.Code, ErrUnauthorized)
+		return fmt.Errorf("%w: telnyx account %q: HTTP %d (unauthorized)", ErrUnauthorized, account, se.Code)
 	}
 	if err != nil {
 		return fmt.Errorf("telnyx account %q: %w", account, err)

@@ -6,4 +6,5 @@ import "github.com/faxpipe/faxpipe/pkg/provider/providerdef"
 // (package provider).
 var Provider = providerdef.Def[Account, *Account]{
 	Spec: Callback, Normalizer: NewNormalizer, Documents: NewDocumentClient, Lister: NewLister,
+	Credentials: NewCredentialChecker,
 }
