@@ -52,7 +52,9 @@ func RedactHeaders(h http.Header, d *Digester) (map[string][]string, []Redaction
 		}
 		red = append(red, Redaction{In: "header", Name: ck, KeyID: d.KeyID()})
 	}
-	sort.Slice(red, func(i, j int) bool { return red[i].Name < red[j].Name })
+	if len(red) > 1 {
+		sort.Slice(red, func(i, j int) bool { return red[i].Name < red[j].Name })
+	}
 	return out, red
 }
 
