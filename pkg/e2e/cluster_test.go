@@ -26,7 +26,11 @@ func TestClusterFailover(t *testing.T) {
 	js := connect(t, p.natsURL)
 	run := length(15*time.Second, 60*time.Second)
 	const rate = 15
-	s := startSim(t, p, sim.Options{Rate: rate, Duration: run, Concurrency: 16, Seed: 19, RetryScale: 0.01,
+	// Retries at 1/20 of the providers' pace, as in TestBrokerLoss: every
+	// provider's retries then still span a leader's election (Telnyx's, the
+	// shortest, 2 minutes, become 6 s; at 1/100 they were shorter than the
+	// failover, which real time would never make them).
+	s := startSim(t, p, sim.Options{Rate: rate, Duration: run, Concurrency: 16, Seed: 19, RetryScale: 0.05,
 		SfaxSuspendAfter: -1}) // as in TestBrokerLoss
 	var faults []string
 	killed := p.servers[0]
