@@ -37,7 +37,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 func capture(c echo.Context, id string, p fax.Provider, body []byte, secretParams []string, d *fax.Digester) *fax.Envelope {
 	r := c.Request()
 	query, redQuery := fax.RedactQuery(r.URL.RawQuery, secretParams, d)
-	headers, redHeaders := fax.RedactHeaders(r.Header, d)
+	headers, redHeaders := fax.RedactHeadersInPlace(r.Header, d) // the request is ours; its secrets go
 	if r.Host != "" {
 		headers["Host"] = []string{r.Host}
 	}

@@ -53,7 +53,9 @@ func FuzzCallback(f *testing.F) {
 			t.Skip("net/http refuses this request before the ingress sees it")
 		}
 		sent, bodyErr := readFuzzBody(req)
+		asSent := req.Clone(req.Context()) // the ingress digests the secrets of req in place
 		calls, forged, rec := fz.serve(req, brokerDown)
+		req.Header = asSent.Header
 		checkFuzzAnswer(t, fz.digester, req, sent, bodyErr, calls, rec)
 		checkFuzzForged(t, req, sent, forged, rec)
 	})

@@ -40,22 +40,45 @@ func RedactQuery(rawQuery string, secrets []string, d *Digester) (string, []Reda
 // by its digest, and what it replaced.
 func RedactHeaders(h http.Header, d *Digester) (map[string][]string, []Redaction) {
 	out := make(map[string][]string, len(h))
-	var red []Redaction
 	for k, vs := range h {
 		ck := http.CanonicalHeaderKey(k)
-		if !containsFold(SecretHeaders, ck) {
-			out[ck] = append(out[ck], vs...)
+		out[ck] = append(out[ck], vs...)
+	}
+	return out, redact(out, d)
+}
+
+// RedactHeadersInPlace is RedactHeaders for a header the caller owns and
+// no longer needs as it was (the ingress's request): it replaces the
+// secret values in h itself, sparing the copy, and returns h. A header with
+// a key not in canonical form (not one net/http parsed) is copied instead.
+func RedactHeadersInPlace(h http.Header, d *Digester) (map[string][]string, []Redaction) {
+	for k := range h {
+		if http.CanonicalHeaderKey(k) != k {
+			return RedactHeaders(h, d)
+		}
+	}
+	return h, redact(h, d)
+}
+
+// redact replaces every SecretHeaders value of h, whose keys are
+// canonical, by its digest, and says what it replaced.
+func redact(h map[string][]string, d *Digester) []Redaction {
+	var red []Redaction
+	for k, vs := range h {
+		if !containsFold(SecretHeaders, k) {
 			continue
 		}
-		for _, v := range vs {
-			out[ck] = append(out[ck], d.Digest(v))
+		digested := make([]string, len(vs))
+		for i, v := range vs {
+			digested[i] = d.Digest(v)
 		}
-		red = append(red, Redaction{In: "header", Name: ck, KeyID: d.KeyID()})
+		h[k] = digested
+		red = append(red, Redaction{In: "header", Name: k, KeyID: d.KeyID()})
 	}
 	if len(red) > 1 {
 		sort.Slice(red, func(i, j int) bool { return red[i].Name < red[j].Name })
 	}
-	return out, red
+	return red
 }
 
 func containsFold(list []string, s string) bool {

@@ -260,6 +260,14 @@ func TestRedactHeaders(t *testing.T) {
 			if got, want := tt.in, in; !reflect.DeepEqual(got, want) {
 				t.Errorf("input headers changed to %q, want %q", got, want)
 			}
+			// In place: the same headers and redactions, in the input itself.
+			got, red = fax.RedactHeadersInPlace(in, d)
+			if want := tt.want; !reflect.DeepEqual(got, want) {
+				t.Errorf("in place: headers = %q, want %q", got, want)
+			}
+			if got, want := red, tt.wantRed; !reflect.DeepEqual(got, want) {
+				t.Errorf("in place: redactions = %+v, want %+v", got, want)
+			}
 		})
 	}
 }
