@@ -3,8 +3,11 @@ package fax_test
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
+
+	gojson "github.com/goccy/go-json"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
@@ -60,5 +63,31 @@ func FuzzEnvelopeAppendJSON(f *testing.F) {
 		if got, want := env.AppendJSON(nil), stdEnvelopeJSON(t, env); !bytes.Equal(got, want) {
 			t.Errorf("AppendJSON =\n%s\nencoding/json =\n%s", got, want)
 		}
+	})
+}
+
+// FuzzEnvelopeDecoding: what the processor decodes an envelope with
+// (go-json) reads any envelope the ingress writes as encoding/json does,
+// and any bytes at all without panicking.
+func FuzzEnvelopeDecoding(f *testing.F) {
+	f.Add("acme", "a=b&c=<d>", "X-Thing", "v\u2028\x00", []byte("\xff body"), []byte(`{"id":1}`))
+	f.Add("", "", "", "", []byte(nil), []byte(`{"headers":{"a":null},"body":"!!"}`))
+	f.Fuzz(func(t *testing.T, account, query, header, value string, body, raw []byte) {
+		env := hostileEnvelope(account, body)
+		env.Query = query
+		env.Headers[header] = []string{value}
+		data := env.AppendJSON(nil)
+		var std, fast fax.Envelope
+		if err := json.Unmarshal(data, &std); err != nil {
+			t.Fatalf("encoding/json refuses the ingress's envelope: %v", err)
+		}
+		if err := gojson.Unmarshal(data, &fast); err != nil {
+			t.Fatalf("go-json refuses the ingress's envelope: %v\n%s", err, data)
+		}
+		if !reflect.DeepEqual(std, fast) {
+			t.Errorf("go-json read\n%+v\nencoding/json\n%+v", fast, std)
+		}
+		var any fax.Envelope
+		_ = gojson.Unmarshal(raw, &any) // whatever it says, it must not panic
 	})
 }
