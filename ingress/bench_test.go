@@ -162,7 +162,7 @@ func printLoadRounds(rounds []map[string]loadResult) {
 		if len(rs) == 0 {
 			return 0, false
 		}
-		return median(rs), true
+		return streamtest.Median(rs), true
 	}
 	rate := func(x loadResult) float64 { return x.rate }
 	noop, ok := ratio("noop-echo", "noop-echo", rate)
@@ -178,7 +178,7 @@ func printLoadRounds(rounds []map[string]loadResult) {
 					xs = append(xs, f(x))
 				}
 			}
-			return median(xs)
+			return streamtest.Median(xs)
 		}
 		vsNoop, ok := ratio(name, "noop-echo", rate)
 		if !ok {
@@ -198,19 +198,6 @@ func printLoadRounds(rounds []map[string]loadResult) {
 	if r, ok := ratio("ingress", "echo-publish", func(x loadResult) float64 { return x.p99 }); ok {
 		fmt.Printf("MEASURE p99 ingress/echo-publish=%.3f (at or below 1: the ingress's p99 no worse than the floor's)\n", r)
 	}
-}
-
-// median is the middle of xs (the mean of the middle two for an even
-// count); xs is sorted in place.
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	slices.Sort(xs)
-	if n := len(xs); n%2 == 0 {
-		return (xs[n/2-1] + xs[n/2]) / 2
-	}
-	return xs[len(xs)/2]
 }
 
 // run calls op b.N times from benchClients goroutines and reports

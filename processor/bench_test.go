@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -133,22 +132,9 @@ func printDrainRounds(rounds []map[string]drainResult) {
 				rates, cpus = append(rates, x.rate), append(cpus, x.cpu)
 			}
 		}
-		fmt.Printf("| %s | %.0f | %.0f |\n", name, median(rates), median(cpus))
+		fmt.Printf("| %s | %.0f | %.0f |\n", name, streamtest.Median(rates), streamtest.Median(cpus))
 	}
-	fmt.Printf("RATIO processor/consume-publish=%.3f\n", median(ratios))
-}
-
-// median is the middle of xs (the mean of the middle two for an even
-// count); xs is sorted in place.
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	slices.Sort(xs)
-	if n := len(xs); n%2 == 0 {
-		return (xs[n/2-1] + xs[n/2]) / 2
-	}
-	return xs[len(xs)/2]
+	fmt.Printf("RATIO processor/consume-publish=%.3f\n", streamtest.Median(ratios))
 }
 
 // drainResult is what one load achieved; cpu is the process's CPU time per

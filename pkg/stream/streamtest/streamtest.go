@@ -5,6 +5,7 @@ package streamtest
 import (
 	"context"
 	"net"
+	"slices"
 	"strconv"
 	"syscall"
 	"testing"
@@ -123,4 +124,17 @@ func ProcessCPU() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// Median is the middle of xs (the mean of the middle two for an even
+// count), for benchmarks' verdicts over rounds; xs is sorted in place.
+func Median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	slices.Sort(xs)
+	if n := len(xs); n%2 == 0 {
+		return (xs[n/2-1] + xs[n/2]) / 2
+	}
+	return xs[len(xs)/2]
 }
