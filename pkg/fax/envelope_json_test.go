@@ -87,7 +87,7 @@ func FuzzEnvelopeDecoding(f *testing.F) {
 		if !reflect.DeepEqual(std, fast) {
 			t.Errorf("go-json read\n%+v\nencoding/json\n%+v", fast, std)
 		}
-		var any fax.Envelope
-		_ = gojson.Unmarshal(raw, &any) // whatever it says, it must not panic
+		var anything fax.Envelope
+		_ = gojson.Unmarshal(raw, &anything) // whatever it says, it must not panic
 	})
 }
