@@ -27,9 +27,9 @@ func TestClusterFailover(t *testing.T) {
 	run := length(15*time.Second, 60*time.Second)
 	const rate = 15
 	// Retries at 1/20 of the providers' pace, as in TestBrokerLoss: every
-	// provider's retries then still span a leader's election (Telnyx's, the
-	// shortest, 2 minutes, become 6 s; at 1/100 they were shorter than the
-	// failover, which real time would never make them).
+	// provider's retries then still span the failovers (Telnyx's, the
+	// shortest, 5 minutes, become 15 s; at 1/100 they were shorter than a
+	// leader's election, which real time would never make them).
 	s := startSim(t, p, sim.Options{Rate: rate, Duration: run, Concurrency: 16, Seed: 19, RetryScale: 0.05,
 		SfaxSuspendAfter: -1}) // as in TestBrokerLoss
 	var faults []string

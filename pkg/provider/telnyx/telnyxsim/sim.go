@@ -28,13 +28,15 @@ type simulation struct{}
 // TIFF, as for the providers without a choice, which faxpipe stores as
 // served. Its policy: the timeout is the Fax Application's
 // webhook_timeout_secs [lib], assumed 10 s; a webhook not answered 2xx
-// goes again, then to the failover URL [doc] — modelled as three
-// attempts a minute apart [?] (faxpipe's callback URL serves as both).
+// goes again, up to 3 attempts per URL, then to the failover URL [doc:
+// messaging's webhooks; fax's say "retries" and "failover URL"] — with
+// faxpipe's callback URL as both (README's set-up), six attempts,
+// modelled a minute apart [?].
 func (simulation) Spec() sim.Spec {
 	return sim.Spec{
 		Name:   telnyx.Name,
 		Kinds:  []string{sim.KindFaxIn, sim.KindFaxOut},
-		Policy: sim.Policy{Timeout: 10 * time.Second, Delays: sim.Repeat(time.Minute, 2)},
+		Policy: sim.Policy{Timeout: 10 * time.Second, Delays: sim.Repeat(time.Minute, 5)},
 		Line:   sim.USPhone,
 	}
 }
