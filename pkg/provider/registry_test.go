@@ -78,3 +78,32 @@ func TestNewAdaptersNamesTheFailingProvider(t *testing.T) {
 		t.Errorf("error %q does not name the provider", msg)
 	}
 }
+
+// TestNormalizersRefuseARepeatedAccount: every provider's normalizer
+// refuses two accounts of one id, naming the provider and the id
+// (providerdef.Index).
+func TestNormalizersRefuseARepeatedAccount(t *testing.T) {
+	off := false
+	d, err := fax.NewDigester("k1", []byte(strings.Repeat("k", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, p := range provider.Registry {
+		t.Run(string(name), func(t *testing.T) {
+			var accounts config.Accounts
+			for range 2 {
+				a := p.NewAccount()
+				a.ApplyDefaults()
+				a.Base().ID, a.Base().Verify = "twice", &off
+				accounts = append(accounts, a)
+			}
+			if _, err := p.NewNormalizer(accounts[:1], d); err != nil {
+				t.Fatalf("one account: %v", err)
+			}
+			_, err := p.NewNormalizer(accounts, d)
+			if err == nil || !strings.Contains(err.Error(), string(name)+`: account "twice" configured twice`) {
+				t.Errorf("two accounts of one id: %v, want refused naming the provider and the id", err)
+			}
+		})
+	}
+}

@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider/providerdef"
 )
 
 // adapter verifies and normalizes the webhooks of the eFax accounts.
@@ -25,20 +25,19 @@ func NewNormalizer(accounts []Account, d *fax.Digester) (fax.Normalizer, error) 
 	if d == nil {
 		return nil, errors.New("efax: a digester is required")
 	}
-	a := &adapter{accounts: map[string]Account{}, digester: d}
-	for _, acc := range accounts {
-		if _, dup := a.accounts[acc.ID]; dup {
-			return nil, fmt.Errorf("efax: account %q configured twice", acc.ID)
-		}
-		if u, err := url.Parse(acc.APIBaseURL); err != nil || u.Host == "" {
-			return nil, fmt.Errorf("efax: account %q API base URL %q is not an absolute URL", acc.ID, acc.APIBaseURL)
+	byID, err := providerdef.Index(accounts, func(acc Account) (Account, error) {
+		if err := providerdef.AbsoluteAPIBaseURL(&acc); err != nil {
+			return acc, err
 		}
 		if acc.Verifies() && acc.HMACSecret.Reveal() == "" {
-			return nil, fmt.Errorf("efax: account %q verifies webhooks but has no HMAC secret", acc.ID)
+			return acc, fmt.Errorf("efax: account %q verifies webhooks but has no HMAC secret", acc.ID)
 		}
-		a.accounts[acc.ID] = acc
+		return acc, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return a, nil
+	return &adapter{accounts: byID, digester: d}, nil
 }
 
 // Normalize verifies an eFax webhook — the body's HMAC and the app id —

@@ -3,12 +3,11 @@ package efax
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
+	"github.com/faxpipe/faxpipe/pkg/provider/providerdef"
 )
 
 // apiClient makes one account's authorized calls to the eFax API, for the
@@ -25,20 +24,15 @@ type apiClient struct {
 // on a repeated account id, an API base URL that is not absolute, or an
 // account whose API key the process did not load.
 func newAPIClients(accounts []Account, opts docfetch.Options) (map[string]*apiClient, error) {
-	out := map[string]*apiClient{}
-	for _, a := range accounts {
+	return providerdef.Index(accounts, func(a Account) (*apiClient, error) {
 		if err := a.requireAPISecrets(); err != nil {
 			return nil, err
 		}
-		if _, dup := out[a.ID]; dup {
-			return nil, fmt.Errorf("efax: account %q configured twice", a.ID)
+		if err := providerdef.AbsoluteAPIBaseURL(&a); err != nil {
+			return nil, err
 		}
-		if u, err := url.Parse(a.APIBaseURL); err != nil || u.Host == "" {
-			return nil, fmt.Errorf("efax: account %q API base URL %q is not an absolute URL", a.ID, a.APIBaseURL)
-		}
-		out[a.ID] = &apiClient{cfg: a, opts: opts, tokens: sharedTokenCache(a)}
-	}
-	return out, nil
+		return &apiClient{cfg: a, opts: opts, tokens: sharedTokenCache(a)}, nil
+	})
 }
 
 // get sends a GET of u with header (user-id, paging…) and Authorization:

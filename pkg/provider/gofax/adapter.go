@@ -6,6 +6,7 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/form"
+	"github.com/faxpipe/faxpipe/pkg/provider/providerdef"
 )
 
 // adapter verifies and normalizes the callbacks of the GoFax accounts.
@@ -22,17 +23,11 @@ func NewNormalizer(accounts []Account, d *fax.Digester) (fax.Normalizer, error) 
 	if d == nil {
 		return nil, errors.New("gofax: a digester is required")
 	}
-	a := &adapter{accounts: map[string]Account{}, digester: d}
-	for _, acc := range accounts {
-		if _, dup := a.accounts[acc.ID]; dup {
-			return nil, fmt.Errorf("gofax: account %q configured twice", acc.ID)
-		}
-		if err := checkAccount(acc); err != nil {
-			return nil, err
-		}
-		a.accounts[acc.ID] = acc
+	byID, err := providerdef.Index(accounts, func(acc Account) (Account, error) { return acc, checkAccount(acc) })
+	if err != nil {
+		return nil, err
 	}
-	return a, nil
+	return &adapter{accounts: byID, digester: d}, nil
 }
 
 // Normalize checks a GoFax callback's credentials — Basic auth or the URL

@@ -5,6 +5,9 @@
 package providerdef
 
 import (
+	"fmt"
+	"net/url"
+
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
@@ -70,4 +73,37 @@ func (d Def[A, P]) NewCredentialChecker(accounts config.Accounts, opts docfetch.
 		return nil, nil
 	}
 	return d.Credentials(config.AccountsOf[A, P](accounts), opts)
+}
+
+// Index maps each account's id to mk(account): the accounts of one
+// provider's constructor, checked once. It fails on a repeated account id
+// (naming the provider) or on mk's first error.
+func Index[A any, P interface {
+	*A
+	config.ProviderAccount
+}, V any](accounts []A, mk func(A) (V, error)) (map[string]V, error) {
+	out := make(map[string]V, len(accounts))
+	for _, a := range accounts {
+		p := P(&a)
+		id := p.Base().ID
+		if _, dup := out[id]; dup {
+			return nil, fmt.Errorf("%s: account %q configured twice", p.Provider(), id)
+		}
+		v, err := mk(a)
+		if err != nil {
+			return nil, err
+		}
+		out[id] = v
+	}
+	return out, nil
+}
+
+// AbsoluteAPIBaseURL fails unless the account's api_base_url is an
+// absolute URL.
+func AbsoluteAPIBaseURL(p config.ProviderAccount) error {
+	b := p.Base()
+	if u, err := url.Parse(b.APIBaseURL); err != nil || u.Host == "" {
+		return fmt.Errorf("%s: account %q API base URL %q is not an absolute URL", p.Provider(), b.ID, b.APIBaseURL)
+	}
+	return nil
 }

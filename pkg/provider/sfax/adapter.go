@@ -7,6 +7,7 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider/form"
+	"github.com/faxpipe/faxpipe/pkg/provider/providerdef"
 )
 
 // DefaultTokenWindow is how far GenDT may be from the receipt time when an
@@ -27,20 +28,19 @@ func NewNormalizer(accounts []Account, d *fax.Digester) (fax.Normalizer, error) 
 	if d == nil {
 		return nil, errors.New("sfax: a digester is required")
 	}
-	a := &adapter{accounts: map[string]Account{}, digester: d}
-	for _, acc := range accounts {
-		if _, dup := a.accounts[acc.ID]; dup {
-			return nil, fmt.Errorf("sfax: account %q configured twice", acc.ID)
-		}
+	byID, err := providerdef.Index(accounts, func(acc Account) (Account, error) {
 		if err := checkAccount(acc); err != nil {
-			return nil, err
+			return acc, err
 		}
 		if acc.TokenWindow <= 0 {
 			acc.TokenWindow = DefaultTokenWindow
 		}
-		a.accounts[acc.ID] = acc
+		return acc, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return a, nil
+	return &adapter{accounts: byID, digester: d}, nil
 }
 
 // Normalize verifies an Sfax callback — token, API key, token age — unless

@@ -9,6 +9,7 @@ import (
 	"net/url"
 
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
+	"github.com/faxpipe/faxpipe/pkg/provider/providerdef"
 )
 
 // maxErrorJSON bounds the JSON error answer read from a 2xx.
@@ -25,17 +26,11 @@ type documentClient struct {
 // credentials, GenDT now). It fails on a repeated account id, or on an
 // account whose API credentials the process did not load.
 func NewDocumentClient(accounts []Account, opts docfetch.Options) (docfetch.Client, error) {
-	c := &documentClient{accounts: map[string]Account{}, opts: opts}
-	for _, a := range accounts {
-		if err := a.requireAPISecrets(); err != nil {
-			return nil, err
-		}
-		if _, dup := c.accounts[a.ID]; dup {
-			return nil, fmt.Errorf("sfax: account %q configured twice", a.ID)
-		}
-		c.accounts[a.ID] = a
+	byID, err := providerdef.Index(accounts, func(a Account) (Account, error) { return a, a.requireAPISecrets() })
+	if err != nil {
+		return nil, err
 	}
-	return c, nil
+	return &documentClient{accounts: byID, opts: opts}, nil
 }
 
 // Fetch downloads GET {api_base_url}/api/DownloadInboundFaxAsPdf (AsTif for

@@ -14,6 +14,7 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
 	"github.com/faxpipe/faxpipe/pkg/provider/listing"
+	"github.com/faxpipe/faxpipe/pkg/provider/providerdef"
 )
 
 // ListPath is Sfax's listing of received faxes [doc]; the path of every
@@ -50,20 +51,19 @@ func NewLister(accounts []Account, opts docfetch.Options) (listing.Lister, error
 	if opts.HTTP == nil {
 		return nil, errors.New("sfax: the lister needs an HTTP client")
 	}
-	l := &lister{accounts: map[string]Account{}, opts: opts}
-	for _, a := range accounts {
+	byID, err := providerdef.Index(accounts, func(a Account) (Account, error) {
 		if err := a.requireAPISecrets(); err != nil {
-			return nil, err
-		}
-		if _, dup := l.accounts[a.ID]; dup {
-			return nil, fmt.Errorf("sfax: account %q configured twice", a.ID)
+			return a, err
 		}
 		if u, err := url.Parse(a.APIBaseURL); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-			return nil, fmt.Errorf("sfax: account %q API base URL %q is not an absolute http(s) URL", a.ID, a.APIBaseURL)
+			return a, fmt.Errorf("sfax: account %q API base URL %q is not an absolute http(s) URL", a.ID, a.APIBaseURL)
 		}
-		l.accounts[a.ID] = a
+		return a, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return l, nil
+	return &lister{accounts: byID, opts: opts}, nil
 }
 
 // List lists the faxes account received with a completion time in w.

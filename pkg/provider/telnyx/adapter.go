@@ -4,9 +4,9 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"net/url"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/provider/providerdef"
 )
 
 // adapter verifies and normalizes the webhooks of the Telnyx accounts.
@@ -30,28 +30,27 @@ func NewNormalizer(accounts []Account, d *fax.Digester) (fax.Normalizer, error) 
 	if d == nil {
 		return nil, errors.New("telnyx: a digester is required")
 	}
-	a := &adapter{accounts: map[string]account{}, digester: d}
-	for _, acc := range accounts {
-		if _, dup := a.accounts[acc.ID]; dup {
-			return nil, fmt.Errorf("telnyx: account %q configured twice", acc.ID)
-		}
-		if u, err := url.Parse(acc.APIBaseURL); err != nil || u.Host == "" {
-			return nil, fmt.Errorf("telnyx: account %q API base URL %q is not an absolute URL", acc.ID, acc.APIBaseURL)
-		}
+	byID, err := providerdef.Index(accounts, func(acc Account) (account, error) {
 		entry := account{Account: acc}
+		if err := providerdef.AbsoluteAPIBaseURL(&acc); err != nil {
+			return entry, err
+		}
 		if acc.Verifies() {
 			k, err := ParsePublicKey(acc.PublicKey)
 			if err != nil {
-				return nil, fmt.Errorf("telnyx: account %q verifies webhooks: %w", acc.ID, err)
+				return entry, fmt.Errorf("telnyx: account %q verifies webhooks: %w", acc.ID, err)
 			}
 			entry.key = k
 		}
 		if entry.Tolerance <= 0 {
 			entry.Tolerance = DefaultTolerance
 		}
-		a.accounts[acc.ID] = entry
+		return entry, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return a, nil
+	return &adapter{accounts: byID, digester: d}, nil
 }
 
 // Normalize verifies a Telnyx webhook — the Ed25519 signature over

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/faxpipe/faxpipe/pkg/provider/docfetch"
+	"github.com/faxpipe/faxpipe/pkg/provider/providerdef"
 )
 
 // faxesPath is the faxes resource of the API v2 [doc]: GET lists,
@@ -32,20 +33,15 @@ type apiClient struct {
 // on a repeated account id, an API base URL that is not absolute, or an
 // account whose API key the process did not load.
 func newAPIClients(accounts []Account, opts docfetch.Options) (map[string]*apiClient, error) {
-	out := map[string]*apiClient{}
-	for _, a := range accounts {
+	return providerdef.Index(accounts, func(a Account) (*apiClient, error) {
 		if err := a.requireAPISecrets(); err != nil {
 			return nil, err
 		}
-		if _, dup := out[a.ID]; dup {
-			return nil, fmt.Errorf("telnyx: account %q configured twice", a.ID)
+		if err := providerdef.AbsoluteAPIBaseURL(&a); err != nil {
+			return nil, err
 		}
-		if u, err := url.Parse(a.APIBaseURL); err != nil || u.Host == "" {
-			return nil, fmt.Errorf("telnyx: account %q API base URL %q is not an absolute URL", a.ID, a.APIBaseURL)
-		}
-		out[a.ID] = &apiClient{cfg: a, opts: opts}
-	}
-	return out, nil
+		return &apiClient{cfg: a, opts: opts}, nil
+	})
 }
 
 // get sends an authorized GET of u. A *docfetch.StatusError never quotes
