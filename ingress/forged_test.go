@@ -221,6 +221,9 @@ func TestNotFoundDoesNotTellWhichPartIsUnknown(t *testing.T) {
 		if err := json.Unmarshal([]byte(body), &a); err != nil {
 			t.Fatalf("%s: %v", body, err)
 		}
+		if id := resp.Header.Get("X-Request-Id"); id == "" || a["request_id"] != id {
+			t.Errorf("%s %s: request_id %q in the answer, X-Request-Id %q: want the same, not empty", method, path, a["request_id"], id)
+		}
 		delete(a, "request_id")
 		b, _ := json.Marshal(a)
 		hdr := resp.Header.Clone()

@@ -92,7 +92,9 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		start := time.Now()
 		err := next(c)
 		if err != nil {
-			c.Error(err)
+			// Answered here with c, which carries the request's info (echo's
+			// c.Error would hand the handler its own context instead).
+			s.errorHandler(err, c)
 		}
 		status := c.Response().Status
 		provider, account := labelsOf(c)
