@@ -45,7 +45,10 @@ func (s *Server) handleCallback() echo.HandlerFunc {
 		if retry, ok := s.limits.allowClient(c.RealIP()); !ok {
 			return tooMany(c, retry)
 		}
-		body, err := readBody(c.Response().Writer, c.Request(), int64(s.cfg.BodyLimit))
+		buf := bodyBuffers.Get().(*[]byte)
+		defer putBody(buf)
+		body, err := readBody(c.Response().Writer, c.Request(), int64(s.cfg.BodyLimit), (*buf)[:0])
+		*buf = body[:0] // a buffer it grew is kept
 		if err != nil {
 			var he *echo.HTTPError
 			if errors.As(err, &he) && he.Code == http.StatusServiceUnavailable {
@@ -70,7 +73,7 @@ func (s *Server) accept(c echo.Context, key accountKey, spec fax.CallbackSpec, a
 	if retry, ok := s.limits.allowAccount(key); !ok {
 		return tooMany(c, retry)
 	}
-	err := s.publish(c.Request().Context(), env)
+	err := s.publish(c.Request().Context(), acct.subject, env)
 	if errors.Is(err, fax.ErrEnvelopeTooLarge) {
 		s.deps.Log.Error("envelope over the broker's max_payload; raise it or lower ingress.body_limit", zap.String("request_id", env.ID), zap.Error(err))
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "body too large")
@@ -85,9 +88,9 @@ func (s *Server) accept(c echo.Context, key accountKey, spec fax.CallbackSpec, a
 
 // publish stores env in the raw stream, or fails within the publish
 // timeout (see Publisher).
-func (s *Server) publish(ctx context.Context, env *fax.Envelope) error {
+func (s *Server) publish(ctx context.Context, subject string, env *fax.Envelope) error {
 	buf := envelopeBuffers.Get().(*[]byte)
-	msg := stream.NewMsg(env.Subject(), env.ID, env.AppendJSON((*buf)[:0]))
+	msg := stream.NewMsg(subject, env.ID, env.AppendJSON((*buf)[:0]))
 	s.deps.Tracer.Inject(ctx, msg.Header)
 	s.metrics.inFlight.Inc()
 	start := time.Now()
@@ -105,6 +108,24 @@ func (s *Server) publish(ctx context.Context, env *fax.Envelope) error {
 
 // envelopeBuffers hold encoded envelopes between callbacks.
 var envelopeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// bodyBuffers hold callbacks' bodies between callbacks. A body is used only
+// while its callback is handled: its envelope is encoded into a buffer of
+// its own (publish) and a forgery's record is encoded before refuse
+// returns.
+var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxPooledBody is the largest body buffer kept for reuse; a larger body's
+// is left to the garbage collector, so a few large callbacks do not pin
+// their memory.
+const maxPooledBody = 64 << 10
+
+func putBody(buf *[]byte) {
+	if cap(*buf) <= maxPooledBody {
+		*buf = (*buf)[:0]
+		bodyBuffers.Put(buf)
+	}
+}
 
 // retryLater sets the Retry-After of a 503: every 503 asks the provider to
 // retry, after the configured delay.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"io"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -207,5 +209,71 @@ func Test500ConcurrentCallbacks(t *testing.T) {
 	}
 	if len(seen) != n {
 		t.Errorf("stored %d distinct envelopes, want %d", len(seen), n)
+	}
+}
+
+// TestBodiesOfEverySizeStoredByteExact sends, all at once, bodies of sizes
+// around the ingress's buffer sizes (reused from callback to callback), each
+// with a Content-Length and chunked, every one different: each is stored
+// once, byte-exact, and none shows another's bytes.
+func TestBodiesOfEverySizeStoredByteExact(t *testing.T) {
+	h := newHarness(t, func(c *config.Ingress) { c.PublishTimeout = config.Default().Ingress.PublishTimeout })
+	sizes := []int{0, 1, 4095, 4096, 4097, 64 << 10, 64<<10 + 1, 300 << 10}
+	rng := rand.New(rand.NewPCG(1, 2))
+	type sent struct {
+		body    []byte
+		chunked bool
+	}
+	var all []sent
+	for range 3 {
+		for _, n := range sizes {
+			for _, chunked := range []bool{false, true} {
+				b := make([]byte, n)
+				for i := range b {
+					b[i] = byte(rng.IntN(256))
+				}
+				all = append(all, sent{b, chunked})
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for _, s := range all {
+		wg.Go(func() {
+			var body io.Reader = bytes.NewReader(s.body)
+			if s.chunked {
+				body = io.MultiReader(body) // hides the length: sent chunked
+			}
+			req, err := http.NewRequest(http.MethodPost, h.base+"/callbacks/efax/demo", body)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			_ = resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("%d bytes (chunked %t): status %d", len(s.body), s.chunked, resp.StatusCode)
+			}
+		})
+	}
+	wg.Wait()
+	stored := map[string]int{}
+	for _, e := range h.envelopes() {
+		stored[string(e.Body)]++
+	}
+	want := map[string]int{}
+	for _, s := range all {
+		want[string(s.body)]++
+	}
+	for body, n := range want {
+		if stored[body] != n {
+			t.Errorf("a body of %d bytes stored %d times, want %d", len(body), stored[body], n)
+		}
+	}
+	if len(stored) != len(want) {
+		t.Errorf("stored %d distinct bodies, want %d: some were not sent as stored", len(stored), len(want))
 	}
 }

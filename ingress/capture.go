@@ -1,9 +1,11 @@
 package ingress
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -11,25 +13,36 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
-// readBody reads the whole body, refusing (413) more than limit bytes. w is
-// net/http's own ResponseWriter: told that the limit was hit, the server
-// closes the connection after the 413 instead of first reading up to
-// 256 KiB more of the body until the read timeout.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+// readBody reads the whole body into buf (grown if need be), refusing (413)
+// more than limit bytes. A small body of known length is read exactly:
+// net/http ends it at its Content-Length. Any other is read as it comes
+// (memory is never set aside for a length only claimed), through
+// http.MaxBytesReader with w, net/http's own ResponseWriter: told that the
+// limit was hit, the server closes the connection after the 413 instead of
+// first reading up to 256 KiB more of the body until the read timeout.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, buf []byte) ([]byte, error) {
 	if r.ContentLength > limit {
-		return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "body too large")
+		return buf, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "body too large")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var err error
+	if n := int(r.ContentLength); n >= 0 && n <= maxPooledBody {
+		buf = slices.Grow(buf[:0], n)[:n]
+		_, err = io.ReadFull(r.Body, buf)
+	} else {
+		b := bytes.NewBuffer(buf[:0])
+		_, err = b.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
+		buf = b.Bytes()
+	}
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "body too large")
+		return buf[:0], echo.NewHTTPError(http.StatusRequestEntityTooLarge, "body too large")
 	case err != nil:
 		// The client went away or stalled past the read timeout. That may be a
 		// transient network fault, so the answer asks for a retry, never a 4xx.
-		return nil, echo.NewHTTPError(http.StatusServiceUnavailable, "could not read the body; retry").SetInternal(err)
+		return buf[:0], echo.NewHTTPError(http.StatusServiceUnavailable, "could not read the body; retry").SetInternal(err)
 	}
-	return body, nil
+	return buf, nil
 }
 
 // capture turns the request into its raw envelope: byte-exact body and

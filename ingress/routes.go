@@ -21,22 +21,23 @@ func (s *Server) newEcho() (*echo.Echo, error) {
 	}
 	e.IPExtractor = extractor
 
-	e.Use(s.requestID)
+	recoverPanics := middleware.RecoverWithConfig(middleware.RecoverConfig{
+		DisableStackAll:   true,
+		DisablePrintStack: true,
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			s.deps.Log.Error("panic in handler", zap.String("request_id", requestIDOf(c)), zap.Error(err), zap.ByteString("stack", stack))
+			return err
+		},
+	})
+	chain := recoverPanics(toRoute)
+	chain = s.accessLog(chain)
+	chain = closeAfterChunked(chain)
 	if s.deps.Tracer != nil { // off, tracing adds nothing to a request
-		e.Use(s.trace)
+		chain = s.trace(chain)
 	}
-	e.Use(
-		closeAfterChunked,
-		s.accessLog,
-		middleware.RecoverWithConfig(middleware.RecoverConfig{
-			DisableStackAll:   true,
-			DisablePrintStack: true,
-			LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
-				s.deps.Log.Error("panic in handler", zap.String("request_id", requestIDOf(c)), zap.Error(err), zap.ByteString("stack", stack))
-				return err
-			},
-		}),
-	)
+	chain = s.requestID(chain)
+	// Every request, a route's or not (Echo's own 405 too), runs the chain.
+	e.Use(entry(chain))
 
 	e.Any("/callbacks/:provider/:account", s.handleCallback())
 	e.RouteNotFound("/*", notFound)

@@ -82,6 +82,8 @@ type account struct {
 	// secretParams are the query parameters digested in its envelopes:
 	// the provider's and the account's own.
 	secretParams []string
+	// subject is its raw subject.
+	subject string
 	// ok counts its callbacks answered 200.
 	ok prometheus.Counter
 }
@@ -111,6 +113,7 @@ func New(cfg config.Ingress, deps Deps) (*Server, error) {
 		s.accounts[key] = account{
 			Account:      a,
 			secretParams: slices.Concat(spec.SecretQueryParams, a.SecretQueryParams),
+			subject:      fax.RawSubject(a.Provider, a.ID),
 			ok:           m.requests.WithLabelValues(string(a.Provider), a.ID, "200"),
 		}
 		keys = append(keys, key)

@@ -98,7 +98,12 @@ func ParseRawSubject(s string) (Provider, string, error) {
 
 // subject joins root and tokens, an empty token matching any ("*").
 func subject(root string, tokens ...string) string {
+	n := len(root)
+	for _, t := range tokens {
+		n += 1 + max(len(t), 1)
+	}
 	var b strings.Builder
+	b.Grow(n) // one allocation: subjects are built per message
 	b.WriteString(root)
 	for _, t := range tokens {
 		if t == "" {

@@ -20,13 +20,16 @@ var ErrBrokerUnavailable = errors.New("broker unavailable")
 // the connection's max pending) and each caller waits only for its own ack.
 // It is safe for concurrent use.
 type Publisher struct {
-	conn   *Conn
-	stream string
+	conn *Conn
+	// expectStream is the value of every message's Nats-Expected-Stream:
+	// set here once rather than by jetstream.WithExpectStream, which
+	// allocates its options per message.
+	expectStream []string
 }
 
 // NewPublisher returns a Publisher for messages that must land in stream.
 func NewPublisher(c *Conn, stream string) *Publisher {
-	return &Publisher{conn: c, stream: stream}
+	return &Publisher{conn: c, expectStream: []string{stream}}
 }
 
 // NewMsg is a message of data on subject, with Nats-Msg-Id msgID unless
@@ -49,7 +52,12 @@ func (p *Publisher) Publish(ctx context.Context, msg *nats.Msg) (uint64, error) 
 	if limit := p.conn.NC.MaxPayload(); limit > 0 && int64(len(msg.Data)+headerSize(msg.Header))+1024 > limit {
 		return 0, fmt.Errorf("publish %s: %d bytes: %w", msg.Subject, len(msg.Data), fax.ErrEnvelopeTooLarge)
 	}
-	f, err := p.conn.JS.PublishMsgAsync(msg, jetstream.WithExpectStream(p.stream))
+	if msg.Header == nil {
+		msg.Header = nats.Header{}
+	}
+	// The stream refuses a message whose subject it does not hold.
+	msg.Header[jetstream.ExpectedStreamHeader] = p.expectStream
+	f, err := p.conn.JS.PublishMsgAsync(msg)
 	if err != nil {
 		return 0, fmt.Errorf("publish %s: %w", msg.Subject, err)
 	}
