@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/nats-io/nats.go"
 	"go.uber.org/zap"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
-	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // handleCallback captures one provider callback, verifies it, publishes
@@ -87,11 +87,23 @@ func (s *Server) accept(c echo.Context, key accountKey, spec fax.CallbackSpec, a
 }
 
 // publish stores env in the raw stream, or fails within the publish
-// timeout (see Publisher).
+// timeout (see Publisher). Its message has no headers (but the trace's,
+// when tracing is on): the envelope is the whole record, its id inside,
+// and a header would make the broker parse the headers of every callback.
+// Nor is it published with a Nats-Msg-Id. Its id is new to every request,
+// and nothing ever publishes a callback's envelope again: the client only
+// repeats a publish that no stream received. So the broker's duplicate
+// check could never find a repeat, and it would keep every id of the
+// duplicate window in memory for nothing. A callback the provider sends
+// again is a new request and a new envelope either way; the processor
+// drops its second event.
 func (s *Server) publish(ctx context.Context, subject string, env *fax.Envelope) error {
 	buf := envelopeBuffers.Get().(*[]byte)
-	msg := stream.NewMsg(subject, env.ID, env.AppendJSON((*buf)[:0]))
-	s.deps.Tracer.Inject(ctx, msg.Header)
+	msg := &nats.Msg{Subject: subject, Data: env.AppendJSON((*buf)[:0])}
+	if s.deps.Tracer != nil {
+		msg.Header = nats.Header{}
+		s.deps.Tracer.Inject(ctx, msg.Header)
+	}
 	s.metrics.inFlight.Inc()
 	start := time.Now()
 	_, err := s.deps.Publisher.Publish(ctx, msg)

@@ -14,7 +14,7 @@ const EnvelopeSchema = "https://faxpipe.dev/schemas/raw-callback.v1.json"
 // by its keyed digest (see Digester). Body holds the request body byte-exact.
 type Envelope struct {
 	Schema     string              `json:"$schema"`
-	ID         string              `json:"id"` // UUIDv7; also the publish Nats-Msg-Id
+	ID         string              `json:"id"` // UUIDv7; also the X-Request-Id answered
 	ReceivedAt time.Time           `json:"received_at"`
 	Provider   Provider            `json:"provider"`
 	Account    string              `json:"account"`

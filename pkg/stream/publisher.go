@@ -15,21 +15,22 @@ import (
 // connection to the broker is down. Like every Publish error it is transient.
 var ErrBrokerUnavailable = errors.New("broker unavailable")
 
+// ErrWrongStream means the message was stored, but by a stream other than
+// the publisher's: the broker's streams are not faxpipe's topology.
+var ErrWrongStream = errors.New("stored by another stream")
+
 // Publisher publishes to one stream and waits for the acknowledgement
 // without serializing callers: publishes are pipelined (asynchronous, up to
 // the connection's max pending) and each caller waits only for its own ack.
 // It is safe for concurrent use.
 type Publisher struct {
-	conn *Conn
-	// expectStream is the value of every message's Nats-Expected-Stream:
-	// set here once rather than by jetstream.WithExpectStream, which
-	// allocates its options per message.
-	expectStream []string
+	conn   *Conn
+	stream string
 }
 
 // NewPublisher returns a Publisher for messages that must land in stream.
 func NewPublisher(c *Conn, stream string) *Publisher {
-	return &Publisher{conn: c, expectStream: []string{stream}}
+	return &Publisher{conn: c, stream: stream}
 }
 
 // NewMsg is a message of data on subject, with Nats-Msg-Id msgID unless
@@ -52,17 +53,21 @@ func (p *Publisher) Publish(ctx context.Context, msg *nats.Msg) (uint64, error) 
 	if limit := p.conn.NC.MaxPayload(); limit > 0 && int64(len(msg.Data)+headerSize(msg.Header))+1024 > limit {
 		return 0, fmt.Errorf("publish %s: %d bytes: %w", msg.Subject, len(msg.Data), fax.ErrEnvelopeTooLarge)
 	}
-	if msg.Header == nil {
-		msg.Header = nats.Header{}
-	}
-	// The stream refuses a message whose subject it does not hold.
-	msg.Header[jetstream.ExpectedStreamHeader] = p.expectStream
+	// The acknowledgement names the stream that stored msg, which is checked
+	// below: a Nats-Expected-Stream header would have the broker check it,
+	// but any header makes the broker parse the message's headers, a cost
+	// per message a callback's raw message otherwise never pays.
 	f, err := p.conn.JS.PublishMsgAsync(msg)
 	if err != nil {
 		return 0, fmt.Errorf("publish %s: %w", msg.Subject, err)
 	}
 	select {
 	case ack := <-f.Ok():
+		if ack.Stream != p.stream {
+			// Only a stream set up by hand can hold faxpipe's subjects while
+			// p.stream does not: msg is not where faxpipe reads.
+			return 0, fmt.Errorf("publish %s: stored in stream %q, not %s: %w", msg.Subject, ack.Stream, p.stream, ErrWrongStream)
+		}
 		return ack.Sequence, nil
 	case err := <-f.Err():
 		return 0, fmt.Errorf("publish %s: %w", msg.Subject, err)

@@ -63,9 +63,9 @@ func NewTopology(s config.Streams) Topology {
 	// at raw callbacks that never became faxes, and a flood of forgeries
 	// must not stop genuine ones.
 	raw := stream(fax.RawStream, "Raw provider callbacks, byte-exact (schemas/raw-callback.v1.json)", s.Raw, jetstream.DiscardNew)
-	// A raw message's id is new for every request, so its window only has
-	// to cover a publish the client itself repeats; a long one would hold
-	// every id of the last minutes in the servers' memory.
+	// Only the reconciler's feeds carry a Nats-Msg-Id here (a callback's
+	// raw message has none: ingress.Server.publish), and the window only
+	// has to cover its replicas repeating a feed at once.
 	raw.Duplicates = min(s.DuplicateWindow, rawDuplicateWindow)
 	forged := stream(fax.ForgedStream, "Callbacks the ingress refused as forged: who, when, why; never their content (schemas/forged.v1.json)", s.Forged, jetstream.DiscardOld)
 	forged.Duplicates = min(s.DuplicateWindow, rawDuplicateWindow)
