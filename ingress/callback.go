@@ -27,22 +27,17 @@ import (
 // by callbacks that passed verification.
 func (s *Server) handleCallback() echo.HandlerFunc {
 	return func(c echo.Context) error {
-		provider, account := fax.Provider(c.Param("provider")), c.Param("account")
-		spec, ok := s.deps.Callbacks[provider]
+		// One lookup answers both an unknown provider and an unknown account.
+		acct, ok := s.accounts[accountKey{fax.Provider(c.Param("provider")), c.Param("account")}]
 		if !ok {
 			return notFound(c)
 		}
-		key := accountKey{provider, account}
-		acct, ok := s.accounts[key]
-		if !ok {
-			return notFound(c)
-		}
-		setLabels(c, string(provider), account, acct.ok)
-		if !slices.Contains(spec.Methods, c.Request().Method) {
-			c.Response().Header().Set("Allow", strings.Join(spec.Methods, ", "))
+		setLabels(c, string(acct.Provider), acct.ID, acct.ok)
+		if !slices.Contains(acct.spec.Methods, c.Request().Method) {
+			c.Response().Header().Set("Allow", strings.Join(acct.spec.Methods, ", "))
 			return echo.NewHTTPError(http.StatusMethodNotAllowed, "method not allowed")
 		}
-		if retry, ok := s.limits.allowClient(c.RealIP()); !ok {
+		if retry, ok := s.limits.allowClient(c.RealIP(), infoOf(c).start); !ok {
 			return tooMany(c, retry)
 		}
 		buf := bodyBuffers.Get().(*[]byte)
@@ -56,21 +51,21 @@ func (s *Server) handleCallback() echo.HandlerFunc {
 			}
 			return err
 		}
-		return s.accept(c, key, spec, acct, body)
+		return s.accept(c, acct, body)
 	}
 }
 
 // accept verifies a callback whose body was read and stores it, or refuses
 // it.
-func (s *Server) accept(c echo.Context, key accountKey, spec fax.CallbackSpec, acct account, body []byte) error {
-	env := capture(c, requestIDOf(c), key.provider, body, acct.secretParams, s.deps.Digester)
+func (s *Server) accept(c echo.Context, acct *account, body []byte) error {
+	env := capture(c, infoOf(c), acct, body, s.deps.Digester)
 	if err := s.deps.Verifier.Verify(fax.RawMessage{Envelope: env}); err != nil {
 		return s.refuse(c, env, err)
 	}
-	if spec.NoBody && len(body) > 0 {
+	if acct.spec.NoBody && len(body) > 0 {
 		return echo.NewHTTPError(http.StatusBadRequest, "this provider's callbacks carry no body")
 	}
-	if retry, ok := s.limits.allowAccount(key); !ok {
+	if retry, ok := s.limits.allowAccount(acct.key); !ok {
 		return tooMany(c, retry)
 	}
 	err := s.publish(c.Request().Context(), acct.subject, env)
@@ -83,7 +78,7 @@ func (s *Server) accept(c echo.Context, key accountKey, spec fax.CallbackSpec, a
 		s.retryLater(c)
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "temporarily unable to store the callback; retry later")
 	}
-	return answer(c, spec.Answer)
+	return answer(c, acct.spec.Answer)
 }
 
 // publish stores env in the raw stream, or fails within the publish

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -47,19 +46,19 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, buf []byte) (
 
 // capture turns the request into its raw envelope: byte-exact body and
 // query, every header, with secrets replaced by their keyed digest.
-func capture(c echo.Context, id string, p fax.Provider, body []byte, secretParams []string, d *fax.Digester) *fax.Envelope {
+func capture(c echo.Context, ri *requestInfo, acct *account, body []byte, d *fax.Digester) *fax.Envelope {
 	r := c.Request()
-	query, redQuery := fax.RedactQuery(r.URL.RawQuery, secretParams, d)
+	query, redQuery := fax.RedactQuery(r.URL.RawQuery, acct.secretParams, d)
 	headers, redHeaders := fax.RedactHeadersInPlace(r.Header, d) // the request is ours; its secrets go
 	if r.Host != "" {
 		headers["Host"] = []string{r.Host}
 	}
 	return &fax.Envelope{
 		Schema:     fax.EnvelopeSchema,
-		ID:         id,
-		ReceivedAt: time.Now().UTC(),
-		Provider:   p,
-		Account:    c.Param("account"),
+		ID:         ri.id,
+		ReceivedAt: ri.start.UTC(),
+		Provider:   acct.Provider,
+		Account:    acct.ID,
 		Method:     r.Method,
 		Path:       r.URL.EscapedPath(),
 		Query:      query,

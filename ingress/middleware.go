@@ -17,7 +17,10 @@ const unknownLabel = "unknown"
 // requestInfo is what the middleware and the handler share about one
 // request.
 type requestInfo struct {
-	id                string
+	id string
+	// start is when the request reached the ingress's handlers: its
+	// envelope's received_at, its log line's latency, its client's rate.
+	start             time.Time
 	provider, account string             // set once the account is known
 	ok                prometheus.Counter // the account's 200s, once it is known
 }
@@ -73,7 +76,7 @@ func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok {
 			rc = &requestContext{Context: c}
 		}
-		rc.info.id = id.String()
+		rc.info.id, rc.info.start = id.String(), time.Now()
 		rc.idHeader[0] = rc.info.id
 		c.Response().Header()[echo.HeaderXRequestID] = rc.idHeader[:]
 		return next(rc)
@@ -118,7 +121,6 @@ func labelsOf(c echo.Context) (string, string) {
 // never logged: it may carry a credential.
 func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		start := time.Now()
 		err := next(c)
 		if err != nil {
 			// Answered here with c, which carries the request's info (echo's
@@ -152,7 +154,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			zap.String("method", c.Request().Method),
 			zap.String("path", c.Request().URL.EscapedPath()),
 			zap.Int("status", status),
-			zap.Duration("latency", time.Since(start)),
+			zap.Duration("latency", time.Since(infoOf(c).start)),
 			zap.Int64("bytes_in", c.Request().ContentLength),
 			zap.String("client", c.RealIP()),
 		)

@@ -60,11 +60,10 @@ func newLimiter(cfg config.RateLimit, accounts []accountKey) *limiter {
 // allowClient takes a token from client's bucket; when it is out it
 // returns false and how long to wait. It is the first check of a request,
 // before the body is read.
-func (l *limiter) allowClient(client string) (time.Duration, bool) {
+func (l *limiter) allowClient(client string, now time.Time) (time.Duration, bool) {
 	if l.cfg.ClientRPS <= 0 {
 		return 0, true
 	}
-	now := time.Now()
 	if lim := l.client(client, now); !lim.AllowN(now, 1) {
 		return retryIn(lim), false
 	}

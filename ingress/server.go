@@ -10,6 +10,7 @@ package ingress
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"slices"
@@ -61,7 +62,7 @@ type Server struct {
 	cfg      config.Ingress
 	deps     Deps
 	echo     *echo.Echo
-	accounts map[accountKey]account
+	accounts map[accountKey]*account
 	limits   *limiter
 	// forgedBudget bounds the records of forgeries published (forged.go).
 	forgedBudget *rate.Limiter
@@ -79,6 +80,8 @@ type accountKey struct {
 // worked out once.
 type account struct {
 	config.Account
+	key  accountKey
+	spec fax.CallbackSpec
 	// secretParams are the query parameters digested in its envelopes:
 	// the provider's and the account's own.
 	secretParams []string
@@ -102,16 +105,21 @@ func New(cfg config.Ingress, deps Deps) (*Server, error) {
 	s := &Server{
 		cfg:          cfg,
 		deps:         deps,
-		accounts:     make(map[accountKey]account, len(deps.Accounts)),
+		accounts:     make(map[accountKey]*account, len(deps.Accounts)),
 		metrics:      m,
 		forgedBudget: newForgedLimiter(),
 	}
 	keys := make([]accountKey, 0, len(deps.Accounts))
 	for _, a := range deps.Accounts {
 		key := accountKey{a.Provider, a.ID}
-		spec := deps.Callbacks[a.Provider]
-		s.accounts[key] = account{
+		spec, ok := deps.Callbacks[a.Provider]
+		if !ok {
+			return nil, fmt.Errorf("ingress: account %s/%s: no callback spec for its provider", a.Provider, a.ID)
+		}
+		s.accounts[key] = &account{
 			Account:      a,
+			key:          key,
+			spec:         spec,
 			secretParams: slices.Concat(spec.SecretQueryParams, a.SecretQueryParams),
 			subject:      fax.RawSubject(a.Provider, a.ID),
 			ok:           m.requests.WithLabelValues(string(a.Provider), a.ID, "200"),
