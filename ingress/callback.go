@@ -32,7 +32,7 @@ func (s *Server) handleCallback() echo.HandlerFunc {
 		if !ok {
 			return notFound(c)
 		}
-		setLabels(c, string(acct.Provider), acct.ID, acct.ok)
+		setAccount(c, acct)
 		if !slices.Contains(acct.spec.Methods, c.Request().Method) {
 			c.Response().Header().Set("Allow", strings.Join(acct.spec.Methods, ", "))
 			return echo.NewHTTPError(http.StatusMethodNotAllowed, "method not allowed")

@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
-	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 )
 
@@ -20,9 +19,8 @@ type requestInfo struct {
 	id string
 	// start is when the request reached the ingress's handlers: its
 	// envelope's received_at, its log line's latency, its client's rate.
-	start             time.Time
-	provider, account string             // set once the account is known
-	ok                prometheus.Counter // the account's 200s, once it is known
+	start time.Time
+	acct  *account // set once the account is known
 }
 
 // requestContext is the echo.Context every middleware of the ingress and
@@ -44,14 +42,24 @@ func infoOf(c echo.Context) *requestInfo {
 	return &requestInfo{}
 }
 
-// entry is the ingress's one Echo middleware. It runs chain, the
-// ingress's own middleware composed once at start, around the route Echo
-// found: Echo applies each middleware given to Use anew to every request,
-// an allocation and a call each.
+// entry is the ingress's one Echo middleware. It gives every request a
+// UUIDv7, answered in X-Request-Id (for a callback it is also the envelope
+// id, so a log line leads to the stream), then runs chain, the ingress's
+// own middleware composed once at start, around the route Echo found: Echo
+// applies each middleware given to Use anew to every request, an
+// allocation and a call each.
 func entry(chain echo.HandlerFunc) echo.MiddlewareFunc {
 	return func(route echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			return chain(&requestContext{Context: c, route: route})
+			id, err := uuid.NewV7()
+			if err != nil {
+				return err
+			}
+			rc := &requestContext{Context: c, route: route}
+			rc.info.id, rc.info.start = id.String(), time.Now()
+			rc.idHeader[0] = rc.info.id
+			c.Response().Header()[echo.HeaderXRequestID] = rc.idHeader[:]
+			return chain(rc)
 		}
 	}
 }
@@ -62,25 +70,6 @@ func toRoute(c echo.Context) error {
 		return rc.route(c)
 	}
 	return notFound(c)
-}
-
-// requestID gives every request a UUIDv7, answered in X-Request-Id. For a
-// callback it is also the envelope id, so a log line leads to the stream.
-func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		id, err := uuid.NewV7()
-		if err != nil {
-			return err
-		}
-		rc, ok := c.(*requestContext)
-		if !ok {
-			rc = &requestContext{Context: c}
-		}
-		rc.info.id, rc.info.start = id.String(), time.Now()
-		rc.idHeader[0] = rc.info.id
-		c.Response().Header()[echo.HeaderXRequestID] = rc.idHeader[:]
-		return next(rc)
-	}
 }
 
 func requestIDOf(c echo.Context) string { return infoOf(c).id }
@@ -102,19 +91,15 @@ func closeAfterChunked(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// setLabels records which known account a request is for; requests to
+// setAccount records which known account a request is for; requests to
 // unknown ones are counted as "unknown" to keep metric cardinality bounded.
-func setLabels(c echo.Context, provider, account string, ok prometheus.Counter) {
-	ri := infoOf(c)
-	ri.provider, ri.account, ri.ok = provider, account, ok
-}
+func setAccount(c echo.Context, acct *account) { infoOf(c).acct = acct }
 
 func labelsOf(c echo.Context) (string, string) {
-	ri := infoOf(c)
-	if ri.provider == "" {
-		return unknownLabel, unknownLabel
+	if a := infoOf(c).acct; a != nil {
+		return string(a.Provider), a.ID
 	}
-	return ri.provider, ri.account
+	return unknownLabel, unknownLabel
 }
 
 // accessLog writes one line per request and counts it. The query string is
@@ -129,8 +114,8 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		status := c.Response().Status
 		provider, account := labelsOf(c)
-		if ri := infoOf(c); status == http.StatusOK && ri.ok != nil {
-			ri.ok.Inc()
+		if a := infoOf(c).acct; status == http.StatusOK && a != nil {
+			a.ok.Inc()
 		} else {
 			s.metrics.requests.WithLabelValues(provider, account, strconv.Itoa(status)).Inc()
 		}

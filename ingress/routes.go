@@ -35,7 +35,6 @@ func (s *Server) newEcho() (*echo.Echo, error) {
 	if s.deps.Tracer != nil { // off, tracing adds nothing to a request
 		chain = s.trace(chain)
 	}
-	chain = s.requestID(chain)
 	// Every request, a route's or not (Echo's own 405 too), runs the chain.
 	e.Use(entry(chain))
 
