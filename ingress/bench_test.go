@@ -6,10 +6,10 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,6 +35,15 @@ var envelopeSized = []byte(strings.Repeat("e", 1400))
 // benchmark run: the verdicts are the medians of the rounds' ratios.
 const benchRounds = 3
 
+// benchSlice is how many requests one load sends before the next load
+// takes its turn: the loads of a round take turns in slices this short
+// (a fifth of a second or so), so that a change of the shared machine's
+// speed, which lasts seconds, weighs on them alike.
+const benchSlice = 4000
+
+// benchLoads are the loads of a round in the order they take turns.
+var benchLoads = []string{"noop-echo", "echo-publish", "ingress"}
+
 // BenchmarkCallbacks measures, with the same callback and concurrency, in
 // benchRounds rounds of one run: a no-op Echo handler that reads the body
 // (the HTTP limit of this machine); echo-publish, that handler plus one
@@ -43,52 +52,54 @@ const benchRounds = 3
 // and the ingress end to end (HTTP in, verification, envelope, JetStream
 // acknowledgement, 200 out, log line, metrics). The floor publishes with
 // nats.go's own synchronous publish, not faxpipe's publisher: a reference
-// that faxpipe's changes do not move. Then once a pipelined JetStream
-// publish loop of the envelope's size (the broker limit). It prints the medians and the verdicts as RATIO lines (README
+// that faxpipe's changes do not move. The three servers, each with a
+// broker of its own, run for the whole benchmark; in a round they take
+// turns in slices of benchSlice requests (interleave). Then once a
+// pipelined JetStream publish loop of the envelope's size (the broker
+// limit). It prints the medians and the verdicts as RATIO lines (README
 // "Performance"); absolute numbers drift.
 func BenchmarkCallbacks(b *testing.B) {
 	rounds := make([]map[string]loadResult, benchRounds)
 	defer printLoadRounds(rounds)
 	body := efaxInbound
+	loads := map[string]func() error{}
+
+	noop := echo.New()
+	noop.POST("/callbacks/efax/demo", func(c echo.Context) error {
+		if _, err := io.Copy(io.Discard, c.Request().Body); err != nil {
+			return err
+		}
+		return c.JSONBlob(http.StatusOK, []byte(`{"status":"SUCCESS"}`))
+	})
+	loads["noop-echo"] = postLoad(serveBench(b, noop)+"/callbacks/efax/demo", body)
+
+	js := streamtest.Connect(b, streamtest.Start(b), benchStreams()).JS
+	floor := echo.New()
+	floor.POST("/callbacks/efax/demo", func(c echo.Context) error {
+		data, err := io.ReadAll(c.Request().Body)
+		if err != nil {
+			return err
+		}
+		if _, err := js.Publish(c.Request().Context(), "faxpipe.raw.efax.demo", data); err != nil {
+			return err
+		}
+		return c.JSONBlob(http.StatusOK, []byte(`{"status":"SUCCESS"}`))
+	})
+	loads["echo-publish"] = postLoad(serveBench(b, floor)+"/callbacks/efax/demo", body)
+
+	cfg := testIngressConfig()
+	cfg.RateLimit = config.RateLimit{AccountRPS: 1e9, AccountBurst: 1e9, ClientRPS: 1e9, ClientBurst: 1e9}
+	// A production logger: one JSON line per callback, written out.
+	log, err := logging.New(io.Discard, "info", "json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	base, _ := startIngressLogging(b, cfg, benchPublisher(b), log)
+	loads["ingress"] = postLoad(base+"/callbacks/efax/demo", body)
+
 	for r := range rounds {
-		rounds[r] = map[string]loadResult{}
-		b.Run(fmt.Sprintf("round%d/noop-echo", r+1), func(b *testing.B) {
-			e := echo.New()
-			e.POST("/callbacks/efax/demo", func(c echo.Context) error {
-				if _, err := io.Copy(io.Discard, c.Request().Body); err != nil {
-					return err
-				}
-				return c.JSONBlob(http.StatusOK, []byte(`{"status":"SUCCESS"}`))
-			})
-			base := serveBench(b, e)
-			rounds[r]["noop-echo"] = loadHTTP(b, base+"/callbacks/efax/demo", body)
-		})
-		b.Run(fmt.Sprintf("round%d/echo-publish", r+1), func(b *testing.B) {
-			js := streamtest.Connect(b, streamtest.Start(b), config.Default().Streams).JS
-			e := echo.New()
-			e.POST("/callbacks/efax/demo", func(c echo.Context) error {
-				data, err := io.ReadAll(c.Request().Body)
-				if err != nil {
-					return err
-				}
-				if _, err := js.Publish(c.Request().Context(), "faxpipe.raw.efax.demo", data); err != nil {
-					return err
-				}
-				return c.JSONBlob(http.StatusOK, []byte(`{"status":"SUCCESS"}`))
-			})
-			base := serveBench(b, e)
-			rounds[r]["echo-publish"] = loadHTTP(b, base+"/callbacks/efax/demo", body)
-		})
-		b.Run(fmt.Sprintf("round%d/ingress", r+1), func(b *testing.B) {
-			cfg := testIngressConfig()
-			cfg.RateLimit = config.RateLimit{AccountRPS: 1e9, AccountBurst: 1e9, ClientRPS: 1e9, ClientBurst: 1e9}
-			// A production logger: one JSON line per callback, written out.
-			log, err := logging.New(io.Discard, "info", "json")
-			if err != nil {
-				b.Fatal(err)
-			}
-			base, _ := startIngressLogging(b, cfg, benchPublisher(b), log)
-			rounds[r]["ingress"] = loadHTTP(b, base+"/callbacks/efax/demo", body)
+		b.Run(fmt.Sprintf("round%d", r+1), func(b *testing.B) {
+			rounds[r] = interleave(b, loads)
 		})
 	}
 	b.Run("jetstream-publish", func(b *testing.B) {
@@ -101,13 +112,61 @@ func BenchmarkCallbacks(b *testing.B) {
 	})
 }
 
+// interleave sends b.N requests, the loads taking turns in slices of
+// benchSlice (benchLoads' order), each slice from benchClients
+// goroutines, and reports each load's rate and p99.
+func interleave(b *testing.B, loads map[string]func() error) map[string]loadResult {
+	b.Helper()
+	type acc struct {
+		lat     []time.Duration
+		elapsed time.Duration
+		cpu     time.Duration
+	}
+	accs := map[string]*acc{}
+	for _, name := range benchLoads {
+		accs[name] = &acc{}
+	}
+	b.ResetTimer()
+	for i, left := 0, b.N; left > 0; i++ {
+		name := benchLoads[i%len(benchLoads)]
+		n := min(benchSlice, left)
+		left -= n
+		a := accs[name]
+		elapsed, cpu, err := slice(loads[name], n, &a.lat)
+		if err != nil {
+			b.Fatalf("%s: %v", name, err)
+		}
+		a.elapsed += elapsed
+		a.cpu += cpu
+	}
+	b.StopTimer()
+	out := map[string]loadResult{}
+	for name, a := range accs {
+		if len(a.lat) == 0 {
+			continue
+		}
+		out[name] = newLoadResult(a.lat, a.elapsed, a.cpu)
+		b.ReportMetric(out[name].rate, name+"-req/s")
+		b.ReportMetric(out[name].p99, name+"-p99-ms")
+	}
+	return out
+}
+
 // benchPublisher publishes to FAXPIPE_RAW of a fresh in-process broker,
 // pipelined as the ingress's is.
 func benchPublisher(b *testing.B) *stream.Publisher {
 	ns := streamtest.Start(b)
-	conn := streamtest.Connect(b, ns, config.Default().Streams,
+	conn := streamtest.Connect(b, ns, benchStreams(),
 		jetstream.WithPublishAsyncMaxPending(4096), jetstream.WithPublishAsyncTimeout(3*time.Second))
 	return stream.NewPublisher(conn, fax.RawStream)
+}
+
+// benchStreams is the default topology with room in FAXPIPE_RAW for every
+// callback of a long benchmark run.
+func benchStreams() config.Streams {
+	s := config.Default().Streams
+	s.Raw.MaxBytes = 16 << 30
+	return s
 }
 
 func serveBench(b *testing.B, h http.Handler) string {
@@ -122,9 +181,11 @@ func serveBench(b *testing.B, h http.Handler) string {
 	return "http://" + ln.Addr().String()
 }
 
-func loadHTTP(b *testing.B, url, body string) loadResult {
+// postLoad is one POST of body to url, answered 200, over a client of
+// benchClients connections.
+func postLoad(url, body string) func() error {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: benchClients, MaxConnsPerHost: benchClients}}
-	return run(b, func() error {
+	return func() error {
 		resp, err := client.Post(url, "application/json", strings.NewReader(body))
 		if err != nil {
 			return err
@@ -135,7 +196,7 @@ func loadHTTP(b *testing.B, url, body string) loadResult {
 			return &statusError{resp.StatusCode}
 		}
 		return nil
-	})
+	}
 }
 
 type statusError struct{ code int }
@@ -205,35 +266,14 @@ func printLoadRounds(rounds []map[string]loadResult) {
 // throughput and latency percentiles.
 func run(b *testing.B, op func() error) loadResult {
 	b.Helper()
-	lat := make([]time.Duration, b.N)
-	var next atomic.Int64
-	var failed atomic.Value
-	b.SetParallelism((benchClients + 1) / max(1, runtimeProcs()))
+	var lat []time.Duration
 	b.ResetTimer()
-	start, cpu := time.Now(), streamtest.ProcessCPU()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			t0 := time.Now()
-			if err := op(); err != nil {
-				failed.Store(err)
-			}
-			if i := next.Add(1) - 1; i < int64(len(lat)) {
-				lat[i] = time.Since(t0)
-			}
-		}
-	})
-	elapsed, cpu := time.Since(start), streamtest.ProcessCPU()-cpu
+	elapsed, cpu, err := slice(op, b.N, &lat)
 	b.StopTimer()
-	if err, ok := failed.Load().(error); ok {
+	if err != nil {
 		b.Fatalf("an operation failed: %v", err)
 	}
-	slices.Sort(lat)
-	res := loadResult{
-		rate: float64(b.N) / elapsed.Seconds(),
-		p50:  float64(lat[len(lat)/2].Microseconds()) / 1000,
-		p99:  float64(lat[len(lat)*99/100].Microseconds()) / 1000,
-		cpu:  float64(cpu.Microseconds()) / float64(b.N),
-	}
+	res := newLoadResult(lat, elapsed, cpu)
 	b.ReportMetric(res.rate, "req/s")
 	b.ReportMetric(res.p50, "p50-ms")
 	b.ReportMetric(res.p99, "p99-ms")
@@ -241,6 +281,45 @@ func run(b *testing.B, op func() error) loadResult {
 	return res
 }
 
-func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
+// slice calls op n times from benchClients goroutines, appends each call's
+// latency to lat, and returns the time it took, the process's CPU time
+// meanwhile, and an error of a failed call, if any.
+func slice(op func() error, n int, lat *[]time.Duration) (time.Duration, time.Duration, error) {
+	at := len(*lat)
+	*lat = slices.Grow(*lat, n)[:at+n]
+	mine := (*lat)[at:]
+	var next atomic.Int64
+	var failed atomic.Value
+	var wg sync.WaitGroup
+	start, cpu := time.Now(), streamtest.ProcessCPU()
+	for range benchClients {
+		wg.Go(func() {
+			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
+				t0 := time.Now()
+				if err := op(); err != nil {
+					failed.Store(err)
+				}
+				mine[i] = time.Since(t0)
+			}
+		})
+	}
+	wg.Wait()
+	elapsed, cpu := time.Since(start), streamtest.ProcessCPU()-cpu
+	err, _ := failed.Load().(error)
+	return elapsed, cpu, err
+}
+
+// newLoadResult is the rate, percentiles and CPU per request of the
+// requests of latencies lat, sent in elapsed using cpu.
+func newLoadResult(lat []time.Duration, elapsed, cpu time.Duration) loadResult {
+	sorted := slices.Clone(lat)
+	slices.Sort(sorted)
+	return loadResult{
+		rate: float64(len(lat)) / elapsed.Seconds(),
+		p50:  float64(sorted[len(sorted)/2].Microseconds()) / 1000,
+		p99:  float64(sorted[len(sorted)*99/100].Microseconds()) / 1000,
+		cpu:  float64(cpu.Microseconds()) / float64(len(lat)),
+	}
+}
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -10,13 +10,14 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/logging"
+	"github.com/faxpipe/faxpipe/pkg/stream"
 	"github.com/faxpipe/faxpipe/pkg/tracing"
 )
 
 // Publisher is the live Emitter: events on FAXPIPE_EVENTS, exactly once
 // per id within the dedupe horizon, and rejections on FAXPIPE_REJECTED.
 type Publisher struct {
-	js      jetstream.JetStream
+	batch   *stream.Batcher
 	horizon Horizon
 	log     *zap.Logger
 }
@@ -28,7 +29,7 @@ func NewPublisher(ctx context.Context, js jetstream.JetStream, log *zap.Logger) 
 	if err != nil {
 		return nil, err
 	}
-	return &Publisher{js: js, horizon: h, log: log}, nil
+	return &Publisher{batch: stream.NewBatcher(js), horizon: h, log: log}, nil
 }
 
 // Horizon is the events stream's duplicate window, as read when the
@@ -36,7 +37,8 @@ func NewPublisher(ctx context.Context, js jetstream.JetStream, log *zap.Logger) 
 func (p *Publisher) Horizon() Horizon { return p.horizon }
 
 // Event publishes e exactly once per event id within the dedupe horizon,
-// in one round trip: the event goes out with Nats-Msg-Id = its id, and
+// in one round trip, which goes out in a batch with the other workers'
+// (stream.Batcher): the event goes out with Nats-Msg-Id = its id, and
 // FAXPIPE_EVENTS, whose duplicate window is the horizon, stores it unless
 // an event of that id is already in the window — then the acknowledgement
 // says Duplicate. The broker makes the check and the store one step, so a
@@ -47,7 +49,7 @@ func (p *Publisher) Event(ctx context.Context, e Emission) (Kind, error) {
 	msg.Data = e.Data
 	msg.Header[jetstream.MsgIDHeader] = []string{e.ID}
 	tracing.Inject(ctx, msg.Header)
-	ack, err := p.js.PublishMsg(ctx, msg, jetstream.WithExpectStream(fax.EventsStream))
+	ack, err := p.batch.Publish(ctx, msg, jetstream.WithExpectStream(fax.EventsStream))
 	if err != nil {
 		return "", fmt.Errorf("publish event: %w", err)
 	}
@@ -80,7 +82,7 @@ func (p *Publisher) Reject(ctx context.Context, r fax.Rejected, msgID string) er
 	msg.Data = data
 	msg.Header.Set(jetstream.MsgIDHeader, msgID)
 	tracing.Inject(ctx, msg.Header)
-	if _, err := p.js.PublishMsg(ctx, msg, jetstream.WithExpectStream(fax.RejectedStream)); err != nil {
+	if _, err := p.batch.Publish(ctx, msg, jetstream.WithExpectStream(fax.RejectedStream)); err != nil {
 		return fmt.Errorf("publish rejection: %w", err)
 	}
 	p.log.Info("callback rejected",

@@ -3,7 +3,7 @@ package fax
 import (
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -61,11 +61,14 @@ func RedactHeadersInPlace(h http.Header, d *Digester) (map[string][]string, []Re
 }
 
 // redact replaces every SecretHeaders value of h, whose keys are
-// canonical, by its digest, and says what it replaced.
+// canonical, by its digest, and says what it replaced (sorted by name).
+// It looks each secret header up rather than walking h, which holds every
+// header of a callback.
 func redact(h map[string][]string, d *Digester) []Redaction {
 	var red []Redaction
-	for k, vs := range h {
-		if !containsFold(SecretHeaders, k) {
+	for _, k := range secretHeadersSorted {
+		vs, ok := h[k]
+		if !ok {
 			continue
 		}
 		digested := make([]string, len(vs))
@@ -75,11 +78,19 @@ func redact(h map[string][]string, d *Digester) []Redaction {
 		h[k] = digested
 		red = append(red, Redaction{In: "header", Name: k, KeyID: d.KeyID()})
 	}
-	if len(red) > 1 {
-		sort.Slice(red, func(i, j int) bool { return red[i].Name < red[j].Name })
-	}
 	return red
 }
+
+// secretHeadersSorted is SecretHeaders in canonical form and sorted, the
+// order of redact's Redactions.
+var secretHeadersSorted = func() []string {
+	out := make([]string, len(SecretHeaders))
+	for i, k := range SecretHeaders {
+		out[i] = http.CanonicalHeaderKey(k)
+	}
+	slices.Sort(out)
+	return out
+}()
 
 func containsFold(list []string, s string) bool {
 	for _, x := range list {

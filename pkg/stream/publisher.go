@@ -20,17 +20,18 @@ var ErrBrokerUnavailable = errors.New("broker unavailable")
 var ErrWrongStream = errors.New("stored by another stream")
 
 // Publisher publishes to one stream and waits for the acknowledgement
-// without serializing callers: publishes are pipelined (asynchronous, up to
-// the connection's max pending) and each caller waits only for its own ack.
-// It is safe for concurrent use.
+// without serializing callers: publishes are pipelined and sent in
+// batches (Batcher), and each caller waits only for its own ack. It is
+// safe for concurrent use.
 type Publisher struct {
 	conn   *Conn
 	stream string
+	batch  *Batcher
 }
 
 // NewPublisher returns a Publisher for messages that must land in stream.
 func NewPublisher(c *Conn, stream string) *Publisher {
-	return &Publisher{conn: c, stream: stream}
+	return &Publisher{conn: c, stream: stream, batch: NewBatcher(c.JS)}
 }
 
 // NewMsg is a message of data on subject, with Nats-Msg-Id msgID unless
@@ -57,23 +58,19 @@ func (p *Publisher) Publish(ctx context.Context, msg *nats.Msg) (uint64, error) 
 	// below: a Nats-Expected-Stream header would have the broker check it,
 	// but any header makes the broker parse the message's headers, a cost
 	// per message a callback's raw message otherwise never pays.
-	f, err := p.conn.JS.PublishMsgAsync(msg)
+	ack, err := p.batch.Publish(ctx, msg)
 	if err != nil {
-		return 0, fmt.Errorf("publish %s: %w", msg.Subject, err)
-	}
-	select {
-	case ack := <-f.Ok():
-		if ack.Stream != p.stream {
-			// Only a stream set up by hand can hold faxpipe's subjects while
-			// p.stream does not: msg is not where faxpipe reads.
-			return 0, fmt.Errorf("publish %s: stored in stream %q, not %s: %w", msg.Subject, ack.Stream, p.stream, ErrWrongStream)
+		if ctx.Err() != nil {
+			return 0, fmt.Errorf("publish %s: no acknowledgement: %w", msg.Subject, err)
 		}
-		return ack.Sequence, nil
-	case err := <-f.Err():
 		return 0, fmt.Errorf("publish %s: %w", msg.Subject, err)
-	case <-ctx.Done():
-		return 0, fmt.Errorf("publish %s: no acknowledgement: %w", msg.Subject, ctx.Err())
 	}
+	if ack.Stream != p.stream {
+		// Only a stream set up by hand can hold faxpipe's subjects while
+		// p.stream does not: msg is not where faxpipe reads.
+		return 0, fmt.Errorf("publish %s: stored in stream %q, not %s: %w", msg.Subject, ack.Stream, p.stream, ErrWrongStream)
+	}
+	return ack.Sequence, nil
 }
 
 // headerSize is about the size of h on the wire ("Key: value\r\n" each).

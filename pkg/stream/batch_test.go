@@ -1,0 +1,192 @@
+package stream_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/faxpipe/faxpipe/pkg/config"
+	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/stream"
+	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
+)
+
+// TestBatcherStoresEachMessageOnceInBatches: many goroutines publishing at
+// once each get the acknowledgement of their own message, every message is
+// stored exactly once, and they went out in fewer batches than messages.
+func TestBatcherStoresEachMessageOnceInBatches(t *testing.T) {
+	conn := streamtest.Connect(t, streamtest.Start(t), config.Default().Streams)
+	b := stream.NewBatcher(conn.JS)
+	const workers, each = 64, 20
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	seqs := make([][]uint64, workers)
+	errs := make(chan error, workers*each)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				msg := &nats.Msg{Subject: fax.RawSubject("efax", "demo"), Data: fmt.Appendf(nil, "%d/%d", w, i)}
+				ack, err := b.Publish(ctx, msg)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if ack.Stream != fax.RawStream {
+					errs <- fmt.Errorf("acknowledged by %q", ack.Stream)
+				}
+				seqs[w] = append(seqs[w], ack.Sequence)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+
+	// Each acknowledgement names the sequence of its own message.
+	stored := map[uint64]string{}
+	for _, m := range streamtest.Messages(t, conn.JS, fax.RawStream) {
+		stored[m.Sequence] = string(m.Data)
+	}
+	if len(stored) != workers*each {
+		t.Fatalf("stream holds %d messages, want %d", len(stored), workers*each)
+	}
+	for w, ss := range seqs {
+		for i, seq := range ss {
+			if got, want := stored[seq], fmt.Sprintf("%d/%d", w, i); got != want {
+				t.Fatalf("sequence %d acknowledged to message %s holds %q", seq, want, got)
+			}
+		}
+	}
+	if n := b.Batches(); n > workers*each*3/4 {
+		t.Errorf("%d messages went out in %d batches: hardly batched", workers*each, n)
+	} else {
+		t.Logf("%d messages in %d batches", workers*each, n)
+	}
+}
+
+// TestBatcherPassesOptionsAndRefusals: publish options reach the broker,
+// and its refusal reaches the caller as the API error it is.
+func TestBatcherPassesOptionsAndRefusals(t *testing.T) {
+	conn := streamtest.Connect(t, streamtest.Start(t), config.Default().Streams)
+	b := stream.NewBatcher(conn.JS)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	msg := func() *nats.Msg { return &nats.Msg{Subject: fax.RawSubject("efax", "demo"), Data: []byte("x")} }
+	_, err := b.Publish(ctx, msg(), jetstream.WithExpectStream(fax.EventsStream))
+	var apiErr *jetstream.APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("publish expecting another stream: error %v, want the broker's API error", err)
+	}
+	if ack, err := b.Publish(ctx, msg(), jetstream.WithMsgID("one")); err != nil || ack.Duplicate {
+		t.Fatalf("first publish of id one: %+v, %v", ack, err)
+	}
+	if ack, err := b.Publish(ctx, msg(), jetstream.WithMsgID("one")); err != nil || !ack.Duplicate {
+		t.Fatalf("second publish of id one: %+v, %v; want a duplicate", ack, err)
+	}
+}
+
+// TestBatcherDropsWhatItsCallerGaveUpOn: a message whose caller's context
+// ended before it went out is not stored behind the caller's back, and the
+// caller hears why; the Batcher goes on serving others.
+func TestBatcherDropsWhatItsCallerGaveUpOn(t *testing.T) {
+	conn := streamtest.Connect(t, streamtest.Start(t), config.Default().Streams)
+	b := stream.NewBatcher(conn.JS)
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := b.Publish(gone, &nats.Msg{Subject: fax.RawSubject("efax", "demo"), Data: []byte("abandoned")}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("publish with an ended context: error %v, want context.Canceled", err)
+	}
+	ctx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	ack, err := b.Publish(ctx, &nats.Msg{Subject: fax.RawSubject("efax", "demo"), Data: []byte("kept")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := streamtest.Messages(t, conn.JS, fax.RawStream)
+	if len(msgs) != 1 || string(msgs[0].Data) != "kept" || ack.Sequence != msgs[0].Sequence {
+		t.Fatalf("stream holds %d messages (first %q), want only the kept one", len(msgs), msgs[0].Data)
+	}
+}
+
+// TestBatcherFailsFastWithoutBroker: with the broker gone a publish fails
+// within its context, as a publish does, and works again once it is back.
+func TestBatcherFailsFastWithoutBroker(t *testing.T) {
+	ns := streamtest.Start(t)
+	conn := streamtest.Connect(t, ns, config.Default().Streams)
+	b := stream.NewBatcher(conn.JS)
+	ns.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	if _, err := b.Publish(ctx, &nats.Msg{Subject: fax.RawSubject("efax", "demo"), Data: []byte("x")}); err == nil {
+		t.Fatal("publish without a broker succeeded")
+	}
+	if waited := time.Since(start); waited > 2500*time.Millisecond {
+		t.Fatalf("publish without a broker took %v", waited)
+	}
+}
+
+// TestBatcherFullWindowDoesNotQueueCallers: when the client holds as many
+// unacknowledged publishes as it may, each caller waits for room on its
+// own, at once, and is refused after the client's stall wait; they are not
+// made to wait one after the other behind the sender.
+func TestBatcherFullWindowDoesNotQueueCallers(t *testing.T) {
+	ns := streamtest.Start(t)
+	conn := streamtest.Connect(t, ns, config.Default().Streams,
+		jetstream.WithPublishAsyncMaxPending(1), jetstream.WithPublishAsyncTimeout(2*time.Second))
+	// A subscriber that never answers holds the one publish allowed in
+	// flight until its ack times out.
+	if _, err := conn.NC.Subscribe("hold.>", func(*nats.Msg) {}); err != nil {
+		t.Fatal(err)
+	}
+	b := stream.NewBatcher(conn.JS)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	held := make(chan error, 1)
+	go func() {
+		_, err := b.Publish(ctx, &nats.Msg{Subject: "hold.it", Data: []byte("x")})
+		held <- err
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for conn.JS.PublishAsyncPending() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if conn.JS.PublishAsyncPending() != 1 {
+		t.Fatal("the held publish never went out")
+	}
+
+	// Each caller waits the client's stall wait (200 ms); one after the
+	// other, 20 of them would take 4 s.
+	const callers = 20
+	start := time.Now()
+	errs := make(chan error, callers)
+	for range callers {
+		go func() {
+			_, err := b.Publish(ctx, &nats.Msg{Subject: fax.RawSubject("efax", "demo"), Data: []byte("y")})
+			errs <- err
+		}()
+	}
+	for range callers {
+		if err := <-errs; !errors.Is(err, jetstream.ErrTooManyStalledMsgs) {
+			t.Fatalf("publish with the window full: error %v, want ErrTooManyStalledMsgs", err)
+		}
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("%d callers refused for a full window took %v in all: they waited in turn", callers, took)
+	}
+	if err := <-held; !errors.Is(err, jetstream.ErrAsyncPublishTimeout) {
+		t.Fatalf("held publish: error %v, want its ack to time out", err)
+	}
+	if _, err := b.Publish(ctx, &nats.Msg{Subject: fax.RawSubject("efax", "demo"), Data: []byte("z")}); err != nil {
+		t.Fatalf("publish once the window has room: %v", err)
+	}
+}
