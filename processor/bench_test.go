@@ -68,45 +68,90 @@ const benchRounds = 3
 // consumer of the same shape that republishes each message as is with its
 // Nats-Msg-Id — the limit: consume, publish synchronously, ack. It prints
 // the medians and the verdict as a RATIO line (README "Performance");
-// absolute numbers drift. Each b.N round runs on a fresh broker with its
-// callbacks published while the timer is stopped. A round whose pull
-// stalls (see errPullStalled) is run again on a fresh broker, up to
-// benchAttempts times, and counted in the stalls metric; any other round
+// absolute numbers drift. In a round the two loads take turns in chunks
+// of benchChunk callbacks (drainInTurns), each chunk on a fresh broker
+// with its callbacks published while the timer is stopped. A chunk whose
+// pull stalls (see errPullStalled) is run again on a fresh broker, up to
+// benchAttempts times, and counted in the stalls metric; any other chunk
 // that does not finish within benchRoundLimit fails.
 func BenchmarkProcessor(b *testing.B) {
 	rounds := make([]map[string]drainResult, benchRounds)
 	defer printDrainRounds(rounds)
+	var failed atomic.Int64
+	loads := map[string]func(*stream.Conn) func(context.Context) error{
+		"processor": func(conn *stream.Conn) func(context.Context) error {
+			adapters, err := provider.NewNormalizers(benchAccounts(), digester(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			log, err := logging.New(io.Discard, "info", "json")
+			if err != nil {
+				b.Fatal(err)
+			}
+			proc, err := processor.New(benchProcessorConfig, processor.Deps{
+				JS: conn.JS, Normalizer: adapters, Log: log, Registry: prometheus.NewRegistry(),
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			return proc.Run
+		},
+		"consume-publish": func(conn *stream.Conn) func(context.Context) error {
+			return func(ctx context.Context) error { return consumePublish(ctx, conn.JS, &failed) }
+		},
+	}
 	for r := range rounds {
-		rounds[r] = map[string]drainResult{}
-		b.Run(fmt.Sprintf("round%d/processor", r+1), func(b *testing.B) {
-			rounds[r]["processor"] = drain(b, func(conn *stream.Conn) func(context.Context) error {
-				adapters, err := provider.NewNormalizers(benchAccounts(), digester(b))
-				if err != nil {
-					b.Fatal(err)
-				}
-				log, err := logging.New(io.Discard, "info", "json")
-				if err != nil {
-					b.Fatal(err)
-				}
-				proc, err := processor.New(benchProcessorConfig, processor.Deps{
-					JS: conn.JS, Normalizer: adapters, Log: log, Registry: prometheus.NewRegistry(),
-				})
-				if err != nil {
-					b.Fatal(err)
-				}
-				return proc.Run
-			})
-		})
-		b.Run(fmt.Sprintf("round%d/consume-publish", r+1), func(b *testing.B) {
-			var failed atomic.Int64
-			rounds[r]["consume-publish"] = drain(b, func(conn *stream.Conn) func(context.Context) error {
-				return func(ctx context.Context) error { return consumePublish(ctx, conn.JS, &failed) }
-			})
+		b.Run(fmt.Sprintf("round%d", r+1), func(b *testing.B) {
+			rounds[r] = drainInTurns(b, loads)
 			if n := failed.Load(); n > 0 {
 				b.Fatalf("%d publishes failed", n)
 			}
 		})
 	}
+}
+
+// benchChunk is how many callbacks one load drains before the other takes
+// its turn: the loads of a round take turns in chunks this small (about a
+// second each), so that a change of the shared machine's speed, which
+// lasts seconds, weighs on both alike.
+const benchChunk = 20000
+
+// benchLoads are the loads of a round in the order they take turns.
+var benchLoads = []string{"processor", "consume-publish"}
+
+// drainInTurns drains b.N callbacks with each load, the loads taking
+// turns in chunks of benchChunk (each chunk on a fresh broker, see
+// drain), and reports each load's events/s and CPU per event.
+func drainInTurns(b *testing.B, loads map[string]func(*stream.Conn) func(context.Context) error) map[string]drainResult {
+	b.StopTimer()
+	b.ResetTimer()
+	type acc struct{ elapsed, cpu time.Duration }
+	accs := map[string]*acc{}
+	stalls := 0
+	for left := b.N; left > 0; {
+		n := min(benchChunk, left)
+		left -= n
+		for _, name := range benchLoads {
+			elapsed, cpu, retried := drain(b, n, loads[name])
+			a := accs[name]
+			if a == nil {
+				a = &acc{}
+				accs[name] = a
+			}
+			a.elapsed += elapsed
+			a.cpu += cpu
+			stalls += retried
+		}
+	}
+	out := map[string]drainResult{}
+	for name, a := range accs {
+		res := drainResult{rate: float64(b.N) / a.elapsed.Seconds(), cpu: float64(a.cpu.Microseconds()) / float64(b.N)}
+		b.ReportMetric(res.rate, name+"-events/s")
+		b.ReportMetric(res.cpu, name+"-cpu-µs/event")
+		out[name] = res
+	}
+	b.ReportMetric(float64(stalls), "stalls")
+	return out
 }
 
 // printDrainRounds prints each load's medians over the rounds side by
@@ -142,37 +187,32 @@ func printDrainRounds(rounds []map[string]drainResult) {
 // beside the rate (on a shared machine both move from run to run).
 type drainResult struct{ rate, cpu float64 }
 
-// drain runs the b.N round, again after a stalled pull, and reports and
-// returns events/s and CPU per event; it reports the number of stalled
-// attempts too.
-func drain(b *testing.B, prepare func(*stream.Conn) func(context.Context) error) drainResult {
+// drain has the consumer that prepare builds drain n callbacks (drainOnce),
+// again after a stalled pull, and returns the time and CPU it took and the
+// number of stalled attempts.
+func drain(b *testing.B, n int, prepare func(*stream.Conn) func(context.Context) error) (time.Duration, time.Duration, int) {
 	for attempt := 1; ; attempt++ {
-		elapsed, cpu, err := drainOnce(b, prepare)
+		elapsed, cpu, err := drainOnce(b, n, prepare)
 		if err == nil {
-			res := drainResult{rate: float64(b.N) / elapsed.Seconds(), cpu: float64(cpu.Microseconds()) / float64(b.N)}
-			b.ReportMetric(res.rate, "events/s")
-			b.ReportMetric(res.cpu, "cpu-µs/op")
-			b.ReportMetric(float64(attempt-1), "stalls")
-			return res
+			return elapsed, cpu, attempt - 1
 		}
 		if !errors.Is(err, errPullStalled) || attempt == benchAttempts {
-			b.Fatalf("round of %d, attempt %d: %v", b.N, attempt, err)
+			b.Fatalf("chunk of %d, attempt %d: %v", n, attempt, err)
 		}
-		b.Logf("round of %d, attempt %d: %v; running it again on a fresh broker", b.N, attempt, err)
+		b.Logf("chunk of %d, attempt %d: %v; running it again on a fresh broker", n, attempt, err)
 	}
 }
 
-// drainOnce publishes b.N distinct raw callbacks to a fresh broker, then
+// drainOnce publishes n distinct raw callbacks to a fresh broker, then
 // times the consumer that prepare builds on its own connection, from its
-// start until FAXPIPE_EVENTS holds b.N events, and the process's CPU time
-// meanwhile. The timer counts only the last attempt.
-func drainOnce(b *testing.B, prepare func(*stream.Conn) func(context.Context) error) (time.Duration, time.Duration, error) {
-	b.StopTimer()
+// start until FAXPIPE_EVENTS holds n events, and the process's CPU time
+// meanwhile. The benchmark's timer runs only meanwhile.
+func drainOnce(b *testing.B, n int, prepare func(*stream.Conn) func(context.Context) error) (time.Duration, time.Duration, error) {
 	ns := streamtest.Start(b)
 	defer ns.Stop()
 	conn := streamtest.Connect(b, ns, config.Default().Streams, jetstream.WithPublishAsyncMaxPending(256))
 	defer conn.NC.Close()
-	publishMix(b, conn.JS, b.N)
+	publishMix(b, conn.JS, n)
 	events, err := conn.JS.Stream(context.Background(), fax.EventsStream)
 	if err != nil {
 		b.Fatal(err)
@@ -186,7 +226,6 @@ func drainOnce(b *testing.B, prepare func(*stream.Conn) func(context.Context) er
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 
-	b.ResetTimer()
 	b.StartTimer()
 	start, cpu := time.Now(), streamtest.ProcessCPU()
 	go func() { done <- run(ctx) }()
@@ -196,7 +235,7 @@ func drainOnce(b *testing.B, prepare func(*stream.Conn) func(context.Context) er
 			b.Errorf("consumer: %v", err)
 		}
 	}()
-	err = awaitEvents(conn.JS, events, b.N)
+	err = awaitEvents(conn.JS, events, n)
 	elapsed, cpu := time.Since(start), streamtest.ProcessCPU()-cpu
 	b.StopTimer()
 	if err != nil {
