@@ -43,12 +43,12 @@ func (e Event) ID() string {
 
 // Type is the CloudEvents type, faxpipe.{channel}.{direction}.{outcome}.
 func (e Event) Type() string {
-	return fmt.Sprintf("faxpipe.%s.%s.%s", e.Channel, e.Direction, e.Outcome)
+	return "faxpipe." + string(e.Channel) + "." + string(e.Direction) + "." + string(e.Outcome)
 }
 
 // Source is the CloudEvents source, faxpipe/{provider}/{account}.
 func (e Event) Source() string {
-	return fmt.Sprintf("faxpipe/%s/%s", e.Provider, e.Account)
+	return "faxpipe/" + string(e.Provider) + "/" + e.Account
 }
 
 // Subject is the stream subject the event is published on:
