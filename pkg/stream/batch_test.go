@@ -142,7 +142,7 @@ func TestBatcherFailsFastWithoutBroker(t *testing.T) {
 func TestBatcherFullWindowDoesNotQueueCallers(t *testing.T) {
 	ns := streamtest.Start(t)
 	conn := streamtest.Connect(t, ns, config.Default().Streams,
-		jetstream.WithPublishAsyncMaxPending(1), jetstream.WithPublishAsyncTimeout(2*time.Second))
+		jetstream.WithPublishAsyncMaxPending(1), jetstream.WithPublishAsyncTimeout(5*time.Second))
 	// A subscriber that never answers holds the one publish allowed in
 	// flight until its ack times out.
 	if _, err := conn.NC.Subscribe("hold.>", func(*nats.Msg) {}); err != nil {
@@ -180,7 +180,7 @@ func TestBatcherFullWindowDoesNotQueueCallers(t *testing.T) {
 			t.Fatalf("publish with the window full: error %v, want ErrTooManyStalledMsgs", err)
 		}
 	}
-	if took := time.Since(start); took > 2*time.Second {
+	if took := time.Since(start); took > 3*time.Second {
 		t.Fatalf("%d callers refused for a full window took %v in all: they waited in turn", callers, took)
 	}
 	if err := <-held; !errors.Is(err, jetstream.ErrAsyncPublishTimeout) {
