@@ -20,8 +20,9 @@ import (
 // Why: a goroutine that publishes and then waits for the acknowledgement
 // hands the processor to nats.go's flusher right away, so under load every
 // publish is its own write to the socket, its own read and store round at
-// the broker and its own acknowledgement write back: about four system
-// calls a message, the largest cost of a callback (README "Performance").
+// the broker and its own acknowledgement write back: up to four system
+// calls a message, a large share of a callback's cost (README
+// "Performance").
 // A Batcher instead sends from one goroutine that, before each batch,
 // yields once to the goroutines that are ready to run: under load they
 // queue their messages meanwhile, and the batch goes out in one write, is
