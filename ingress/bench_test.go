@@ -54,9 +54,9 @@ var benchLoads = []string{"noop-echo", "echo-publish", "ingress"}
 // nats.go's own synchronous publish, not faxpipe's publisher: a reference
 // that faxpipe's changes do not move. The three servers, each with a
 // broker of its own, run for the whole benchmark; in a round they take
-// turns in slices of benchSlice requests (interleave). Then once a
-// pipelined JetStream publish loop of the envelope's size (the broker
-// limit). It prints the medians and the verdicts as RATIO lines (README
+// turns in slices of benchSlice requests (interleave). Then once
+// publishes of the envelope's size through faxpipe's publisher from
+// benchClients goroutines (the broker limit). It prints the medians and the verdicts as RATIO lines (README
 // "Performance"); absolute numbers drift.
 func BenchmarkCallbacks(b *testing.B) {
 	rounds := make([]map[string]loadResult, benchRounds)

@@ -78,8 +78,8 @@ func BenchmarkProcessor(b *testing.B) {
 	rounds := make([]map[string]drainResult, benchRounds)
 	defer printDrainRounds(rounds)
 	var failed atomic.Int64
-	loads := map[string]func(*stream.Conn) func(context.Context) error{
-		"processor": func(conn *stream.Conn) func(context.Context) error {
+	loads := map[string]preparer{
+		"processor": func(b *testing.B, conn *stream.Conn) func(context.Context) error {
 			adapters, err := provider.NewNormalizers(benchAccounts(), digester(b))
 			if err != nil {
 				b.Fatal(err)
@@ -96,7 +96,7 @@ func BenchmarkProcessor(b *testing.B) {
 			}
 			return proc.Run
 		},
-		"consume-publish": func(conn *stream.Conn) func(context.Context) error {
+		"consume-publish": func(_ *testing.B, conn *stream.Conn) func(context.Context) error {
 			return func(ctx context.Context) error { return consumePublish(ctx, conn.JS, &failed) }
 		},
 	}
@@ -110,6 +110,10 @@ func BenchmarkProcessor(b *testing.B) {
 	}
 }
 
+// preparer builds a load's consumer on conn, for the (sub-)benchmark b
+// that runs it.
+type preparer func(b *testing.B, conn *stream.Conn) func(context.Context) error
+
 // benchChunk is how many callbacks one load drains before the other takes
 // its turn: the loads of a round take turns in chunks this small (about a
 // second each), so that a change of the shared machine's speed, which
@@ -122,7 +126,7 @@ var benchLoads = []string{"processor", "consume-publish"}
 // drainInTurns drains b.N callbacks with each load, the loads taking
 // turns in chunks of benchChunk (each chunk on a fresh broker, see
 // drain), and reports each load's events/s and CPU per event.
-func drainInTurns(b *testing.B, loads map[string]func(*stream.Conn) func(context.Context) error) map[string]drainResult {
+func drainInTurns(b *testing.B, loads map[string]preparer) map[string]drainResult {
 	b.StopTimer()
 	b.ResetTimer()
 	type acc struct{ elapsed, cpu time.Duration }
@@ -190,7 +194,7 @@ type drainResult struct{ rate, cpu float64 }
 // drain has the consumer that prepare builds drain n callbacks (drainOnce),
 // again after a stalled pull, and returns the time and CPU it took and the
 // number of stalled attempts.
-func drain(b *testing.B, n int, prepare func(*stream.Conn) func(context.Context) error) (time.Duration, time.Duration, int) {
+func drain(b *testing.B, n int, prepare preparer) (time.Duration, time.Duration, int) {
 	for attempt := 1; ; attempt++ {
 		elapsed, cpu, err := drainOnce(b, n, prepare)
 		if err == nil {
@@ -207,7 +211,7 @@ func drain(b *testing.B, n int, prepare func(*stream.Conn) func(context.Context)
 // times the consumer that prepare builds on its own connection, from its
 // start until FAXPIPE_EVENTS holds n events, and the process's CPU time
 // meanwhile. The benchmark's timer runs only meanwhile.
-func drainOnce(b *testing.B, n int, prepare func(*stream.Conn) func(context.Context) error) (time.Duration, time.Duration, error) {
+func drainOnce(b *testing.B, n int, prepare preparer) (time.Duration, time.Duration, error) {
 	ns := streamtest.Start(b)
 	defer ns.Stop()
 	conn := streamtest.Connect(b, ns, config.Default().Streams, jetstream.WithPublishAsyncMaxPending(256))
@@ -222,7 +226,7 @@ func drainOnce(b *testing.B, n int, prepare func(*stream.Conn) func(context.Cont
 		b.Fatal(err)
 	}
 	defer worker.NC.Close()
-	run := prepare(worker)
+	run := prepare(b, worker)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 
