@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
@@ -156,8 +155,8 @@ func interleave(b *testing.B, loads map[string]func() error) map[string]loadResu
 // pipelined as the ingress's is.
 func benchPublisher(b *testing.B) *stream.Publisher {
 	ns := streamtest.Start(b)
-	conn := streamtest.Connect(b, ns, benchStreams(),
-		jetstream.WithPublishAsyncMaxPending(4096), jetstream.WithPublishAsyncTimeout(3*time.Second))
+	conn := streamtest.Connect(b, ns, benchStreams())
+	conn.Limits = stream.PublishLimits{MaxPending: 4096, Timeout: 3 * time.Second}
 	return stream.NewPublisher(conn, fax.RawStream)
 }
 

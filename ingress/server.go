@@ -31,9 +31,8 @@ import (
 // blocks until the stream acknowledged msg (returning its sequence) or
 // fails; any error is transient from the provider's point of view. It must
 // give up within ingress.publish_timeout: stream.Publisher does on a
-// connection whose asynchronous publishes time out after it (the services'
-// connections: cli.jetstreamOpts), so the ingress sets no timer of its own
-// per request.
+// connection whose publish limits say so (the services' connections:
+// cli.publishLimits), so the ingress sets no timer of its own per request.
 type Publisher interface {
 	Publish(ctx context.Context, msg *nats.Msg) (uint64, error)
 }

@@ -89,7 +89,7 @@ func BenchmarkProcessor(b *testing.B) {
 				b.Fatal(err)
 			}
 			proc, err := processor.New(benchProcessorConfig, processor.Deps{
-				JS: conn.JS, Normalizer: adapters, Log: log, Registry: prometheus.NewRegistry(),
+				Conn: conn, Normalizer: adapters, Log: log, Registry: prometheus.NewRegistry(),
 			})
 			if err != nil {
 				b.Fatal(err)

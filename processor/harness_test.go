@@ -111,7 +111,7 @@ func (p *pipeline) start(wrap func(fax.Normalizer) fax.Normalizer) *running {
 	if p.ackWait > 0 {
 		pc.AckWait = p.ackWait
 	}
-	proc, err := processor.New(pc, processor.Deps{JS: conn.JS, Normalizer: n, Log: zap.NewNop(), Registry: reg})
+	proc, err := processor.New(pc, processor.Deps{Conn: conn, Normalizer: n, Log: zap.NewNop(), Registry: reg})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,9 @@ const messageTimeout = 10 * time.Second
 
 // Deps are what the processor needs from the rest of the process.
 type Deps struct {
-	JS         jetstream.JetStream
+	// Conn is the connection to the broker; its Limits bound the
+	// processor's publishes.
+	Conn       *stream.Conn
 	Normalizer fax.Normalizer // every provider's (provider.Normalizers)
 	Log        *zap.Logger
 	Registry   prometheus.Registerer
@@ -95,13 +97,13 @@ func (p *Processor) Run(ctx context.Context) error {
 // bucket, retrying until the topology exists or ctx ends.
 func (p *Processor) attach(ctx context.Context) (jetstream.Consumer, error) {
 	cc := stream.ProcessorConsumer(p.cfg.AckWait, 64*p.cfg.Concurrency)
-	return stream.Attach(ctx, p.deps.JS, fax.RawStream, cc, p.open,
+	return stream.Attach(ctx, p.deps.Conn.JS, fax.RawStream, cc, p.open,
 		func(err error) { p.deps.Log.Warn("waiting for the raw stream and dedupe bucket", zap.Error(err)) })
 }
 
 // open opens the dedupe bucket under the pipeline.
 func (p *Processor) open(ctx context.Context) error {
-	pub, err := NewPublisher(ctx, p.deps.JS, p.deps.Log)
+	pub, err := NewPublisher(ctx, p.deps.Conn, p.deps.Log)
 	if err != nil {
 		return err
 	}

@@ -24,12 +24,12 @@ type Publisher struct {
 
 // NewPublisher reads the dedupe horizon off FAXPIPE_EVENTS and returns the
 // publisher; log hears of every event and rejection.
-func NewPublisher(ctx context.Context, js jetstream.JetStream, log *zap.Logger) (*Publisher, error) {
-	h, err := DedupeHorizon(ctx, js)
+func NewPublisher(ctx context.Context, conn *stream.Conn, log *zap.Logger) (*Publisher, error) {
+	h, err := DedupeHorizon(ctx, conn.JS)
 	if err != nil {
 		return nil, err
 	}
-	return &Publisher{batch: stream.NewBatcher(js), horizon: h, log: log}, nil
+	return &Publisher{batch: stream.NewBatcher(conn.NC, conn.Limits), horizon: h, log: log}, nil
 }
 
 // Horizon is the events stream's duplicate window, as read when the
@@ -48,8 +48,9 @@ func (p *Publisher) Event(ctx context.Context, e Emission) (Kind, error) {
 	msg := nats.NewMsg(e.Subject)
 	msg.Data = e.Data
 	msg.Header[jetstream.MsgIDHeader] = []string{e.ID}
+	msg.Header[jetstream.ExpectedStreamHeader] = []string{fax.EventsStream}
 	tracing.Inject(ctx, msg.Header)
-	ack, err := p.batch.Publish(ctx, msg, jetstream.WithExpectStream(fax.EventsStream))
+	ack, err := p.batch.Publish(ctx, msg)
 	if err != nil {
 		return "", fmt.Errorf("publish event: %w", err)
 	}
@@ -81,8 +82,9 @@ func (p *Publisher) Reject(ctx context.Context, r fax.Rejected, msgID string) er
 	msg := nats.NewMsg(r.Subject())
 	msg.Data = data
 	msg.Header.Set(jetstream.MsgIDHeader, msgID)
+	msg.Header.Set(jetstream.ExpectedStreamHeader, fax.RejectedStream)
 	tracing.Inject(ctx, msg.Header)
-	if _, err := p.batch.Publish(ctx, msg, jetstream.WithExpectStream(fax.RejectedStream)); err != nil {
+	if _, err := p.batch.Publish(ctx, msg); err != nil {
 		return fmt.Errorf("publish rejection: %w", err)
 	}
 	p.log.Info("callback rejected",

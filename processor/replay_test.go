@@ -53,7 +53,7 @@ func (p *pipeline) replayer() replay.Reprocessor {
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	rp, err := processor.NewReplayer(p.t.Context(), processor.Deps{JS: p.conn.JS, Normalizer: adapters, Log: zap.NewNop()})
+	rp, err := processor.NewReplayer(p.t.Context(), processor.Deps{Conn: p.conn, Normalizer: adapters, Log: zap.NewNop()})
 	if err != nil {
 		p.t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func NewReplayer(ctx context.Context, deps Deps) (*Replayer, error) {
 		deps.Log = zap.NewNop()
 	}
 	deps.Log = deps.Log.WithOptions(zap.IncreaseLevel(zap.WarnLevel))
-	pub, err := NewPublisher(ctx, deps.JS, deps.Log)
+	pub, err := NewPublisher(ctx, deps.Conn, deps.Log)
 	if err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
@@ -40,7 +40,7 @@ func NewReplayer(ctx context.Context, deps Deps) (*Replayer, error) {
 // would have published, so that a second callback of the same fax counts
 // as the duplicate it would be.
 func (r *Replayer) DryRun(ctx context.Context) (*Replayer, error) {
-	dry, err := NewDryRun(ctx, r.deps.JS)
+	dry, err := NewDryRun(ctx, r.deps.Conn.JS)
 	if err != nil {
 		return nil, fmt.Errorf("dry run: %w", err)
 	}

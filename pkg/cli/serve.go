@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.uber.org/zap"
@@ -50,11 +49,11 @@ func serve(ctx context.Context, cmd string, cfg *config.Config, log *zap.Logger)
 	if natsCfg.InboxPrefix == "" {
 		natsCfg.InboxPrefix = role.InboxPrefix()
 	}
-	conn, err := stream.Connect(url, natsCfg, cmd, log.Named("nats"),
-		jetstreamOpts(cfg)...)
+	conn, err := stream.Connect(url, natsCfg, cmd, log.Named("nats"))
 	if err != nil {
 		return err
 	}
+	conn.Limits = publishLimits(cfg)
 	defer conn.Close(5 * time.Second)
 
 	reg := prometheus.NewRegistry()
@@ -195,11 +194,9 @@ func runAll(ctx context.Context, comps []component, log *zap.Logger) error {
 	return g.Wait()
 }
 
-// jetstreamOpts bounds asynchronous publishes: how many may be in flight
-// before publishers stall, and how long one may wait for its ack.
-func jetstreamOpts(cfg *config.Config) []jetstream.JetStreamOpt {
-	return []jetstream.JetStreamOpt{
-		jetstream.WithPublishAsyncMaxPending(cfg.Ingress.MaxPending),
-		jetstream.WithPublishAsyncTimeout(cfg.Ingress.PublishTimeout),
-	}
+// publishLimits bound the services' publishes (stream.Batcher): how many
+// may wait for their acknowledgements before publishers stall, and how
+// long one may wait for its acknowledgement.
+func publishLimits(cfg *config.Config) stream.PublishLimits {
+	return stream.PublishLimits{MaxPending: cfg.Ingress.MaxPending, Timeout: cfg.Ingress.PublishTimeout}
 }

@@ -126,7 +126,7 @@ func (w wiring) processor() (runner, error) {
 		return nil, err
 	}
 	p, err := processor.New(w.cfg.Processor, processor.Deps{
-		JS:         w.conn.JS,
+		Conn:       w.conn,
 		Normalizer: adapters,
 		Log:        w.log.Named("processor"),
 		Registry:   w.reg,

@@ -149,7 +149,7 @@ func withReprocessor(cmd reprocessCommand) func(context.Context, toolEnv) error 
 		if err != nil {
 			return err
 		}
-		rp, err := processor.NewReplayer(ctx, processor.Deps{JS: conn.JS, Normalizer: adapters, Log: e.log.Named("processor")})
+		rp, err := processor.NewReplayer(ctx, processor.Deps{Conn: conn, Normalizer: adapters, Log: e.log.Named("processor")})
 		if err != nil {
 			return err
 		}

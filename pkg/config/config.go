@@ -135,7 +135,7 @@ type Ingress struct {
 	WriteTimeout      time.Duration `yaml:"write_timeout"`
 	IdleTimeout       time.Duration `yaml:"idle_timeout"`
 	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"` // drain time for in-flight callbacks
-	MaxPending        int           `yaml:"max_pending"`      // async publishes in flight before the ingress sheds load
+	MaxPending        int           `yaml:"max_pending"`      // publishes awaiting their acks before the ingress sheds load (stream.PublishLimits)
 	RateLimit         RateLimit     `yaml:"rate_limit"`
 	// TrustedProxies are CIDRs whose X-Forwarded-For is believed, so that the
 	// client address (for logs and the per-client limit) is the provider's,

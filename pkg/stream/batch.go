@@ -2,8 +2,9 @@ package stream
 
 import (
 	"context"
-	"errors"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,60 +13,225 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
+// PublishLimits bound the publishes of a Batcher.
+type PublishLimits struct {
+	// MaxPending is how many messages may be sent and not yet acknowledged;
+	// a publish beyond it waits for room up to StallWait, then fails with
+	// jetstream.ErrTooManyStalledMsgs (the ingress answers 503).
+	MaxPending int
+	// Timeout is how long a publish waits for its acknowledgement before it
+	// fails with jetstream.ErrAsyncPublishTimeout.
+	Timeout time.Duration
+}
+
+// DefaultPublishLimits are the limits of a connection whose user set none
+// (config.Default's ingress.max_pending and ingress.publish_timeout).
+var DefaultPublishLimits = PublishLimits{MaxPending: 4096, Timeout: 3 * time.Second}
+
+// The waits of a publish, as nats.go's asynchronous publishes have them:
+// for room in a full window, and before each of the retries of a message
+// no stream answered (a stream's leader moving).
+const (
+	stallWait             = 200 * time.Millisecond
+	noResponderRetryWait  = 250 * time.Millisecond
+	noResponderRetryLimit = 2
+)
+
 // Batcher publishes the messages of many goroutines to JetStream in
 // batches, each one write to the broker, and lets each goroutine wait for
 // its own acknowledgement. It is safe for concurrent use; its zero value
 // is not usable (NewBatcher).
 //
-// Why: a goroutine that publishes and then waits for the acknowledgement
-// hands the processor to nats.go's flusher right away, so under load every
-// publish is its own write to the socket, its own read and store round at
-// the broker and its own acknowledgement write back: up to four system
-// calls a message, a large share of a callback's cost (README
-// "Performance").
-// A Batcher instead sends from one goroutine that, before each batch,
-// yields once to the goroutines that are ready to run: under load they
-// queue their messages meanwhile, and the batch goes out in one write, is
-// read in one read and acknowledged in one write. An idle process has
-// nothing else ready, so the yield returns at once and a lone message is
-// not delayed; no timer is involved.
+// Why batches: a goroutine that publishes and then waits for the
+// acknowledgement hands the processor to nats.go's flusher right away, so
+// under load every publish is its own write to the socket, its own read
+// and store round at the broker and its own acknowledgement write back: up
+// to four system calls a message, a large share of a callback's cost
+// (README "Performance"). A Batcher instead sends from one goroutine
+// that, before each batch, yields once to the goroutines that are ready to
+// run: under load they queue their messages meanwhile, and the batch goes
+// out in one write, is read in one read and acknowledged in one write. An
+// idle process has nothing else ready, so the yield returns at once and a
+// lone message is not delayed; no timer is involved.
+//
+// Why its own acknowledgements: the acknowledgements come back on one
+// subscription of the Batcher's, each to the goroutine waiting for it,
+// decoded without reflection (parseAck). nats.go's asynchronous publish
+// does the same with a future, a timer and an encoding/json decoding per
+// message, under a lock all acknowledgements share: a few microseconds a
+// message, as much as the rest of an ingress's work on a callback.
 //
 // The guarantees are a publish's: a message is stored once the broker
 // acknowledges it, and any error means it may not be stored.
 type Batcher struct {
-	js jetstream.JetStream
+	nc     *nats.Conn
+	limits PublishLimits
+	window chan struct{} // a token for each message sent and not yet answered
 
 	mu      sync.Mutex
 	queue   []*pending // waiting for the next batch
 	sending bool       // a goroutine runs send
 
+	acks    sync.Mutex
+	inbox   string // acknowledgements come to inbox + id, one subscription
+	sub     *nats.Subscription
+	next    uint64
+	waiting map[uint64]*pending // sent or queued, not yet answered
+
+	stream string // the last acknowledging stream's name, reused (handleAck's only)
+
 	batches atomic.Int64 // sent so far, for tests
 }
 
-// pending is one message in a Batcher's queue. Its goroutine waits on
-// sent, which the sending goroutine signals once the client holds the
-// message (fut) or refused it (err).
+// pending is one message between its Publish and its answer. Exactly one
+// goroutine answers it on done: the one that takes it out of waiting (the
+// acknowledgement's handler, the sender when the client refuses it, the
+// connection's watcher when the connection is lost).
 type pending struct {
-	ctx  context.Context
-	msg  *nats.Msg
-	opts []jetstream.PublishOpt
-	fut  jetstream.PubAckFuture
-	err  error
-	sent chan struct{} // buffered: the sender never blocks on it
+	ctx     context.Context
+	msg     *nats.Msg
+	id      uint64
+	retries int
+	done    chan result // buffered: whoever answers never blocks
+	timer   *time.Timer
 }
 
-var pendings = sync.Pool{New: func() any { return &pending{sent: make(chan struct{}, 1)} }}
+type result struct {
+	ack jetstream.PubAck
+	err error
+	// done says the sender holds the pending no longer: the answer came
+	// from the broker or from the sender itself, so it may be reused.
+	done bool
+}
 
-// NewBatcher returns a Batcher publishing with js.
-func NewBatcher(js jetstream.JetStream) *Batcher { return &Batcher{js: js} }
+var pendings = sync.Pool{New: func() any {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &pending{done: make(chan result, 1), timer: t}
+}}
 
-// Publish sends msg with opts in the next batch and blocks until the
-// stream acknowledged it, the broker or client refused it, or ctx ended.
-// An acknowledgement that never comes ends with the JetStream context's
-// async publish timeout (jetstream.WithPublishAsyncTimeout) or ctx.
-func (b *Batcher) Publish(ctx context.Context, msg *nats.Msg, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error) {
+// NewBatcher returns a Batcher publishing on nc within limits.
+func NewBatcher(nc *nats.Conn, limits PublishLimits) *Batcher {
+	if limits.MaxPending <= 0 {
+		limits.MaxPending = DefaultPublishLimits.MaxPending
+	}
+	if limits.Timeout <= 0 {
+		limits.Timeout = DefaultPublishLimits.Timeout
+	}
+	return &Batcher{nc: nc, limits: limits, window: make(chan struct{}, limits.MaxPending), waiting: map[uint64]*pending{}}
+}
+
+// Publish sends msg in the next batch, with its Reply set to the
+// Batcher's, and blocks until the stream acknowledged it, the broker or
+// client refused it, its acknowledgement timed out (PublishLimits), or
+// ctx ended. The broker's refusal is a *jetstream.APIError.
+func (b *Batcher) Publish(ctx context.Context, msg *nats.Msg) (jetstream.PubAck, error) {
+	if err := b.acquire(ctx); err != nil {
+		return jetstream.PubAck{}, err
+	}
 	p := pendings.Get().(*pending)
-	p.ctx, p.msg, p.opts = ctx, msg, opts
+	p.ctx, p.msg, p.retries = ctx, msg, 0
+	if err := b.register(p); err != nil {
+		b.release()
+		return jetstream.PubAck{}, err
+	}
+	b.enqueue(p)
+	p.timer.Reset(b.limits.Timeout)
+	select {
+	case r := <-p.done:
+		p.timer.Stop()
+		if r.done {
+			*p = pending{done: p.done, timer: p.timer}
+			pendings.Put(p)
+		}
+		return r.ack, r.err
+	case <-ctx.Done():
+		return b.abandon(p, ctx.Err())
+	case <-p.timer.C:
+		return b.abandon(p, jetstream.ErrAsyncPublishTimeout)
+	}
+}
+
+// acquire takes a token of the window, waiting up to stallWait for one.
+func (b *Batcher) acquire(ctx context.Context) error {
+	select {
+	case b.window <- struct{}{}:
+		return nil
+	default:
+	}
+	t := time.NewTimer(stallWait)
+	defer t.Stop()
+	select {
+	case b.window <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return jetstream.ErrTooManyStalledMsgs
+	}
+}
+
+func (b *Batcher) release() { <-b.window }
+
+// register gives p an id, its message the reply subject of that id, and
+// puts it among the waiting; the first registers the subscription.
+func (b *Batcher) register(p *pending) error {
+	b.acks.Lock()
+	defer b.acks.Unlock()
+	if b.sub == nil || !b.sub.IsValid() {
+		inbox := b.nc.NewInbox() + "."
+		sub, err := b.nc.Subscribe(inbox+"*", b.handleAck)
+		if err != nil {
+			return err
+		}
+		if b.sub == nil {
+			go b.watch(b.nc.StatusChanged(nats.RECONNECTING, nats.CLOSED))
+		}
+		b.inbox, b.sub = inbox, sub
+	}
+	b.next++
+	p.id = b.next
+	b.waiting[p.id] = p
+	p.msg.Reply = b.inbox + strconv.FormatUint(p.id, 36)
+	return nil
+}
+
+// answer takes p, registered as id, out of waiting and answers it with r,
+// unless another goroutine did so first. It reports whether it answered.
+func (b *Batcher) answer(id uint64, p *pending, r result) bool {
+	b.acks.Lock()
+	if b.waiting[id] != p {
+		b.acks.Unlock()
+		return false
+	}
+	delete(b.waiting, id)
+	b.acks.Unlock()
+	b.release()
+	p.done <- r
+	return true
+}
+
+// waits reports whether p, registered as id, still waits for its answer.
+func (b *Batcher) waits(id uint64, p *pending) bool {
+	b.acks.Lock()
+	defer b.acks.Unlock()
+	return b.waiting[id] == p
+}
+
+// abandon ends a Publish that stopped waiting with err, unless its answer
+// came meanwhile. The message may still be in the sender's hands, so p is
+// not reused.
+func (b *Batcher) abandon(p *pending, err error) (jetstream.PubAck, error) {
+	if !b.answer(p.id, p, result{err: err}) {
+		// Answered just now by another goroutine: that answer stands.
+		r := <-p.done
+		return r.ack, r.err
+	}
+	return jetstream.PubAck{}, err
+}
+
+// enqueue puts p in the next batch, starting the sender if none runs.
+func (b *Batcher) enqueue(p *pending) {
 	b.mu.Lock()
 	b.queue = append(b.queue, p)
 	start := !b.sending
@@ -74,43 +240,6 @@ func (b *Batcher) Publish(ctx context.Context, msg *nats.Msg, opts ...jetstream.
 	if start {
 		go b.send()
 	}
-	select {
-	case <-p.sent:
-	case <-ctx.Done():
-		// p stays with the sender, which skips it (its ctx has ended) or
-		// has just sent it; it is not reused.
-		return nil, ctx.Err()
-	}
-	fut, err := p.fut, p.err
-	*p = pending{sent: p.sent}
-	pendings.Put(p)
-	if errors.Is(err, jetstream.ErrTooManyStalledMsgs) {
-		// The client holds as many unacknowledged publishes as it may
-		// (ingress.max_pending): wait for room here, beside the other
-		// callers, as a publish does, rather than in the sender in front
-		// of the whole batch.
-		fut, err = b.js.PublishMsgAsync(msg, opts...)
-	}
-	if err != nil {
-		return nil, err
-	}
-	select {
-	case ack := <-fut.Ok():
-		return ack, nil
-	case err := <-fut.Err():
-		return nil, err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-// noStall makes the client refuse at once a publish it has no room for
-// (see Publish).
-var noStall = jetstream.WithStallWait(time.Nanosecond)
-
-// withoutStall is opts with noStall.
-func withoutStall(opts []jetstream.PublishOpt) []jetstream.PublishOpt {
-	return append(opts[:len(opts):len(opts)], noStall)
 }
 
 // send hands the queued messages to the client batch after batch, each
@@ -131,13 +260,98 @@ func (b *Batcher) send() {
 		b.mu.Unlock()
 		b.batches.Add(1)
 		for i, p := range batch {
-			if err := p.ctx.Err(); err != nil {
-				p.err = err // its goroutine has given up: do not store it behind its back
-			} else {
-				p.fut, p.err = b.js.PublishMsgAsync(p.msg, withoutStall(p.opts)...)
-			}
-			p.sent <- struct{}{}
 			batch[i] = nil
+			// p is read before the publish only: once sent, it may be
+			// answered and reused at any moment.
+			id := p.id
+			err := p.ctx.Err() // its goroutine has given up: do not store it behind its back
+			if err == nil && p.retries > 0 && !b.waits(id, p) {
+				continue // sent again after "no responders", and given up on meanwhile
+			}
+			if err == nil {
+				err = b.nc.PublishMsg(p.msg)
+			}
+			if err != nil {
+				b.answer(id, p, result{err: err, done: true})
+			}
+		}
+	}
+}
+
+// handleAck answers the message an acknowledgement is for. It runs on the
+// subscription's goroutine, one acknowledgement at a time.
+func (b *Batcher) handleAck(m *nats.Msg) {
+	id, err := strconv.ParseUint(m.Subject[strings.LastIndexByte(m.Subject, '.')+1:], 36, 64)
+	if err != nil {
+		return
+	}
+	if len(m.Data) == 0 && m.Header.Get("Status") == "503" {
+		// No stream answered: a stream's leader may be moving. Send again
+		// after a while, as nats.go does, before giving up.
+		b.acks.Lock()
+		p := b.waiting[id]
+		retry := p != nil && p.retries < noResponderRetryLimit
+		if retry {
+			p.retries++
+		}
+		b.acks.Unlock()
+		if retry {
+			time.AfterFunc(noResponderRetryWait, func() {
+				if b.waits(id, p) { // its publisher did not give up meanwhile
+					b.enqueue(p)
+				}
+			})
+			return
+		}
+		if p != nil {
+			b.answer(id, p, result{err: jetstream.ErrNoStreamResponse, done: true})
+		}
+		return
+	}
+	b.acks.Lock()
+	p := b.waiting[id]
+	b.acks.Unlock()
+	if p == nil {
+		return // its publisher gave up
+	}
+	r := b.decode(m.Data)
+	r.done = true // answered by the broker: the sender sent it
+	b.answer(id, p, r)
+}
+
+// decode reads an acknowledgement: the common forms without reflection
+// or a new string for the stream's name, any other with encoding/json.
+func (b *Batcher) decode(data []byte) result {
+	a, ok := parseAck(data)
+	if !ok {
+		return decodeAck(data)
+	}
+	if string(a.stream) != b.stream {
+		b.stream = string(a.stream)
+	}
+	return result{ack: jetstream.PubAck{Stream: b.stream, Sequence: a.seq, Domain: string(a.domain), Duplicate: a.duplicate}}
+}
+
+// watch answers every waiting message with the connection's loss: its
+// acknowledgement cannot come. It ends when the connection closes.
+func (b *Batcher) watch(status chan nats.Status) {
+	defer b.nc.RemoveStatusListener(status)
+	for s := range status {
+		err := nats.ErrDisconnected
+		if s == nats.CLOSED {
+			err = nats.ErrConnectionClosed
+		}
+		b.acks.Lock()
+		lost := make(map[uint64]*pending, len(b.waiting))
+		for id, p := range b.waiting {
+			lost[id] = p
+		}
+		b.acks.Unlock()
+		for id, p := range lost {
+			b.answer(id, p, result{err: err})
+		}
+		if s == nats.CLOSED {
+			return
 		}
 	}
 }

@@ -22,7 +22,7 @@ import (
 // stored exactly once, and they went out in fewer batches than messages.
 func TestBatcherStoresEachMessageOnceInBatches(t *testing.T) {
 	conn := streamtest.Connect(t, streamtest.Start(t), config.Default().Streams)
-	b := stream.NewBatcher(conn.JS)
+	b := stream.NewBatcher(conn.NC, stream.DefaultPublishLimits)
 	const workers, each = 64, 20
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -73,24 +73,32 @@ func TestBatcherStoresEachMessageOnceInBatches(t *testing.T) {
 	}
 }
 
-// TestBatcherPassesOptionsAndRefusals: publish options reach the broker,
-// and its refusal reaches the caller as the API error it is.
-func TestBatcherPassesOptionsAndRefusals(t *testing.T) {
+// TestBatcherPassesHeadersAndRefusals: the message's headers reach the
+// broker, its refusal reaches the caller as the API error it is, and a
+// repeated Nats-Msg-Id is acknowledged as a duplicate.
+func TestBatcherPassesHeadersAndRefusals(t *testing.T) {
 	conn := streamtest.Connect(t, streamtest.Start(t), config.Default().Streams)
-	b := stream.NewBatcher(conn.JS)
+	b := stream.NewBatcher(conn.NC, stream.DefaultPublishLimits)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	msg := func() *nats.Msg { return &nats.Msg{Subject: fax.RawSubject("efax", "demo"), Data: []byte("x")} }
-	_, err := b.Publish(ctx, msg(), jetstream.WithExpectStream(fax.EventsStream))
+	msg := func(header, value string) *nats.Msg {
+		m := nats.NewMsg(fax.RawSubject("efax", "demo"))
+		m.Data = []byte("x")
+		m.Header.Set(header, value)
+		return m
+	}
+	_, err := b.Publish(ctx, msg(jetstream.ExpectedStreamHeader, fax.EventsStream))
 	var apiErr *jetstream.APIError
-	if !errors.As(err, &apiErr) {
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode != 10060 { // nats-server's JSStreamNotMatchErr
 		t.Fatalf("publish expecting another stream: error %v, want the broker's API error", err)
 	}
-	if ack, err := b.Publish(ctx, msg(), jetstream.WithMsgID("one")); err != nil || ack.Duplicate {
-		t.Fatalf("first publish of id one: %+v, %v", ack, err)
+	first, err := b.Publish(ctx, msg(jetstream.MsgIDHeader, "one"))
+	if err != nil || first.Duplicate || first.Stream != fax.RawStream || first.Sequence == 0 {
+		t.Fatalf("first publish of id one: %+v, %v", first, err)
 	}
-	if ack, err := b.Publish(ctx, msg(), jetstream.WithMsgID("one")); err != nil || !ack.Duplicate {
-		t.Fatalf("second publish of id one: %+v, %v; want a duplicate", ack, err)
+	again, err := b.Publish(ctx, msg(jetstream.MsgIDHeader, "one"))
+	if err != nil || !again.Duplicate || again.Sequence != first.Sequence {
+		t.Fatalf("second publish of id one: %+v, %v; want a duplicate of sequence %d", again, err, first.Sequence)
 	}
 }
 
@@ -99,7 +107,7 @@ func TestBatcherPassesOptionsAndRefusals(t *testing.T) {
 // caller hears why; the Batcher goes on serving others.
 func TestBatcherDropsWhatItsCallerGaveUpOn(t *testing.T) {
 	conn := streamtest.Connect(t, streamtest.Start(t), config.Default().Streams)
-	b := stream.NewBatcher(conn.JS)
+	b := stream.NewBatcher(conn.NC, stream.DefaultPublishLimits)
 	gone, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := b.Publish(gone, &nats.Msg{Subject: fax.RawSubject("efax", "demo"), Data: []byte("abandoned")}); !errors.Is(err, context.Canceled) {
@@ -122,7 +130,7 @@ func TestBatcherDropsWhatItsCallerGaveUpOn(t *testing.T) {
 func TestBatcherFailsFastWithoutBroker(t *testing.T) {
 	ns := streamtest.Start(t)
 	conn := streamtest.Connect(t, ns, config.Default().Streams)
-	b := stream.NewBatcher(conn.JS)
+	b := stream.NewBatcher(conn.NC, stream.DefaultPublishLimits)
 	ns.Stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -135,39 +143,38 @@ func TestBatcherFailsFastWithoutBroker(t *testing.T) {
 	}
 }
 
-// TestBatcherFullWindowDoesNotQueueCallers: when the client holds as many
-// unacknowledged publishes as it may, each caller waits for room on its
-// own, at once, and is refused after the client's stall wait; they are not
-// made to wait one after the other behind the sender.
+// TestBatcherFullWindowDoesNotQueueCallers: when as many messages as the
+// limits allow wait for their acknowledgements, each further caller waits
+// for room on its own, at once, and is refused after the stall wait; they
+// are not made to wait one after the other behind the sender. A message
+// whose acknowledgement never comes times out and frees its room.
 func TestBatcherFullWindowDoesNotQueueCallers(t *testing.T) {
-	ns := streamtest.Start(t)
-	conn := streamtest.Connect(t, ns, config.Default().Streams,
-		jetstream.WithPublishAsyncMaxPending(1), jetstream.WithPublishAsyncTimeout(5*time.Second))
+	conn := streamtest.Connect(t, streamtest.Start(t), config.Default().Streams)
 	// A subscriber that never answers holds the one publish allowed in
-	// flight until its ack times out.
-	if _, err := conn.NC.Subscribe("hold.>", func(*nats.Msg) {}); err != nil {
+	// flight until its acknowledgement times out.
+	reached := make(chan struct{}, 1)
+	if _, err := conn.NC.Subscribe("hold.>", func(*nats.Msg) { reached <- struct{}{} }); err != nil {
 		t.Fatal(err)
 	}
-	b := stream.NewBatcher(conn.JS)
+	b := stream.NewBatcher(conn.NC, stream.PublishLimits{MaxPending: 1, Timeout: 5 * time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	held := make(chan error, 1)
+	start := time.Now()
 	go func() {
 		_, err := b.Publish(ctx, &nats.Msg{Subject: "hold.it", Data: []byte("x")})
 		held <- err
 	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for conn.JS.PublishAsyncPending() == 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	if conn.JS.PublishAsyncPending() != 1 {
+	select {
+	case <-reached:
+	case <-time.After(5 * time.Second):
 		t.Fatal("the held publish never went out")
 	}
 
-	// Each caller waits the client's stall wait (200 ms); one after the
-	// other, 20 of them would take 4 s.
+	// Each caller waits the stall wait (200 ms); one after the other, 20
+	// of them would take 4 s.
 	const callers = 20
-	start := time.Now()
+	refusing := time.Now()
 	errs := make(chan error, callers)
 	for range callers {
 		go func() {
@@ -180,13 +187,68 @@ func TestBatcherFullWindowDoesNotQueueCallers(t *testing.T) {
 			t.Fatalf("publish with the window full: error %v, want ErrTooManyStalledMsgs", err)
 		}
 	}
-	if took := time.Since(start); took > 3*time.Second {
+	if took := time.Since(refusing); took > 3*time.Second {
 		t.Fatalf("%d callers refused for a full window took %v in all: they waited in turn", callers, took)
 	}
 	if err := <-held; !errors.Is(err, jetstream.ErrAsyncPublishTimeout) {
-		t.Fatalf("held publish: error %v, want its ack to time out", err)
+		t.Fatalf("held publish: error %v, want its acknowledgement to time out", err)
+	}
+	if waited := time.Since(start); waited < 5*time.Second {
+		t.Fatalf("held publish timed out after %v, before its 5 s", waited)
 	}
 	if _, err := b.Publish(ctx, &nats.Msg{Subject: fax.RawSubject("efax", "demo"), Data: []byte("z")}); err != nil {
 		t.Fatalf("publish once the window has room: %v", err)
+	}
+}
+
+// TestBatcherRetriesWhatNoStreamAnswered: a message no stream takes is
+// sent again twice, 250 ms apart, as nats.go does while a stream's leader
+// moves, and then fails as no stream's; the Batcher then serves others.
+func TestBatcherRetriesWhatNoStreamAnswered(t *testing.T) {
+	conn := streamtest.Connect(t, streamtest.Start(t), config.Default().Streams)
+	b := stream.NewBatcher(conn.NC, stream.DefaultPublishLimits)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	if _, err := b.Publish(ctx, &nats.Msg{Subject: "nobody.listens", Data: []byte("x")}); !errors.Is(err, jetstream.ErrNoStreamResponse) {
+		t.Fatalf("publish to a subject no stream takes: error %v, want ErrNoStreamResponse", err)
+	}
+	if took := time.Since(start); took < 500*time.Millisecond {
+		t.Fatalf("refused after %v: it was not sent again twice, 250 ms apart", took)
+	}
+	if _, err := b.Publish(ctx, &nats.Msg{Subject: fax.RawSubject("efax", "demo"), Data: []byte("y")}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBatcherFailsWaitingMessagesWhenTheConnectionDrops: a message whose
+// acknowledgement can no longer come, its connection lost, fails at once
+// as disconnected instead of waiting out its timeout.
+func TestBatcherFailsWaitingMessagesWhenTheConnectionDrops(t *testing.T) {
+	ns := streamtest.Start(t)
+	conn := streamtest.Connect(t, ns, config.Default().Streams)
+	reached := make(chan struct{}, 1)
+	if _, err := conn.NC.Subscribe("hold.>", func(*nats.Msg) { reached <- struct{}{} }); err != nil {
+		t.Fatal(err)
+	}
+	b := stream.NewBatcher(conn.NC, stream.PublishLimits{MaxPending: 8, Timeout: time.Minute})
+	held := make(chan error, 1)
+	go func() {
+		_, err := b.Publish(context.Background(), &nats.Msg{Subject: "hold.it", Data: []byte("x")})
+		held <- err
+	}()
+	select {
+	case <-reached:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the held publish never went out")
+	}
+	ns.Stop()
+	select {
+	case err := <-held:
+		if !errors.Is(err, nats.ErrDisconnected) {
+			t.Fatalf("held publish: error %v, want ErrDisconnected", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the held publish still waits 10 s after its connection dropped")
 	}
 }

@@ -15,6 +15,9 @@ import (
 type Conn struct {
 	NC *nats.Conn
 	JS jetstream.JetStream
+	// Limits bound the publishes of the connection's Publishers and
+	// Batchers; Connect sets DefaultPublishLimits.
+	Limits PublishLimits
 }
 
 // Connect dials url (comma-separated for a cluster) with cfg's
@@ -24,8 +27,9 @@ type Conn struct {
 // first attempt reaches a server that refuses the client (a *RefusedError,
 // ErrRefused: TLS verification or authorization failed), nor when a file
 // cfg names cannot be read (a *config.FieldError). jsOpts tune the
-// JetStream context, e.g. the bound on asynchronous publishes in flight
-// (see Publisher). Neither url nor a secret is in any error it returns.
+// JetStream context; the publishes of the connection's Publishers are
+// bounded by its Limits instead. Neither url nor a secret is in any error
+// it returns.
 func Connect(url string, cfg config.NATS, component string, log *zap.Logger, jsOpts ...jetstream.JetStreamOpt) (*Conn, error) {
 	auth, err := clientOptions(cfg)
 	if err != nil {
@@ -51,7 +55,7 @@ func Connect(url string, cfg config.NATS, component string, log *zap.Logger, jsO
 		nc.Close()
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
-	return &Conn{NC: nc, JS: js}, nil
+	return &Conn{NC: nc, JS: js, Limits: DefaultPublishLimits}, nil
 }
 
 // connOptions are the options of every connection: its name, timeouts,

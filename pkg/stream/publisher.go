@@ -31,7 +31,7 @@ type Publisher struct {
 
 // NewPublisher returns a Publisher for messages that must land in stream.
 func NewPublisher(c *Conn, stream string) *Publisher {
-	return &Publisher{conn: c, stream: stream, batch: NewBatcher(c.JS)}
+	return &Publisher{conn: c, stream: stream, batch: NewBatcher(c.NC, c.Limits)}
 }
 
 // NewMsg is a message of data on subject, with Nats-Msg-Id msgID unless
