@@ -49,10 +49,11 @@ const (
 // to four system calls a message, a large share of a callback's cost
 // (README "Performance"). A Batcher instead sends from one goroutine
 // that, before each batch, yields once to the goroutines that are ready to
-// run: under load they queue their messages meanwhile, and the batch goes
-// out in one write, is read in one read and acknowledged in one write. An
-// idle process has nothing else ready, so the yield returns at once and a
-// lone message is not delayed; no timer is involved.
+// run (again while they bring messages, a few times at most): under load
+// they queue their messages meanwhile, and the batch goes out in one
+// write, is read in one read and acknowledged in one write. An idle
+// process has nothing else ready, so the yields return at once and a lone
+// message is not delayed; no timer is involved.
 //
 // Why its own acknowledgements: the acknowledgements come back on one
 // subscription of the Batcher's, each to the goroutine waiting for it,
@@ -242,14 +243,29 @@ func (b *Batcher) enqueue(p *pending) {
 	}
 }
 
-// send hands the queued messages to the client batch after batch, each
-// after a yield, until the queue is empty.
+// maxYields bounds the yields before a batch (send).
+const maxYields = 4
+
+// send hands the queued messages to the client batch after batch until
+// the queue is empty. Before each batch it yields to the goroutines that
+// are ready to run, again while a yield brought new messages, up to
+// maxYields times: under load this is what makes a batch more than one
+// message (with one yield a batch, the ingress ran at 0.96-0.97 of the
+// floor; yielding while messages come, at 1.00). An idle process has
+// nothing else ready: two yields return at once and the message goes.
 func (b *Batcher) send() {
 	var batch []*pending
 	for {
-		// Let the goroutines that are ready to run queue their messages:
-		// under load this is what makes a batch more than one message.
-		runtime.Gosched()
+		for i, n := 0, -1; i < maxYields; i++ {
+			runtime.Gosched()
+			b.mu.Lock()
+			queued := len(b.queue)
+			b.mu.Unlock()
+			if queued == n {
+				break
+			}
+			n = queued
+		}
 		b.mu.Lock()
 		batch, b.queue = b.queue, batch[:0]
 		if len(batch) == 0 {
