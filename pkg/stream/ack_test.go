@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"unsafe"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -52,10 +53,29 @@ func TestParseAckAgreesWithEncodingJSON(t *testing.T) {
 		checkAck(t, []byte(f.data))
 	}
 	// The broker's refusal is the API error it is.
-	r := (&Batcher{}).decode([]byte(ackForms[7].data))
+	r := (&Batcher{}).decode([]byte(`{"error":{"code":400,"err_code":10060,"description":"expected stream does not match"}}`))
 	var apiErr *jetstream.APIError
 	if !errors.As(r.err, &apiErr) || apiErr.ErrorCode != 10060 {
 		t.Fatalf("refusal decoded to %v, want the API error 10060", r.err)
+	}
+}
+
+// TestDecodeReusesTheStreamName: the acknowledgements of one stream share
+// its name's string, and another stream's get their own.
+func TestDecodeReusesTheStreamName(t *testing.T) {
+	b := &Batcher{}
+	first := b.decode([]byte(`{"stream":"FAXPIPE_RAW","seq":1}`))
+	second := b.decode([]byte(`{"stream":"FAXPIPE_RAW","seq":2}`))
+	other := b.decode([]byte(`{"stream":"FAXPIPE_EVENTS","seq":3}`))
+	if first.ack.Stream != "FAXPIPE_RAW" || second.ack.Stream != "FAXPIPE_RAW" || other.ack.Stream != "FAXPIPE_EVENTS" || second.ack.Sequence != 2 {
+		t.Fatalf("decoded %+v, %+v, %+v", first.ack, second.ack, other.ack)
+	}
+	if unsafe.StringData(first.ack.Stream) != unsafe.StringData(second.ack.Stream) {
+		t.Error("two acknowledgements of one stream made two strings of its name")
+	}
+	data := []byte(`{"stream":"FAXPIPE_EVENTS","seq":4,"duplicate": true}`)
+	if n := testing.AllocsPerRun(100, func() { b.decode(data) }); n != 0 {
+		t.Errorf("decoding an acknowledgement of the last stream allocated %v times", n)
 	}
 }
 

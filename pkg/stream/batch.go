@@ -81,7 +81,8 @@ type Batcher struct {
 
 	stream string // the last acknowledging stream's name, reused (handleAck's only)
 
-	batches atomic.Int64 // sent so far, for tests
+	batches     atomic.Int64 // sent so far, for tests
+	beforeBatch func()       // for tests: runs as the sender takes a batch
 }
 
 // pending is one message between its Publish and its answer. Exactly one
@@ -147,6 +148,7 @@ func (b *Batcher) Publish(ctx context.Context, msg *nats.Msg) (jetstream.PubAck,
 		}
 		return r.ack, r.err
 	case <-ctx.Done():
+		p.timer.Stop()
 		return b.abandon(p, ctx.Err())
 	case <-p.timer.C:
 		return b.abandon(p, jetstream.ErrAsyncPublishTimeout)
@@ -275,15 +277,29 @@ func (b *Batcher) send() {
 		}
 		b.mu.Unlock()
 		b.batches.Add(1)
+		if b.beforeBatch != nil {
+			b.beforeBatch()
+		}
+		// A message whose caller stopped waiting (its acknowledgement timed
+		// out, its connection was lost) is not stored behind the caller's
+		// back; a queued message is never answered by the broker, so none
+		// of these has been reused.
+		b.acks.Lock()
 		for i, p := range batch {
+			if b.waiting[p.id] != p {
+				batch[i] = nil
+			}
+		}
+		b.acks.Unlock()
+		for i, p := range batch {
+			if p == nil {
+				continue
+			}
 			batch[i] = nil
 			// p is read before the publish only: once sent, it may be
 			// answered and reused at any moment.
 			id := p.id
 			err := p.ctx.Err() // its goroutine has given up: do not store it behind its back
-			if err == nil && p.retries > 0 && !b.waits(id, p) {
-				continue // sent again after "no responders", and given up on meanwhile
-			}
 			if err == nil {
 				err = b.nc.PublishMsg(p.msg)
 			}
@@ -352,9 +368,14 @@ func (b *Batcher) decode(data []byte) result {
 // acknowledgement cannot come. It ends when the connection closes.
 func (b *Batcher) watch(status chan nats.Status) {
 	defer b.nc.RemoveStatusListener(status)
-	for s := range status {
+	// A connection closed before status was registered, or whose CLOSED
+	// was dropped from a full channel, is seen closed all the same.
+	closed := b.nc.IsClosed()
+	for !closed {
+		s := <-status
+		closed = s == nats.CLOSED || b.nc.IsClosed()
 		err := nats.ErrDisconnected
-		if s == nats.CLOSED {
+		if closed {
 			err = nats.ErrConnectionClosed
 		}
 		b.acks.Lock()
@@ -365,9 +386,6 @@ func (b *Batcher) watch(status chan nats.Status) {
 		b.acks.Unlock()
 		for id, p := range lost {
 			b.answer(id, p, result{err: err})
-		}
-		if s == nats.CLOSED {
-			return
 		}
 	}
 }
