@@ -115,14 +115,7 @@ func TestBatcherDropsWhatItsCallerGaveUpOn(t *testing.T) {
 	}
 	ctx, stop := context.WithTimeout(context.Background(), 10*time.Second)
 	defer stop()
-	ack, err := b.Publish(ctx, &nats.Msg{Subject: fax.RawSubject("efax", "demo"), Data: []byte("kept")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	msgs := streamtest.Messages(t, conn.JS, fax.RawStream)
-	if len(msgs) != 1 || string(msgs[0].Data) != "kept" || ack.Sequence != msgs[0].Sequence {
-		t.Fatalf("stream holds %d messages %v, want only the kept one", len(msgs), datas(msgs))
-	}
+	onlyKept(ctx, t, b, conn)
 }
 
 // TestBatcherFailsFastWithoutBroker: with the broker gone a publish fails
@@ -173,6 +166,13 @@ func TestBatcherDoesNotSendWhatTimedOut(t *testing.T) {
 		t.Fatalf("publish held past its timeout: error %v, want ErrAsyncPublishTimeout", err)
 	}
 	close(timedOut)
+	onlyKept(ctx, t, b, conn)
+}
+
+// onlyKept publishes a message "kept" with b and fails t unless it is
+// acknowledged and the only message FAXPIPE_RAW holds.
+func onlyKept(ctx context.Context, t *testing.T, b *stream.Batcher, conn *stream.Conn) {
+	t.Helper()
 	ack, err := b.Publish(ctx, &nats.Msg{Subject: fax.RawSubject("efax", "demo"), Data: []byte("kept")})
 	if err != nil {
 		t.Fatal(err)
