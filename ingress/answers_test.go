@@ -229,7 +229,7 @@ func (p *slowPublisher) Publish(ctx context.Context, _ *nats.Msg) (uint64, error
 
 // TestSlowBrokerAnswers503: a broker that takes the raw message and never
 // acknowledges it gets the callback a 503 within the publish timeout, as
-// the services' connections are set up (cli.publishLimits).
+// the services' connections are set up (stream.PublishLimitsOf).
 func TestSlowBrokerAnswers503(t *testing.T) {
 	cfg := testIngressConfig()
 	cfg.PublishTimeout = 100 * time.Millisecond

@@ -32,7 +32,8 @@ import (
 // fails; any error is transient from the provider's point of view. It must
 // give up within ingress.publish_timeout: stream.Publisher does on a
 // connection whose publish limits say so (the services' connections:
-// cli.publishLimits), so the ingress sets no timer of its own per request.
+// stream.PublishLimitsOf), so the ingress sets no timer of its own per
+// request.
 type Publisher interface {
 	Publish(ctx context.Context, msg *nats.Msg) (uint64, error)
 }

@@ -53,7 +53,7 @@ func serve(ctx context.Context, cmd string, cfg *config.Config, log *zap.Logger)
 	if err != nil {
 		return err
 	}
-	conn.Limits = publishLimits(cfg)
+	conn.Limits = stream.PublishLimitsOf(cfg.Ingress)
 	defer conn.Close(5 * time.Second)
 
 	reg := prometheus.NewRegistry()
@@ -192,11 +192,4 @@ func runAll(ctx context.Context, comps []component, log *zap.Logger) error {
 		})
 	}
 	return g.Wait()
-}
-
-// publishLimits bound the services' publishes (stream.Batcher): how many
-// may wait for their acknowledgements before publishers stall, and how
-// long one may wait for its acknowledgement.
-func publishLimits(cfg *config.Config) stream.PublishLimits {
-	return stream.PublishLimits{MaxPending: cfg.Ingress.MaxPending, Timeout: cfg.Ingress.PublishTimeout}
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/faxpipe/faxpipe/pkg/config"
 )
 
 // PublishLimits bound the publishes of a Batcher.
@@ -24,9 +26,16 @@ type PublishLimits struct {
 	Timeout time.Duration
 }
 
-// DefaultPublishLimits are the limits of a connection whose user set none
-// (config.Default's ingress.max_pending and ingress.publish_timeout).
-var DefaultPublishLimits = PublishLimits{MaxPending: 4096, Timeout: 3 * time.Second}
+// PublishLimitsOf are the publish limits the configuration sets:
+// ingress.max_pending and ingress.publish_timeout, which bound every
+// service's publishes.
+func PublishLimitsOf(in config.Ingress) PublishLimits {
+	return PublishLimits{MaxPending: in.MaxPending, Timeout: in.PublishTimeout}
+}
+
+// DefaultPublishLimits are the limits of the default configuration, a
+// connection's until its user sets others.
+var DefaultPublishLimits = PublishLimitsOf(config.Default().Ingress)
 
 // The waits of a publish, as nats.go's asynchronous publishes have them:
 // for room in a full window, and before each of the retries of a message
@@ -209,9 +218,15 @@ func (b *Batcher) answer(id uint64, p *pending, r result) bool {
 	}
 	delete(b.waiting, id)
 	b.acks.Unlock()
+	b.deliver(p, r)
+	return true
+}
+
+// deliver gives p, just taken out of waiting, its answer r and frees its
+// room in the window.
+func (b *Batcher) deliver(p *pending, r result) {
 	b.release()
 	p.done <- r
-	return true
 }
 
 // waits reports whether p, registered as id, still waits for its answer.
@@ -342,13 +357,14 @@ func (b *Batcher) handleAck(m *nats.Msg) {
 	}
 	b.acks.Lock()
 	p := b.waiting[id]
+	delete(b.waiting, id)
 	b.acks.Unlock()
 	if p == nil {
 		return // its publisher gave up
 	}
 	r := b.decode(m.Data)
 	r.done = true // answered by the broker: the sender sent it
-	b.answer(id, p, r)
+	b.deliver(p, r)
 }
 
 // decode reads an acknowledgement: the common forms without reflection
