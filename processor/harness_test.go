@@ -81,6 +81,7 @@ func newPipeline(t *testing.T) *pipeline {
 
 // running is one processor with its own connection.
 type running struct {
+	proc   *processor.Processor
 	conn   *stream.Conn
 	reg    *prometheus.Registry
 	cancel context.CancelFunc
@@ -116,10 +117,23 @@ func (p *pipeline) start(wrap func(fax.Normalizer) fax.Normalizer) *running {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{conn: conn, reg: reg, cancel: cancel, done: make(chan error, 1)}
+	r := &running{proc: proc, conn: conn, reg: reg, cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- proc.Run(ctx) }()
 	t.Cleanup(func() { r.stop(t) })
 	return r
+}
+
+// waitReady waits until the processor consumes the raw stream.
+func (r *running) waitReady(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for r.proc.Ready(ctx) != nil {
+		if ctx.Err() != nil {
+			t.Fatal("the processor did not start consuming within 30 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // kill closes the processor's connection abruptly, as a crash would, and

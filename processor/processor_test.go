@@ -171,15 +171,19 @@ func TestCrashMidBatchNoLossNoDouble(t *testing.T) {
 
 // TestTwoProcessorsShareTheWork: two processors on one durable consumer
 // split the raw stream, duplicates included, without doubling any event.
+// Both consume before the callbacks arrive: one started after the stream
+// was filled could find the other done with all of it.
 func TestTwoProcessorsShareTheWork(t *testing.T) {
 	p := newPipeline(t)
+	a, b := p.start(nil), p.start(nil)
+	a.waitReady(t)
+	b.waitReady(t)
 	now := time.Now().UTC()
 	const n = 200
 	for i := range n {
 		p.publishRaw(efaxEnvelope(t, fmt.Sprintf("fax-%04d", i), efaxSecret, now))
 		p.publishRaw(efaxEnvelope(t, fmt.Sprintf("fax-%04d", i), efaxSecret, now))
 	}
-	a, b := p.start(nil), p.start(nil)
 	p.settle(30 * time.Second)
 	counts := countByID(p.events())
 	if len(counts) != n {
