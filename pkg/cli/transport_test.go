@@ -70,7 +70,7 @@ func TestServicesOverTLSWithAuth(t *testing.T) {
 // the (TLS-only, authenticated) broker is up.
 func TestServiceWaitsForBroker(t *testing.T) {
 	pki := streamtest.NewPKI(t)
-	addr := freeAddr(t)
+	addr := streamtest.FreeAddr(t)
 	_, portText, _ := net.SplitHostPort(addr)
 	port, _ := strconv.Atoi(portText)
 	env := secureEnv(pki, "nats://"+addr)
@@ -113,7 +113,7 @@ type command struct {
 // admin and ingress ports) until the test ends.
 func startCommand(t *testing.T, path, cmd string, env map[string]string) command {
 	t.Helper()
-	adminAddr, ingressAddr := freeAddr(t), freeAddr(t)
+	adminAddr, ingressAddr := streamtest.FreeAddr(t), streamtest.FreeAddr(t)
 	env = with(with(env, "FAXPIPE_ADMIN_LISTEN", adminAddr), "FAXPIPE_INGRESS_LISTEN", ingressAddr)
 	ctx, cancel := context.WithCancel(context.Background())
 	c := command{admin: "http://" + adminAddr, done: make(chan struct{}), err: new(error)}
@@ -200,14 +200,4 @@ func with(env map[string]string, k, v string) map[string]string {
 	}
 	out[k] = v
 	return out
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = l.Close() }()
-	return "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
@@ -66,9 +67,9 @@ const atRestKey = "e2e-at-rest-key-0123456789abcdef-0123456789"
 func startAllEncrypted(t *testing.T) (*pipeline, *proc, string) {
 	t.Helper()
 	p := &pipeline{t: t, dir: t.TempDir(), admin: map[string]string{}}
-	p.simAPI = addr(freePort(t))
+	p.simAPI = addr(streamtest.FreePort(t))
 	data := filepath.Join(p.dir, "data")
-	natsPort, ingressPort, adminPort := freePort(t), freePort(t), freePort(t)
+	natsPort, ingressPort, adminPort := streamtest.FreePort(t), streamtest.FreePort(t), streamtest.FreePort(t)
 	p.natsURL, p.ingressURL, p.admin["all"] = "nats://"+addr(natsPort), "http://"+addr(ingressPort), "http://"+addr(adminPort)
 	cfg := strings.Replace(pipelineConfig("", "http://"+p.simAPI), "\nnats:\n",
 		"\nnats:\n  embedded:\n    encryption: {cipher: chacha, key: {value: \""+atRestKey+"\"}}\n", 1)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -203,17 +202,6 @@ func (b *lockedBuffer) tail(n int) string {
 		return "…" + s[len(s)-n:]
 	}
 	return s
-}
-
-// freePort is a loopback port free at the time of the call.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // waitHTTP polls url until it answers 200 or timeout passes; a process

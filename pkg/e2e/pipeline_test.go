@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/faxpipe/faxpipe/pkg/provider/telnyx/telnyxsim"
+	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
 )
 
 // pipeline is faxpipe running as separate processes over a nats-server
@@ -52,7 +53,7 @@ type natsNode struct {
 func startPipeline(t testing.TB, o pipelineOptions) *pipeline {
 	t.Helper()
 	p := &pipeline{t: t, dir: t.TempDir(), admin: map[string]string{}}
-	p.simAPI = addr(freePort(t))
+	p.simAPI = addr(streamtest.FreePort(t))
 	p.startNATS(o.cluster)
 	if o.cluster {
 		o.env = append(o.env, "FAXPIPE_STREAMS_REPLICAS=3")
@@ -61,7 +62,7 @@ func startPipeline(t testing.TB, o pipelineOptions) *pipeline {
 	if err := os.WriteFile(p.config, []byte(pipelineConfig(p.natsURL, "http://"+p.simAPI)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ingressPort := freePort(t)
+	ingressPort := streamtest.FreePort(t)
 	p.ingressURL = "http://" + addr(ingressPort)
 	p.ingress = p.startService("ingress", append(o.env, "FAXPIPE_INGRESS_LISTEN="+addr(ingressPort)))
 	p.processor = p.startService("processor", o.env)
@@ -77,7 +78,7 @@ func startPipeline(t testing.TB, o pipelineOptions) *pipeline {
 // admin URL under name#2, name#3…
 func (p *pipeline) startService(name string, env []string) *proc {
 	p.t.Helper()
-	adminPort := freePort(p.t)
+	adminPort := streamtest.FreePort(p.t)
 	key := name
 	for i := 2; p.admin[key] != ""; i++ {
 		key = fmt.Sprintf("%s#%d", name, i)
@@ -100,12 +101,12 @@ func (p *pipeline) startNATS(cluster bool) {
 	routes := make([]string, n)
 	clusterPorts := make([]int, n)
 	for i := range n {
-		clusterPorts[i] = freePort(p.t)
+		clusterPorts[i] = streamtest.FreePort(p.t)
 		routes[i] = "nats://" + addr(clusterPorts[i])
 	}
 	urls := make([]string, n)
 	for i := range n {
-		port, mon := freePort(p.t), freePort(p.t)
+		port, mon := streamtest.FreePort(p.t), streamtest.FreePort(p.t)
 		name := fmt.Sprintf("n%d", i+1)
 		args := []string{"-a", "127.0.0.1", "-p", strconv.Itoa(port), "-m", strconv.Itoa(mon),
 			"-js", "-sd", filepath.Join(p.dir, "nats-"+name), "--server_name", name}

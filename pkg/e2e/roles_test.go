@@ -18,6 +18,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/consumer"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
+	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
@@ -90,12 +91,12 @@ func TestRolesRunThePipeline(t *testing.T) {
 func startRolesPipeline(t *testing.T) *pipeline {
 	t.Helper()
 	p := &pipeline{t: t, dir: t.TempDir(), admin: map[string]string{}}
-	p.simAPI = addr(freePort(t))
+	p.simAPI = addr(streamtest.FreePort(t))
 	conf, err := os.ReadFile("../../deploy/nats/permissions.conf")
 	if err != nil {
 		t.Fatal(err)
 	}
-	port, mon := freePort(t), freePort(t)
+	port, mon := streamtest.FreePort(t), streamtest.FreePort(t)
 	server := "listen: " + addr(port) + "\nhttp: " + addr(mon) + "\nmax_payload: 8MB\n" +
 		"jetstream { store_dir: " + strconv.Quote(filepath.Join(p.dir, "nats")) + " }\ninclude ./permissions.conf\n"
 	for name, data := range map[string]string{"permissions.conf": string(conf), "nats.conf": server} {
@@ -125,7 +126,7 @@ func startRolesPipeline(t *testing.T) *pipeline {
 	}
 	// The ingress first: it may not create its streams, says so once and
 	// waits, unready, for the processor, which owns them.
-	ingressPort, ingressAdmin := freePort(t), freePort(t)
+	ingressPort, ingressAdmin := streamtest.FreePort(t), streamtest.FreePort(t)
 	p.ingressURL, p.admin["ingress"] = "http://"+addr(ingressPort), "http://"+addr(ingressAdmin)
 	p.ingress = startProc(t, "ingress", bins.faxpipe, as(stream.RoleIngress, "FAXPIPE_INGRESS_LISTEN="+addr(ingressPort),
 		"FAXPIPE_ADMIN_LISTEN="+addr(ingressAdmin)), "-config", p.config, "ingress")

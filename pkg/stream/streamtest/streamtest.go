@@ -7,6 +7,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -29,7 +30,7 @@ type Server struct {
 func Start(t testing.TB) *Server {
 	t.Helper()
 	cfg := config.Default().NATS.Embedded
-	cfg.Port = freePort(t)
+	cfg.Port = FreePort(t)
 	cfg.DataDir = t.TempDir()
 	s := &Server{t: t, cfg: cfg}
 	s.start()
@@ -107,15 +108,42 @@ func Messages(t testing.TB, js jetstream.JetStream, name string) []*jetstream.Ra
 	return out
 }
 
-func freePort(t testing.TB) int {
+// FreePort is a loopback port free at the time of the call and not handed
+// out before by this process. The kernel may give a port it has just
+// given again once its listener is closed, so two calls in a row can
+// return the same port: a test that asked for an admin and an ingress
+// port then saw both on one (a CI failure), which the set of ports
+// already handed out prevents.
+func FreePort(t testing.TB) int {
 	t.Helper()
-	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("free port: %v", err)
+	handedOut.mu.Lock()
+	defer handedOut.mu.Unlock()
+	for range 100 {
+		ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("free port: %v", err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		_ = ln.Close()
+		if !handedOut.ports[port] {
+			handedOut.ports[port] = true
+			return port
+		}
 	}
-	defer func() { _ = ln.Close() }()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatal("free port: the kernel gave only ports already handed out")
+	return 0
 }
+
+// FreeAddr is FreePort as a 127.0.0.1:port address.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	return "127.0.0.1:" + strconv.Itoa(FreePort(t))
+}
+
+var handedOut = struct {
+	mu    sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
 
 // ProcessCPU is the CPU time the process has used so far, user and system:
 // with the broker in process, the whole cost of a benchmark's load on one
