@@ -54,7 +54,7 @@ type Processor struct {
 	cfg      config.Processor
 	deps     Deps
 	metrics  *metrics
-	pipeline *Pipeline  // set once the dedupe bucket is open
+	pipeline *Pipeline  // set once the events stream is found (open)
 	running  sync.Mutex // held while Run runs
 	ready    *admin.Flag
 }
@@ -93,15 +93,17 @@ func (p *Processor) Run(ctx context.Context) error {
 	return consume.Run(ctx, cons, p.consumeOptions(), p.handler())
 }
 
-// attach creates or updates the durable consumer and opens the dedupe
-// bucket, retrying until the topology exists or ctx ends.
+// attach creates or updates the durable consumer and opens the
+// publisher to the events stream, retrying until the topology exists or
+// ctx ends.
 func (p *Processor) attach(ctx context.Context) (jetstream.Consumer, error) {
 	cc := stream.ProcessorConsumer(p.cfg.AckWait, 64*p.cfg.Concurrency)
 	return stream.Attach(ctx, p.deps.Conn.JS, fax.RawStream, cc, p.open,
-		func(err error) { p.deps.Log.Warn("waiting for the raw stream and dedupe bucket", zap.Error(err)) })
+		func(err error) { p.deps.Log.Warn("waiting for the raw and events streams", zap.Error(err)) })
 }
 
-// open opens the dedupe bucket under the pipeline.
+// open builds the pipeline on a publisher to the events stream, whose
+// duplicate window is the dedupe horizon (NewPublisher reads it).
 func (p *Processor) open(ctx context.Context) error {
 	pub, err := NewPublisher(ctx, p.deps.Conn, p.deps.Log)
 	if err != nil {

@@ -208,8 +208,9 @@ type Reconciler struct {
 }
 
 // DedupeMargin is how much longer than the reconciler lists back
-// (catch_up + overlap) the dedupe bucket must remember event ids
-// (streams.dedupe_ttl): room for a pass that retries for hours.
+// (catch_up + overlap) the events stream's duplicate window
+// (streams.dedupe_ttl) must remember event ids: room for a pass that
+// retries for hours.
 const DedupeMargin = 12 * time.Hour
 
 // Admin configures the health and metrics server, separate from the public

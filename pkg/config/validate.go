@@ -188,9 +188,10 @@ func (c *Config) validateReconciler(ck *Checker) {
 	ck.Check(r.LeaseTTL >= time.Second, "reconciler.lease_ttl", "must be at least 1s")
 	ck.Check(r.MaxBackoff >= r.InitialBackoff, "reconciler.max_backoff", "must be at least reconciler.initial_backoff")
 	ck.Check(r.Memory >= r.CatchUp+r.Overlap, "reconciler.memory", "must be at least reconciler.catch_up + reconciler.overlap (%s)", r.CatchUp+r.Overlap)
-	// A fax listed after its event id left the dedupe bucket would be
-	// published again: the bucket must remember longer than a pass lists
-	// back, with room for a pass that takes hours to get through.
+	// A fax listed after its event id left the events stream's duplicate
+	// window would be published again: the window must be longer than a
+	// pass lists back, with room for a pass that takes hours to get
+	// through.
 	ck.Check(c.Streams.DedupeTTL < c.Streams.DuplicateWindow || // reported as such
 		c.Streams.DedupeTTL >= r.CatchUp+r.Overlap+DedupeMargin, "reconciler.catch_up",
 		"must be at most streams.dedupe_ttl - reconciler.overlap - %s (%s): older faxes' event ids are forgotten", DedupeMargin,

@@ -167,7 +167,7 @@ func subscribe(subject string) func(context.Context, *roleConn) error {
 }
 
 // seeded is a broker whose topology the processor's user created, with one
-// event, one document (announced and stored) and one dedupe key in it.
+// event and one document (announced and stored) in it.
 type seeded struct {
 	*rolesBroker
 	doc      fax.DocumentAnnouncement
@@ -233,7 +233,7 @@ func startSeeded(t *testing.T) *seeded {
 // TestIngressCanOnlyPublishRawCallbacks: the ingress's user publishes a raw
 // callback (and a forged record) and gets its acknowledgement, and sees its
 // own streams exist (readiness); it cannot read FAXPIPE_EVENTS,
-// FAXPIPE_DOCUMENTS, the object store or the dedupe bucket, nor read back
+// FAXPIPE_DOCUMENTS or the object store, nor read back
 // raw callbacks, nor change the topology, nor read another role's replies.
 func TestIngressCanOnlyPublishRawCallbacks(t *testing.T) {
 	s := startSeeded(t)
@@ -410,7 +410,7 @@ func TestConsumerRoleReadsAndAuditsOnly(t *testing.T) {
 // TestServiceRolesDoTheirJobs: each service's user does what its service
 // does, with no permissions violation: the processor and the downloader
 // in startSeeded; here the processor's and the downloader's durable
-// consumers, and the reconciler's buckets, raw publishes and dedupe reads.
+// consumers, and the reconciler's buckets, raw publishes and event id reads.
 func TestServiceRolesDoTheirJobs(t *testing.T) {
 	s := startSeeded(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
