@@ -206,14 +206,14 @@ func inbound(p fax.Provider, faxID string, receivedAt time.Time, fields map[stri
 // (the event id when empty).
 func (e *env) publish(ev fax.Event, msgID string) {
 	e.t.Helper()
-	subject, data, err := ev.Encode()
+	enc, err := ev.Encode()
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	if msgID == "" {
-		msgID = ev.ID()
+		msgID = enc.ID
 	}
-	if _, err := e.conn.JS.Publish(context.Background(), subject, data, jetstream.WithMsgID(msgID)); err != nil {
+	if _, err := e.conn.JS.Publish(context.Background(), enc.Subject, enc.Data, jetstream.WithMsgID(msgID)); err != nil {
 		e.t.Fatal(err)
 	}
 }

@@ -52,13 +52,13 @@ func normalized(t *testing.T, env *fax.Envelope) fax.Event {
 // publishEvent puts ev on FAXPIPE_EVENTS as the processor does.
 func publishEvent(t *testing.T, p *pipeline, ev fax.Event) {
 	t.Helper()
-	subject, data, err := ev.Encode()
+	enc, err := ev.Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg := nats.NewMsg(subject)
-	msg.Data = data
-	msg.Header.Set(jetstream.MsgIDHeader, ev.ID())
+	msg := nats.NewMsg(enc.Subject)
+	msg.Data = enc.Data
+	msg.Header.Set(jetstream.MsgIDHeader, enc.ID)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if _, err := p.conn.JS.PublishMsg(ctx, msg); err != nil {

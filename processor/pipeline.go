@@ -27,10 +27,8 @@ type Emitter interface {
 
 // Emission is an event ready to publish.
 type Emission struct {
-	Event   fax.Event
-	ID      string
-	Subject string
-	Data    []byte // the CloudEvent's JSON
+	Event fax.Event
+	fax.Encoded
 }
 
 // Pipeline is the processing of one raw callback: decode the envelope,
@@ -77,11 +75,11 @@ func (p *Pipeline) Process(ctx context.Context, m Message) (Outcome, error) {
 	if err := p.emitter.Horizon().checkCompleted(ev, now); err != nil {
 		return p.Reject(ctx, m, err)
 	}
-	e := Emission{Event: ev, ID: ev.ID()}
-	e.Subject, e.Data, err = ev.Encode()
+	enc, err := ev.Encode()
 	if err != nil {
 		return p.Reject(ctx, m, fmt.Errorf("%w: %w", fax.ReasonMalformed, err))
 	}
+	e := Emission{Event: ev, Encoded: enc}
 	kind, err := p.emitter.Event(ctx, e)
 	if err != nil {
 		return Outcome{}, err

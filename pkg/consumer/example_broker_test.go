@@ -48,8 +48,8 @@ func exampleHistory(ctx context.Context, js jetstream.JetStream) {
 		event(fax.EFax, "acme", "fax.inbound.received", "9c1d3e44"),
 	}
 	for _, ev := range evs {
-		subject, data := must2(ev.Encode())
-		examplePublish(ctx, js, subject, data, ev.ID())
+		enc := must(ev.Encode())
+		examplePublish(ctx, js, enc.Subject, enc.Data, enc.ID)
 	}
 	store := must(docstore.OpenJetStream(ctx, js, fax.DocumentBucket))
 	st := must(store.Put(ctx, docstore.Object{Name: "efax/acme/7e029808.pdf", ContentType: "application/pdf"},
@@ -70,9 +70,4 @@ func must[T any](v T, err error) T {
 		panic(fmt.Sprint("example set-up: ", err))
 	}
 	return v
-}
-
-func must2[A, B any](a A, b B, err error) (A, B) {
-	must(0, err)
-	return a, b
 }

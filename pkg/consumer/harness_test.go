@@ -39,11 +39,11 @@ func event(p fax.Provider, account, kind, faxID string) fax.Event {
 // sequence and storage time.
 func publishEvent(t *testing.T, js jetstream.JetStream, ev fax.Event) (uint64, time.Time) {
 	t.Helper()
-	subject, data, err := ev.Encode()
+	enc, err := ev.Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return publish(t, js, subject, data, ev.ID())
+	return publish(t, js, enc.Subject, enc.Data, enc.ID)
 }
 
 // publishDocument announces a document of ev as the downloader does.

@@ -73,13 +73,13 @@ func publishOnceCreated(js jetstream.JetStream, durable string, ids []string) er
 		if _, err := js.Consumer(ctx, fax.EventsStream, durable); err == nil {
 			for _, id := range ids {
 				ev := event(fax.EFax, "demo", "fax.inbound.received", id)
-				subject, data, err := ev.Encode()
+				enc, err := ev.Encode()
 				if err != nil {
 					return err
 				}
-				msg := nats.NewMsg(subject)
-				msg.Data = data
-				msg.Header.Set(jetstream.MsgIDHeader, ev.ID())
+				msg := nats.NewMsg(enc.Subject)
+				msg.Data = enc.Data
+				msg.Header.Set(jetstream.MsgIDHeader, enc.ID)
 				if _, err := js.PublishMsg(ctx, msg); err != nil {
 					return fmt.Errorf("publish %s: %w", id, err)
 				}

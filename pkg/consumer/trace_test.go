@@ -18,11 +18,11 @@ import (
 func TestMessageCarriesTheTrace(t *testing.T) {
 	js := broker(t)
 	ev := event(fax.EFax, "acme", "fax.inbound.received", "f1")
-	subject, data, err := ev.Encode()
+	enc, err := ev.Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg := newMsg(subject, data, ev.ID())
+	msg := newMsg(enc.Subject, enc.Data, enc.ID)
 	msg.Header["traceparent"] = []string{"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
 	publishMsg(t, js, msg)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)

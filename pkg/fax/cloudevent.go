@@ -112,17 +112,27 @@ func (e Event) CloudEvent() (event.Event, error) {
 	return ce, nil
 }
 
-// Encode returns the subject e is published on and its CloudEvent in
-// structured-mode JSON: the same bytes as json.Marshal of CloudEvent(),
-// attribute for attribute, without the SDK's intermediate encodings (the
-// processor's hot path). It fails only for an event that Validate refuses.
-func (e Event) Encode() (subject string, data []byte, err error) {
+// Encoded is an event ready to publish: its subject, its id (the
+// CloudEvent's, and the Nats-Msg-Id the events stream dedupes by) and its
+// CloudEvent in structured-mode JSON.
+type Encoded struct {
+	Subject string
+	ID      string
+	Data    []byte
+}
+
+// Encode returns e ready to publish (Encoded), its CloudEvent the same
+// bytes as json.Marshal of CloudEvent(), attribute for attribute, without
+// the SDK's intermediate encodings (the processor's hot path). It fails
+// only for an event that Validate refuses.
+func (e Event) Encode() (Encoded, error) {
 	if err := e.Validate(); err != nil {
-		return "", nil, fmt.Errorf("invalid event: %w", err)
+		return Encoded{}, fmt.Errorf("invalid event: %w", err)
 	}
-	data, err = json.Marshal(structuredEvent{
+	id := e.ID()
+	data, err := json.Marshal(structuredEvent{
 		SpecVersion:     event.CloudEventsVersionV1,
-		ID:              e.ID(),
+		ID:              id,
 		Source:          e.Source(),
 		Type:            e.Type(),
 		Subject:         e.FaxID,
@@ -132,9 +142,9 @@ func (e Event) Encode() (subject string, data []byte, err error) {
 		Data:            e,
 	})
 	if err != nil {
-		return "", nil, fmt.Errorf("encode cloudevent: %w", err)
+		return Encoded{}, fmt.Errorf("encode cloudevent: %w", err)
 	}
-	return e.Subject(), data, nil
+	return Encoded{Subject: e.Subject(), ID: id, Data: data}, nil
 }
 
 // structuredEvent is a CloudEvent in structured mode, attributes in the

@@ -52,8 +52,8 @@ func TestEventIDIsDeterministic(t *testing.T) {
 
 func TestEventIDIsPinned(t *testing.T) {
 	// Changing the scheme would break dedupe across an upgrade: ids are kept
-	// in the dedupe bucket and in every consumer's history. The value was
-	// computed independently, with Python's uuid module:
+	// in FAXPIPE_EVENTS's duplicate window and in every consumer's history.
+	// The value was computed independently, with Python's uuid module:
 	//   ns = uuid5(NAMESPACE_URL, "https://faxpipe.dev/ns/event")
 	//   uuid5(ns, "efax/acme/fax/inbound/7e029808/received")
 	if got, want := sampleEvent().ID(), "03d248d8-3bc0-5fb5-9408-fe728487d584"; got != want {
@@ -65,15 +65,18 @@ func TestEncode(t *testing.T) {
 	e := sampleEvent()
 	completed := time.Date(2024, 5, 10, 19, 54, 11, 0, time.FixedZone("CEST", 2*3600))
 	e.CompletedAt = &completed
-	subject, data, err := e.Encode()
+	enc, err := e.Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := subject, "faxpipe.events.efax.acme.fax.inbound.received"; got != want {
+	if got, want := enc.Subject, "faxpipe.events.efax.acme.fax.inbound.received"; got != want {
 		t.Errorf("subject = %q, want %q", got, want)
 	}
+	if enc.ID != e.ID() {
+		t.Errorf("id = %q, want %q", enc.ID, e.ID())
+	}
 	var ce map[string]any
-	if err := json.Unmarshal(data, &ce); err != nil {
+	if err := json.Unmarshal(enc.Data, &ce); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]any{
@@ -121,7 +124,7 @@ func TestValidateRefuses(t *testing.T) {
 			if err := e.Validate(); err == nil {
 				t.Fatal("Validate accepted it")
 			}
-			if _, _, err := e.Encode(); err == nil {
+			if _, err := e.Encode(); err == nil {
 				t.Fatal("Encode accepted it")
 			}
 			if _, err := fax.Checked(e); !strings.Contains(err.Error(), "malformed") {
@@ -143,10 +146,11 @@ func TestEncodeIsTheSDKsJSON(t *testing.T) {
 	html.FaxID = "<fax & id>"
 	for name, ev := range map[string]fax.Event{"sample": sampleEvent(), "nanoseconds": withNanos, "receipt time": noCompletion, "HTML characters": html} {
 		t.Run(name, func(t *testing.T) {
-			_, got, err := ev.Encode()
+			enc, err := ev.Encode()
 			if err != nil {
 				t.Fatal(err)
 			}
+			got := enc.Data
 			ce, err := ev.CloudEvent()
 			if err != nil {
 				t.Fatal(err)

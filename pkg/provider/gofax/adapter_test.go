@@ -143,7 +143,8 @@ func TestNoCredentialReachesTheEvent(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, data, _ := ev.Encode()
+			enc, _ := ev.Encode()
+			data := enc.Data
 			for _, secret := range []string{secretValue, basicPass, "Z29mYXg6", fax.DigestPrefix} {
 				if bytes.Contains(data, []byte(secret)) {
 					t.Errorf("event contains %q:\n%s", secret, data)

@@ -24,10 +24,11 @@ func ValidateJSON(t testing.TB, name string, data []byte) {
 // and returns the subject and the CloudEvent JSON.
 func CheckEvent(t testing.TB, ev fax.Event) (string, []byte) {
 	t.Helper()
-	subject, data, err := ev.Encode()
+	enc, err := ev.Encode()
 	if err != nil {
 		t.Fatalf("Encode: %v", err)
 	}
+	subject, data := enc.Subject, enc.Data
 	ValidateJSON(t, "fax-event.v1.json", data)
 	var ce struct {
 		ID, Type, Source, Subject string
@@ -36,9 +37,9 @@ func CheckEvent(t testing.TB, ev fax.Event) (string, []byte) {
 	if err := json.Unmarshal(data, &ce); err != nil {
 		t.Fatal(err)
 	}
-	if ce.ID != ev.ID() || ce.Type != ev.Type() || ce.Source != ev.Source() || ce.Subject != ev.FaxID {
+	if ce.ID != ev.ID() || enc.ID != ev.ID() || ce.Type != ev.Type() || ce.Source != ev.Source() || ce.Subject != ev.FaxID {
 		t.Errorf("cloudevent id/type/source/subject = %s %s %s %s, want %s %s %s %s",
-			ce.ID, ce.Type, ce.Source, ce.Subject, ev.ID(), ev.Type(), ev.Source(), ev.FaxID)
+			ce.ID+" (encoded as "+enc.ID+")", ce.Type, ce.Source, ce.Subject, ev.ID(), ev.Type(), ev.Source(), ev.FaxID)
 	}
 	if got, want := subject, ev.Subject(); got != want {
 		t.Errorf("subject = %q, want %q", got, want)

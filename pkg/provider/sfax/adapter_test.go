@@ -130,10 +130,11 @@ func TestFaxIDStaysAString(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, data, err := ev.Encode()
+	enc, err := ev.Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
+	data := enc.Data
 	if !bytes.Contains(data, []byte(`"fax_id":"2150102030405000000"`)) || !bytes.Contains(data, []byte(`"subject":"2150102030405000000"`)) {
 		t.Errorf("19-digit fax id not kept as a string:\n%s", data)
 	}
@@ -146,7 +147,8 @@ func TestNoCredentialReachesTheEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, data, _ := ev.Encode()
+	enc, _ := ev.Encode()
+	data := enc.Data
 	q, _ := url.ParseQuery(env.Query)
 	for _, secret := range []string{apiKey, q.Get("apikey"), "token", fax.DigestPrefix} {
 		if bytes.Contains(data, []byte(secret)) {

@@ -92,8 +92,8 @@ func FuzzNormalizeListed(f *testing.F) {
 		ev, err := a.Normalize(rm)
 		providertest.CheckOutcome(t, rm, ev, err)
 		if err == nil {
-			if _, data, _ := ev.Encode(); !utf8.Valid(data) {
-				t.Fatalf("the event is not UTF-8: %q", data)
+			if enc, _ := ev.Encode(); !utf8.Valid(enc.Data) {
+				t.Fatalf("the event is not UTF-8: %q", enc.Data)
 			}
 		}
 	})

@@ -39,11 +39,11 @@ func TestTailMasksNumbers(t *testing.T) {
 	ev.To, ev.CallerID, ev.StationID = fax.NewParty("+61712344321", ""), "13235555555", "ACME 323-555-5555"
 	ev.ProviderFields["ANI"] = json.RawMessage(`"+1 (323) 555-5555"`)
 	ev.ProviderFields["DNIS"] = json.RawMessage(`61712344321`)
-	subject, data, err := ev.Encode()
+	enc, err := ev.Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
-	publish(t, js, subject, data)
+	publish(t, js, enc.Subject, enc.Data)
 
 	for _, args := range [][]string{{"--since", "1h"}, {"--since", "1h", "--json"}} {
 		out := strings.Join(tailUntil(t, js, args, 1, &lines{}), "\n")

@@ -60,11 +60,11 @@ func TestTail(t *testing.T) {
 	js := streamtest.Connect(t, streamtest.Start(t), config.Default().Streams).JS
 	received := event(fax.EFax, []string{"fax", "inbound", "received"}, "7e029808")
 	for _, ev := range []fax.Event{received, event(fax.Sfax, []string{"fax", "outbound", "delivered"}, "2150102030405000000")} {
-		subject, data, err := ev.Encode()
+		enc, err := ev.Encode()
 		if err != nil {
 			t.Fatal(err)
 		}
-		publish(t, js, subject, data)
+		publish(t, js, enc.Subject, enc.Data)
 	}
 	publish(t, js, "faxpipe.documents.efax.demo.failed", []byte(`{"specversion":"1.0","id":"d1","source":"faxpipe/efax/demo","type":"faxpipe.document.failed","subject":"7e029808","time":"2026-01-02T03:04:06Z","datacontenttype":"application/json","data":{"event_id":"`+received.ID()+`","provider":"efax","account":"demo","fax_id":"7e029808","outcome":"failed","reason":"not_found","detail":"404","attempts":3,"deliveries":1}}`))
 

@@ -44,11 +44,11 @@ func TestFaxpipesDownloaderStoresWhatTheReportSays(t *testing.T) {
 			conn := streamtest.Connect(t, streamtest.Start(t), config.Default().Streams)
 			startDownloader(t, conn, s.Accounts(), format)
 			for _, ev := range events {
-				subject, data, err := ev.Encode()
+				enc, err := ev.Encode()
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, err := conn.JS.Publish(context.Background(), subject, data, jetstream.WithMsgID(ev.ID())); err != nil {
+				if _, err := conn.JS.Publish(context.Background(), enc.Subject, enc.Data, jetstream.WithMsgID(enc.ID)); err != nil {
 					t.Fatal(err)
 				}
 			}
