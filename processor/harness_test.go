@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -192,6 +193,27 @@ func (p *pipeline) settle(within time.Duration) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	p.t.Fatalf("raw stream not fully processed within %v", within)
+}
+
+// whereAreThey tells, for a test that misses events, what became of the
+// callbacks: the rejections with their reasons, the raw consumer's state
+// and the events stream's count a second later (an event stored after the
+// consumer looked settled).
+func (p *pipeline) whereAreThey() string {
+	p.t.Helper()
+	var b strings.Builder
+	for _, r := range p.rejected() {
+		fmt.Fprintf(&b, "rejected raw seq %d: %s (%s); ", r.RawSeq, r.Reason, r.Detail)
+	}
+	if cons, err := p.conn.JS.Consumer(context.Background(), fax.RawStream, "faxpipe-processor"); err == nil {
+		if info, err := cons.Info(context.Background()); err == nil {
+			fmt.Fprintf(&b, "raw consumer: delivered %d, acked floor %d, pending %d, unacked %d, redelivered %d; ",
+				info.Delivered.Stream, info.AckFloor.Stream, info.NumPending, info.NumAckPending, info.NumRedelivered)
+		}
+	}
+	time.Sleep(time.Second)
+	fmt.Fprintf(&b, "a second later %d distinct events", len(countByID(p.events())))
+	return b.String()
 }
 
 // events returns every event in FAXPIPE_EVENTS as CloudEvents JSON, by

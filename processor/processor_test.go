@@ -160,7 +160,7 @@ func TestCrashMidBatchNoLossNoDouble(t *testing.T) {
 	evs := p.events()
 	counts := countByID(evs)
 	if len(counts) != n {
-		t.Errorf("got %d distinct events, want %d", len(counts), n)
+		t.Errorf("got %d distinct events, want %d; %s", len(counts), n, p.whereAreThey())
 	}
 	for id, c := range counts {
 		if c != 1 {
@@ -187,7 +187,7 @@ func TestTwoProcessorsShareTheWork(t *testing.T) {
 	p.settle(30 * time.Second)
 	counts := countByID(p.events())
 	if len(counts) != n {
-		t.Errorf("got %d distinct events, want %d", len(counts), n)
+		t.Errorf("got %d distinct events, want %d; %s", len(counts), n, p.whereAreThey())
 	}
 	for id, c := range counts {
 		if c != 1 {
