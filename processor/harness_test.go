@@ -183,7 +183,7 @@ func (p *pipeline) settle(within time.Duration) {
 	p.t.Helper()
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
-		cons, err := p.conn.JS.Consumer(context.Background(), fax.RawStream, "faxpipe-processor")
+		cons, err := p.conn.JS.Consumer(context.Background(), fax.RawStream, stream.ProcessorDurable)
 		if err == nil {
 			info, err := cons.Info(context.Background())
 			if err == nil && info.NumPending == 0 && info.NumAckPending == 0 && info.Delivered.Stream > 0 {
@@ -205,11 +205,16 @@ func (p *pipeline) whereAreThey() string {
 	for _, r := range p.rejected() {
 		fmt.Fprintf(&b, "rejected raw seq %d: %s (%s); ", r.RawSeq, r.Reason, r.Detail)
 	}
-	if cons, err := p.conn.JS.Consumer(context.Background(), fax.RawStream, "faxpipe-processor"); err == nil {
-		if info, err := cons.Info(context.Background()); err == nil {
-			fmt.Fprintf(&b, "raw consumer: delivered %d, acked floor %d, pending %d, unacked %d, redelivered %d; ",
-				info.Delivered.Stream, info.AckFloor.Stream, info.NumPending, info.NumAckPending, info.NumRedelivered)
-		}
+	cons, err := p.conn.JS.Consumer(context.Background(), fax.RawStream, stream.ProcessorDurable)
+	var info *jetstream.ConsumerInfo
+	if err == nil {
+		info, err = cons.Info(context.Background())
+	}
+	if err != nil {
+		fmt.Fprintf(&b, "raw consumer: %v; ", err)
+	} else {
+		fmt.Fprintf(&b, "raw consumer: delivered %d, acked floor %d, pending %d, unacked %d, redelivered %d; ",
+			info.Delivered.Stream, info.AckFloor.Stream, info.NumPending, info.NumAckPending, info.NumRedelivered)
 	}
 	time.Sleep(time.Second)
 	fmt.Fprintf(&b, "a second later %d distinct events", len(countByID(p.events())))

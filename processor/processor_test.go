@@ -289,7 +289,7 @@ func TestBrokerOutageIsNotPoison(t *testing.T) {
 	p.start(func(n fax.Normalizer) fax.Normalizer {
 		return normalizerFunc(func(raw fax.RawMessage) (fax.Event, error) {
 			if attempts.Add(1) <= 2*testMaxDeliver {
-				return fax.Event{}, fmt.Errorf("dedupe lookup: %w", context.DeadlineExceeded)
+				return fax.Event{}, fmt.Errorf("publish event: %w", context.DeadlineExceeded)
 			}
 			return n.Normalize(raw)
 		})

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/stream"
+	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
 )
 
 // secretFiles are the values of every secret of secretsConfig, by file name.
@@ -82,17 +82,6 @@ func startBroker(t *testing.T) string {
 	return emb.URL()
 }
 
-// freeListen is a loopback address whose port was free a moment ago.
-func freeListen(t *testing.T) string {
-	t.Helper()
-	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = ln.Close() }()
-	return ln.Addr().String()
-}
-
 // lockedBuffer is a bytes.Buffer safe for the logger and the test at once.
 type lockedBuffer struct {
 	mu sync.Mutex
@@ -119,7 +108,7 @@ func TestServicesStartWithOnlyTheirOwnSecrets(t *testing.T) {
 	natsURL := startBroker(t)
 	for _, svc := range []string{"ingress", "processor", "downloader", "reconciler"} {
 		t.Run(svc, func(t *testing.T) {
-			admin := freeListen(t)
+			admin := streamtest.FreeAddr(t)
 			path := secretsConfig(t, natsURL, admin, ownSecrets[svc])
 			var stderr lockedBuffer
 			ctx, cancel := context.WithCancel(context.Background())
@@ -186,7 +175,7 @@ func TestServicesRefuseWithoutTheirOwnSecret(t *testing.T) {
 		for _, missing := range own {
 			t.Run(svc+" without "+missing, func(t *testing.T) {
 				files := slices.DeleteFunc(slices.Clone(own), func(n string) bool { return n == missing })
-				path := secretsConfig(t, "nats://127.0.0.1:1", freeListen(t), files)
+				path := secretsConfig(t, "nats://127.0.0.1:1", streamtest.FreeAddr(t), files)
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				defer cancel()
 				err := Run(ctx, []string{"-config", path, svc}, func(string) string { return "" }, io.Discard, io.Discard)

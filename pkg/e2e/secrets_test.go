@@ -21,9 +21,9 @@ import (
 
 // TestNoSecretLeaks runs traffic of every provider and kind through the
 // pipeline with debug logs, then scans every log line, every message of
-// every stream (raw callbacks, events, documents, rejections, the dedupe
-// bucket, the object store's metadata) and every metric for the secrets of
-// the configuration, as written and as they travel (Basic auth, query
+// every stream (raw callbacks, events, documents, rejections, the object
+// store's metadata) and every metric for the secrets of the
+// configuration, as written and as they travel (Basic auth, query
 // escaping). None may appear.
 func TestNoSecretLeaks(t *testing.T) {
 	p := startPipeline(t, pipelineOptions{env: []string{"FAXPIPE_LOG_LEVEL=debug"}})

@@ -19,7 +19,7 @@ const (
 	RoleIngress    Role = "ingress"    // publishes raw callbacks (and forged records), nothing else
 	RoleProcessor  Role = "processor"  // reads raw; publishes events (FAXPIPE_EVENTS's duplicate window dedupes them) and rejections; owns the topology
 	RoleDownloader Role = "downloader" // reads received-fax events; writes the object store; announces documents
-	RoleReconciler Role = "reconciler" // publishes raw; reads the events' ids (headers only); owns its own buckets
+	RoleReconciler Role = "reconciler" // publishes raw; reads the events' ids (its consumers ask for headers only); owns its own buckets
 	RoleConsumer   Role = "consumer"   // reads events, documents and the object store; publishes audit records
 	RoleAdmin      Role = "admin"      // everything: `faxpipe all`, operator tools
 )
