@@ -74,8 +74,19 @@ func newEmulator(t *testing.T, tlsServer bool, h http.HandlerFunc) *emulator {
 }
 
 // newEmulatorOn is newEmulator serving on ln; nil means a loopback IPv4
-// port.
+// port no other emulator of the process had. eFax tokens are cached per
+// process by API address and app (efax's shared token cache), so an
+// emulator on a port an earlier test's had used would meet that test's
+// cached token: a 401 that used up the one refresh the test counts on
+// (the likely cause of TestEFaxTokenRefreshedOnce failing once in ten
+// race runs with a 401 after its one refresh).
 func newEmulatorOn(t *testing.T, ln net.Listener, tlsServer bool, h http.HandlerFunc) *emulator {
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", streamtest.FreeAddr(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	e := &emulator{hits: map[string]int{}}
 	wrapped := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.mu.Lock()
@@ -85,10 +96,8 @@ func newEmulatorOn(t *testing.T, ln net.Listener, tlsServer bool, h http.Handler
 		h(w, r)
 	})
 	e.Server = httptest.NewUnstartedServer(wrapped)
-	if ln != nil {
-		_ = e.Listener.Close()
-		e.Listener = ln
-	}
+	_ = e.Listener.Close()
+	e.Listener = ln
 	if tlsServer {
 		e.StartTLS()
 	} else {

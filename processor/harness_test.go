@@ -183,16 +183,22 @@ func (p *pipeline) settle(within time.Duration) {
 	p.t.Helper()
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
-		cons, err := p.conn.JS.Consumer(context.Background(), fax.RawStream, stream.ProcessorDurable)
-		if err == nil {
-			info, err := cons.Info(context.Background())
-			if err == nil && info.NumPending == 0 && info.NumAckPending == 0 && info.Delivered.Stream > 0 {
-				return
-			}
+		info, err := p.rawConsumer()
+		if err == nil && info.NumPending == 0 && info.NumAckPending == 0 && info.Delivered.Stream > 0 {
+			return
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	p.t.Fatalf("raw stream not fully processed within %v", within)
+}
+
+// rawConsumer is the state of the processors' durable consumer.
+func (p *pipeline) rawConsumer() (*jetstream.ConsumerInfo, error) {
+	cons, err := p.conn.JS.Consumer(context.Background(), fax.RawStream, stream.ProcessorDurable)
+	if err != nil {
+		return nil, err
+	}
+	return cons.Info(context.Background())
 }
 
 // whereAreThey tells, for a test that misses events, what became of the
@@ -205,12 +211,7 @@ func (p *pipeline) whereAreThey() string {
 	for _, r := range p.rejected() {
 		fmt.Fprintf(&b, "rejected raw seq %d: %s (%s); ", r.RawSeq, r.Reason, r.Detail)
 	}
-	cons, err := p.conn.JS.Consumer(context.Background(), fax.RawStream, stream.ProcessorDurable)
-	var info *jetstream.ConsumerInfo
-	if err == nil {
-		info, err = cons.Info(context.Background())
-	}
-	if err != nil {
+	if info, err := p.rawConsumer(); err != nil {
 		fmt.Fprintf(&b, "raw consumer: %v; ", err)
 	} else {
 		fmt.Fprintf(&b, "raw consumer: delivered %d, acked floor %d, pending %d, unacked %d, redelivered %d; ",

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,6 +18,7 @@ import (
 	"github.com/faxpipe/faxpipe/pkg/config"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/provider"
+	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
@@ -142,12 +142,7 @@ func TestMainRejectsBadFlags(t *testing.T) {
 // TestMainServeOnly: -serve-only serves the document API until the
 // context ends, then reports what it served.
 func TestMainServeOnly(t *testing.T) {
-	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
+	addr := streamtest.FreeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stdout bytes.Buffer
@@ -159,6 +154,7 @@ func TestMainServeOnly(t *testing.T) {
 	t.Cleanup(func() { cancel(); <-finished }) // Main never outlives the test, even a failed one
 	url := "http://" + addr + "/v1.0/ReceiveFax/4851543/Document?token=gofax-api-token-1"
 	var resp *http.Response
+	var err error
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if resp, err = http.DefaultClient.Do(req); err == nil || time.Now().After(deadline) {
