@@ -16,7 +16,7 @@ IMAGE_TAG ?= dev
 
 $(shell mkdir -p $(BIN))
 
-.PHONY: all build run demo test test-short soak bench lint nats-cli clean image cluster-up cluster-down
+.PHONY: all build run demo test test-short soak bench profile lint nats-cli clean image cluster-up cluster-down
 
 all: build
 
@@ -54,6 +54,12 @@ bench:
 	set -o pipefail; $(GO) test -run '^$$' -bench . -benchtime $(INGRESS_BENCHTIME) ./ingress/ | tee $(BIN)/bench.txt
 	set -o pipefail; $(GO) test -run '^$$' -bench . -benchtime $(PROCESSOR_BENCHTIME) ./processor/ | tee -a $(BIN)/bench.txt
 	set -o pipefail; $(GO) test -run '^$$' -bench EndToEnd -benchtime 1x ./pkg/e2e/ | grep -v '^\s*\[' | tee -a $(BIN)/bench.txt
+
+## profile: one round of the ingress's benchmark under the CPU profiler, each load's CPU split into its clients and its server and broker
+profile:
+	set -o pipefail; $(GO) test -run '^$$' -bench 'Callbacks/round1$$' -benchtime $(INGRESS_BENCHTIME) -cpuprofile $(BIN)/ingress.cpu.pprof -o $(BIN)/ingress.test ./ingress/ | grep -E '^(RATIO|MEASURE|\|)'
+	$(GO) tool pprof -tags $(BIN)/ingress.test $(BIN)/ingress.cpu.pprof 2>/dev/null | sed -n '/ load:/,/^$$/p'
+	@echo "one load's functions: go tool pprof -tagfocus='load=^ingress$$' -top bin/ingress.test bin/ingress.cpu.pprof"
 
 ## lint: go vet and golangci-lint (installed into bin/ on first use)
 lint: $(BIN)/golangci-lint

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -73,6 +74,7 @@ func BenchmarkCallbacks(b *testing.B) {
 	body := efaxInbound
 	loads := map[string]func() error{}
 
+	labelLoad("noop-echo")
 	noop := echo.New()
 	noop.POST("/callbacks/efax/demo", func(c echo.Context) error {
 		if _, err := io.Copy(io.Discard, c.Request().Body); err != nil {
@@ -82,6 +84,7 @@ func BenchmarkCallbacks(b *testing.B) {
 	})
 	loads["noop-echo"] = postLoad(serveBench(b, noop)+"/callbacks/efax/demo", body)
 
+	labelLoad("echo-publish")
 	js := streamtest.Connect(b, streamtest.Start(b), benchStreams()).JS
 	floor := echo.New()
 	floor.POST("/callbacks/efax/demo", func(c echo.Context) error {
@@ -96,6 +99,7 @@ func BenchmarkCallbacks(b *testing.B) {
 	})
 	loads["echo-publish"] = postLoad(serveBench(b, floor)+"/callbacks/efax/demo", body)
 
+	labelLoad("ingress")
 	cfg := testIngressConfig()
 	cfg.RateLimit = config.RateLimit{AccountRPS: 1e9, AccountBurst: 1e9, ClientRPS: 1e9, ClientBurst: 1e9}
 	// A production logger: one JSON line per callback, written out.
@@ -105,6 +109,7 @@ func BenchmarkCallbacks(b *testing.B) {
 	}
 	base, _ := startIngressLogging(b, cfg, benchPublisher(b), log)
 	loads["ingress"] = postLoad(base+"/callbacks/efax/demo", body)
+	labelLoad("")
 
 	for r := range rounds {
 		b.Run(fmt.Sprintf("round%d", r+1), func(b *testing.B) {
@@ -114,10 +119,13 @@ func BenchmarkCallbacks(b *testing.B) {
 	b.Run("jetstream-publish", func(b *testing.B) {
 		pub := benchPublisher(b)
 		var n atomic.Int64
-		rounds[0]["jetstream-publish"] = run(b, func() error {
+		res := run(b, func() error {
 			_, err := pub.Publish(context.Background(), stream.NewMsg("faxpipe.raw.efax.demo", "m"+itoa(n.Add(1)), envelopeSized))
 			return err
 		})
+		if rounds[0] != nil { // printed beside the first round's loads, when it ran
+			rounds[0]["jetstream-publish"] = res
+		}
 	})
 }
 
@@ -141,7 +149,9 @@ func interleave(b *testing.B, loads map[string]func() error) map[string]loadResu
 		n := min(benchSlice, left)
 		left -= n
 		a := accs[name]
+		labelLoad(name + "/client")
 		elapsed, cpu, err := slice(loads[name], n, &a.lat)
+		labelLoad("")
 		if err != nil {
 			b.Fatalf("%s: %v", name, err)
 		}
@@ -221,6 +231,7 @@ type loadResult struct{ rate, p50, p99, cpu float64 }
 // side, as the README shows them, then the verdicts: RATIO lines, each the
 // median of the rounds' ratios, and the p99s beside the floor's.
 func printLoadRounds(rounds []map[string]loadResult) {
+	rounds = slices.DeleteFunc(slices.Clone(rounds), func(r map[string]loadResult) bool { return r == nil }) // a -bench of some rounds only
 	ratio := func(num, den string, f func(loadResult) float64) (float64, bool) {
 		var rs []float64
 		for _, r := range rounds {
@@ -332,3 +343,17 @@ func newLoadResult(lat []time.Duration, elapsed, cpu time.Duration) loadResult {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// labelLoad labels the calling goroutine, and every goroutine it starts
+// from now on, with the load it serves (none when empty), so that a CPU
+// profile of the benchmark (-cpuprofile; go tool pprof -tagfocus) splits
+// each load's cost into its clients, its HTTP server and its broker: a
+// server or broker started under a label passes it to the goroutines it
+// starts, its connections' among them.
+func labelLoad(name string) {
+	ctx := context.Background()
+	if name != "" {
+		ctx = pprof.WithLabels(ctx, pprof.Labels("load", name))
+	}
+	pprof.SetGoroutineLabels(ctx)
+}
