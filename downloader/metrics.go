@@ -3,6 +3,7 @@ package downloader
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/faxpipe/faxpipe/pkg/admin"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
@@ -45,10 +46,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "API tokens obtained from providers, by provider.",
 		}, []string{"provider"}),
 	}
-	for _, c := range []prometheus.Collector{m.attempts, m.documents, m.bytes, m.latency, m.tokenRefreshes} {
-		if err := reg.Register(c); err != nil {
-			return nil, err
-		}
+	if err := admin.Register(reg, m.attempts, m.documents, m.bytes, m.latency, m.tokenRefreshes); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

@@ -2,6 +2,8 @@ package ingress
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/faxpipe/faxpipe/pkg/admin"
 )
 
 type metrics struct {
@@ -36,10 +38,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Records of refused forgeries not written to FAXPIPE_FORGED, by cause: rate_limit (past the record budget) or publish_failed.",
 		}, []string{"cause"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.publishSeconds, m.inFlight, m.forgeries, m.forgedDropped} {
-		if err := reg.Register(c); err != nil {
-			return nil, err
-		}
+	if err := admin.Register(reg, m.requests, m.publishSeconds, m.inFlight, m.forgeries, m.forgedDropped); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

@@ -3,6 +3,7 @@ package processor
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/faxpipe/faxpipe/pkg/admin"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 )
 
@@ -43,10 +44,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Raw callbacks delivered and not yet acknowledged.",
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.messages, m.dedupeHits, m.verifyFailed, m.lag, m.unacked} {
-		if err := reg.Register(c); err != nil {
-			return nil, err
-		}
+	if err := admin.Register(reg, m.messages, m.dedupeHits, m.verifyFailed, m.lag, m.unacked); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

@@ -225,3 +225,14 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Register registers each of cs in reg, stopping at the first that fails
+// (a name registered twice).
+func Register(reg prometheus.Registerer, cs ...prometheus.Collector) error {
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -86,7 +86,11 @@ func serve(ctx context.Context, cmd string, cfg *config.Config, log *zap.Logger)
 	prov := &stream.Provision{Topology: topo, Conn: conn, Owner: role.OwnsTopology(), OnDenied: topologyDenied(role, log)}
 	ensured := prov.Provide(ensureCtx) == nil
 	cancel()
-	comps = append(comps, component{"admin", adm.Run})
+	usage, err := stream.NewUsage(conn.JS, role.Streams(), reg, log.Named("streams"))
+	if err != nil {
+		return err
+	}
+	comps = append(comps, component{"admin", adm.Run}, component{"stream-usage", usage.Run})
 	if !ensured {
 		comps = append(comps, component{"topology", ensureTopology(prov, log)})
 	}

@@ -2,6 +2,8 @@ package reconciler
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/faxpipe/faxpipe/pkg/admin"
 )
 
 type metrics struct {
@@ -40,10 +42,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "1 while this replica holds the account's lease and reconciles it.",
 		}, []string{"provider", "account"}),
 	}
-	for _, c := range []prometheus.Collector{m.listed, m.missed, m.errors, m.lastSuccess, m.reconciled, m.leaseHeld} {
-		if err := reg.Register(c); err != nil {
-			return nil, err
-		}
+	if err := admin.Register(reg, m.listed, m.missed, m.errors, m.lastSuccess, m.reconciled, m.leaseHeld); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
