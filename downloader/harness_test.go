@@ -6,10 +6,12 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -18,6 +20,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/faxpipe/faxpipe/downloader"
 	"github.com/faxpipe/faxpipe/pkg/admin/admintest"
@@ -137,11 +141,16 @@ type env struct {
 	t    *testing.T
 	nats *streamtest.Server
 	conn *stream.Conn
+	// logs are the downloaders' log lines at info and above, for the
+	// diagnosis of a test that waited in vain.
+	logs     *observer.ObservedLogs
+	logsCore zapcore.Core
 }
 
 func newEnv(t *testing.T) *env {
 	ns := streamtest.Start(t)
-	return &env{t: t, nats: ns, conn: streamtest.Connect(t, ns, config.Default().Streams)}
+	core, logs := observer.New(zapcore.InfoLevel)
+	return &env{t: t, nats: ns, conn: streamtest.Connect(t, ns, config.Default().Streams), logs: logs, logsCore: core}
 }
 
 // running is one downloader with its own connection.
@@ -167,7 +176,7 @@ func (e *env) start(cfg config.Downloader, accs config.Accounts, tlsFrom *emulat
 		tlsCfg = tlsFrom.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
 	}
 	reg := prometheus.NewRegistry()
-	d, err := downloader.New(cfg, downloader.Deps{JS: conn.JS, Accounts: accs, Documents: provider.NewDocumentClient, Log: zap.NewNop(), Registry: reg, TLS: tlsCfg})
+	d, err := downloader.New(cfg, downloader.Deps{JS: conn.JS, Accounts: accs, Documents: provider.NewDocumentClient, Log: zap.New(e.logsCore), Registry: reg, TLS: tlsCfg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,15 +269,48 @@ func (e *env) announcements() []announcement {
 // waitAnnouncements waits until n announcements exist and returns them.
 func (e *env) waitAnnouncements(n int, within time.Duration) []announcement {
 	e.t.Helper()
-	waitFor(e.t, within, "announcements", func() bool {
+	deadline := time.Now().Add(within)
+	for {
 		st, err := e.conn.JS.Stream(context.Background(), fax.DocumentsStream)
-		if err != nil {
-			return false
+		if err == nil && st.CachedInfo().State.Msgs >= uint64(n) {
+			return e.announcements()
 		}
-		info, err := st.Info(context.Background())
-		return err == nil && info.State.Msgs >= uint64(n)
-	})
-	return e.announcements()
+		if time.Now().After(deadline) {
+			e.t.Fatalf("no %d announcements within %v; %s", n, within, e.whereIsIt())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// whereIsIt says what became of the events a test waits for: the
+// downloader consumer's state, the document bucket's, and the downloaders'
+// last log lines.
+func (e *env) whereIsIt() string {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var b strings.Builder
+	if cons, err := e.conn.JS.Consumer(ctx, fax.EventsStream, stream.DownloaderDurable); err != nil {
+		fmt.Fprintf(&b, "consumer %s: %v", stream.DownloaderDurable, err)
+	} else if info, err := cons.Info(ctx); err != nil {
+		fmt.Fprintf(&b, "consumer %s: %v", stream.DownloaderDurable, err)
+	} else {
+		fmt.Fprintf(&b, "consumer: delivered %d, acked floor %d, ack pending %d, redelivered %d, pending %d",
+			info.Delivered.Consumer, info.AckFloor.Consumer, info.NumAckPending, info.NumRedelivered, info.NumPending)
+	}
+	if obs, err := e.conn.JS.ObjectStore(ctx, fax.DocumentBucket); err != nil {
+		fmt.Fprintf(&b, "; bucket: %v", err)
+	} else if st, err := obs.Status(ctx); err != nil {
+		fmt.Fprintf(&b, "; bucket: %v", err)
+	} else {
+		info := st.(*jetstream.ObjectBucketStatus).StreamInfo()
+		fmt.Fprintf(&b, "; bucket: %d of %d bytes, %d messages", info.State.Bytes, info.Config.MaxBytes, info.State.Msgs)
+	}
+	entries := e.logs.All()
+	fmt.Fprintf(&b, "; %d log lines, the last:", len(entries))
+	for _, en := range entries[max(0, len(entries)-8):] {
+		fmt.Fprintf(&b, "\n  %s %s %v", en.Level, en.Message, en.ContextMap())
+	}
+	return b.String()
 }
 
 // object returns the stored bytes of name.
