@@ -57,9 +57,9 @@ bench:
 
 ## profile: one round of the ingress's benchmark under the CPU profiler, each load's CPU split into its clients and its server and broker
 profile:
-	set -o pipefail; $(GO) test -run '^$$' -bench 'Callbacks/round1$$' -benchtime $(INGRESS_BENCHTIME) -cpuprofile $(BIN)/ingress.cpu.pprof -o $(BIN)/ingress.test ./ingress/ | grep -E '^(RATIO|MEASURE|\|)'
-	$(GO) tool pprof -tags $(BIN)/ingress.test $(BIN)/ingress.cpu.pprof 2>/dev/null | sed -n '/ load:/,/^$$/p'
-	@echo "one load's functions: go tool pprof -tagfocus='load=^ingress$$' -top bin/ingress.test bin/ingress.cpu.pprof"
+	set -o pipefail; $(GO) test -run '^$$' -bench 'Callbacks/round1$$' -benchtime $(INGRESS_BENCHTIME) -cpuprofile $(BIN)/ingress.cpu.pprof -o $(BIN)/ingress.test ./ingress/ | tee $(BIN)/profile.txt | grep -E '^(RATIO|MEASURE|\||FAIL|---|panic)'
+	$(GO) tool pprof -tags $(BIN)/ingress.test $(BIN)/ingress.cpu.pprof | sed -n '/ load:/,/^$$/p'
+	@echo "one load's server and broker: go tool pprof -tagfocus='load=^ingress$$' -top $(BIN)/ingress.test $(BIN)/ingress.cpu.pprof"
 
 ## lint: go vet and golangci-lint (installed into bin/ on first use)
 lint: $(BIN)/golangci-lint

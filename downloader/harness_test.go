@@ -301,8 +301,8 @@ func (e *env) whereIsIt() string {
 		fmt.Fprintf(&b, "; bucket: %v", err)
 	} else if st, err := obs.Status(ctx); err != nil {
 		fmt.Fprintf(&b, "; bucket: %v", err)
-	} else {
-		info := st.(*jetstream.ObjectBucketStatus).StreamInfo()
+	} else if bs, ok := st.(*jetstream.ObjectBucketStatus); ok {
+		info := bs.StreamInfo()
 		fmt.Fprintf(&b, "; bucket: %d of %d bytes, %d messages", info.State.Bytes, info.Config.MaxBytes, info.State.Msgs)
 	}
 	entries := e.logs.All()

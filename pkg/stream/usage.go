@@ -2,6 +2,7 @@ package stream
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -26,11 +27,12 @@ type Usage struct {
 	log     *zap.Logger
 	bytes   *prometheus.GaugeVec
 	max     *prometheus.GaugeVec
+	failed  map[string]int // reads in a row that failed, by stream
 }
 
 // NewUsage registers the gauges of streams (a role's Streams) in reg.
 func NewUsage(js jetstream.JetStream, streams []string, reg prometheus.Registerer, log *zap.Logger) (*Usage, error) {
-	u := &Usage{js: js, streams: streams, log: log,
+	u := &Usage{js: js, streams: streams, log: log, failed: map[string]int{},
 		bytes: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: "faxpipe", Subsystem: "stream", Name: "bytes",
 			Help: "Bytes a stream holds, as the broker last reported (absent while it cannot be read).",
@@ -61,21 +63,31 @@ func (u *Usage) Run(ctx context.Context) error {
 	}
 }
 
-// Read sets the gauges from the broker's state of each stream. A stream it
-// cannot read (the broker away, the stream not created yet) has its series
+// usageStaleAfter is how many reads of a stream in a row may fail before
+// its series are removed: one slow answer of the broker does not reset an
+// alert's wait (its `for:`), a minute of them no longer shows a stale fill.
+const usageStaleAfter = 4
+
+// Read sets the gauges from the broker's state of each stream. A stream
+// that does not exist (not created yet) has no series; one it has failed
+// to read usageStaleAfter times in a row (the broker away) has its series
 // removed rather than left at a stale value: the readiness check reports
-// the cause.
+// the cause. Read is not safe for concurrent use.
 func (u *Usage) Read(ctx context.Context) {
 	for _, name := range u.streams {
 		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		s, err := u.js.Stream(rctx, name)
 		cancel()
 		if err != nil {
-			u.bytes.DeletePartialMatch(prometheus.Labels{"stream": name})
-			u.max.DeletePartialMatch(prometheus.Labels{"stream": name})
+			u.failed[name]++
+			if errors.Is(err, jetstream.ErrStreamNotFound) || u.failed[name] >= usageStaleAfter {
+				u.bytes.DeletePartialMatch(prometheus.Labels{"stream": name})
+				u.max.DeletePartialMatch(prometheus.Labels{"stream": name})
+			}
 			u.log.Debug("stream state not read", zap.String("stream", name), zap.Error(err))
 			continue
 		}
+		delete(u.failed, name)
 		info := s.CachedInfo()
 		discard, other := "old", "new"
 		if info.Config.Discard == jetstream.DiscardNew {
