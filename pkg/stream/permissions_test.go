@@ -15,6 +15,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -468,6 +470,36 @@ func TestServiceRolesDoTheirJobs(t *testing.T) {
 			c := s.connect(j.role)
 			if err := j.do(c); err != nil {
 				t.Errorf("%v; violations %q", err, c.violations())
+			}
+			if v := c.violations(); len(v) > 0 {
+				t.Errorf("violations: %q", v)
+			}
+		})
+	}
+}
+
+// TestEveryRoleReadsHowFullItsStreamsAre: the stream fill every service
+// exports (Usage) is read with its own user's permissions: a series for
+// each of the role's streams, and no violation.
+func TestEveryRoleReadsHowFullItsStreamsAre(t *testing.T) {
+	s := startSeeded(t)
+	for _, role := range stream.Roles {
+		t.Run(string(role), func(t *testing.T) {
+			c := s.connect(role)
+			reg := prometheus.NewPedanticRegistry()
+			u, err := stream.NewUsage(c.JS, role.Streams(), reg, zap.NewNop())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			u.Read(ctx)
+			n, err := testutil.GatherAndCount(reg, "faxpipe_stream_bytes")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != len(role.Streams()) {
+				t.Errorf("%d faxpipe_stream_bytes series for the %d streams %v; violations %q", n, len(role.Streams()), role.Streams(), c.violations())
 			}
 			if v := c.violations(); len(v) > 0 {
 				t.Errorf("violations: %q", v)
