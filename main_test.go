@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -28,6 +29,8 @@ import (
 
 	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/provider/sfax"
+	"github.com/faxpipe/faxpipe/pkg/provider/telnyx"
+	"github.com/faxpipe/faxpipe/pkg/provider/telnyx/telnyxsim"
 	"github.com/faxpipe/faxpipe/pkg/stream/streamtest"
 	"github.com/faxpipe/faxpipe/schemas"
 )
@@ -37,8 +40,11 @@ const exampleConfig = "deploy/config/faxpipe.example.yaml"
 // instance is `faxpipe all` started through run, on free loopback ports.
 type instance struct {
 	ingress, admin, nats string
-	stderr               *syncBuffer
-	stop                 func() error
+	// providerAPI is where the example configuration's providers' APIs
+	// (127.0.0.1:9601) were moved to (exampleAwayFromSim), if they were.
+	providerAPI string
+	stderr      *syncBuffer
+	stop        func() error
 }
 
 func startAll(t *testing.T, env map[string]string) *instance {
@@ -58,6 +64,9 @@ func startAll(t *testing.T, env map[string]string) *instance {
 		"FAXPIPE_LOG_FORMAT":             "json",
 	}
 	configPath := exampleConfig
+	if _, ok := env["CONFIG"]; !ok {
+		configPath, in.providerAPI = exampleAwayFromSim(t)
+	}
 	for k, v := range env {
 		if k == "CONFIG" {
 			configPath = v
@@ -79,6 +88,24 @@ func startAll(t *testing.T, env map[string]string) *instance {
 	t.Cleanup(func() { _ = in.stop() })
 	waitReady(t, in, done)
 	return in
+}
+
+// exampleAwayFromSim is the example configuration with its providers' APIs
+// moved from 127.0.0.1:9601, where a simulator of `make demo` or `faxpipe
+// sim` may be running on the same machine (its listings would feed faxes
+// into the test's pipeline), to a port nothing listens on. It returns
+// the configuration's path and the APIs' new host and port.
+func exampleAwayFromSim(t *testing.T) (string, string) {
+	t.Helper()
+	example, err := os.ReadFile(exampleConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, api := filepath.Join(t.TempDir(), "faxpipe.yaml"), "127.0.0.1:"+freePorts(t, 1)[0]
+	if err := os.WriteFile(path, bytes.ReplaceAll(example, []byte("127.0.0.1:9601"), []byte(api)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, api
 }
 
 func waitReady(t *testing.T, in *instance, done chan error) {
@@ -135,8 +162,8 @@ func TestRunAllServesEveryProvider(t *testing.T) {
 			t.Fatalf("stream %s: %v", name, err)
 		}
 		if name == "FAXPIPE_RAW" || name == "FAXPIPE_FORGED" {
-			if got := st.CachedInfo().State.Msgs; got != 3 {
-				t.Errorf("%s holds %d messages, want 3", name, got)
+			if got, want := st.CachedInfo().State.Msgs, uint64(len(provider.Registry)); got != want {
+				t.Errorf("%s holds %d messages, want %d (one per provider)", name, got, want)
 			}
 		}
 	}
@@ -152,7 +179,8 @@ func TestRunAllServesEveryProvider(t *testing.T) {
 	for _, want := range []string{
 		`faxpipe_ingress_requests_total{account="demo",code="200",provider="sfax"} 1`,
 		`faxpipe_ingress_requests_total{account="demo",code="200",provider="efax"} 1`,
-		`faxpipe_ingress_publish_duration_seconds_count 3`,
+		`faxpipe_ingress_requests_total{account="demo",code="200",provider="telnyx"} 1`,
+		fmt.Sprintf("faxpipe_ingress_publish_duration_seconds_count %d", len(provider.Registry)),
 		`faxpipe_ingress_in_flight_publishes 0`,
 		`faxpipe_ingress_forgeries_total{account="demo",provider="gofax",reason="credentials_mismatch"} 1`,
 	} {
@@ -203,7 +231,21 @@ func demoCallbacks(t *testing.T, base string, forged bool) []demoCallback {
 	mac := hmac.New(sha256.New, []byte(efaxSecret))
 	mac.Write([]byte(efaxBody))
 	efaxReq.Header.Set("X-HMAC-Signature", hex.EncodeToString(mac.Sum(nil)))
-	return []demoCallback{{"sfax", sfaxReq, ""}, {"gofax", gofaxReq, ""}, {"efax", efaxReq, `{"status":"SUCCESS"}`}}
+	telnyxKey := telnyxsim.DemoPrivateKey()
+	if forged {
+		if _, telnyxKey, err = ed25519.GenerateKey(nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now().UTC()
+	telnyxBody := `{"data":{"event_type":"fax.delivered","id":"95479a2e-b947-470a-a88f-2da6dd07ae0f","occurred_at":"` + now.Format(time.RFC3339Nano) +
+		`","payload":{"call_duration_secs":25,"direction":"outbound","fax_id":"f8338808-3dc6-4f2b-942a-5d1f39255784","from":"+17733372107","page_count":2,"status":"delivered","to":"+15107882622"},"record_type":"event"},"meta":{"attempt":1}}`
+	telnyxReq, _ := http.NewRequest("POST", base+"/callbacks/telnyx/demo", strings.NewReader(telnyxBody))
+	telnyxReq.Header.Set("Content-Type", "application/json")
+	ts := strconv.FormatInt(now.Unix(), 10)
+	telnyxReq.Header.Set(telnyx.TimestampHeader, ts)
+	telnyxReq.Header.Set(telnyx.SignatureHeader, telnyx.Sign(telnyxKey, ts, []byte(telnyxBody)))
+	return []demoCallback{{"sfax", sfaxReq, ""}, {"gofax", gofaxReq, ""}, {"efax", efaxReq, `{"status":"SUCCESS"}`}, {"telnyx", telnyxReq, ""}}
 }
 
 // TestReadmeCallbacks runs the README's curl blocks, as a newcomer would
@@ -229,6 +271,7 @@ func TestReadmeCallbacks(t *testing.T) {
 		}
 		ran++
 		script = strings.ReplaceAll(script, "http://localhost:8080", in.ingress)
+		script = strings.ReplaceAll(script, "127.0.0.1:9601", in.providerAPI) // document links on the accounts' API hosts
 		out, err := exec.Command("bash", "-euo", "pipefail", "-c", script).CombinedOutput()
 		if err != nil {
 			t.Fatalf("README block failed: %v\n%s\n%s", err, script, out)
@@ -240,20 +283,20 @@ func TestReadmeCallbacks(t *testing.T) {
 			t.Errorf("eFax answer lacks its JSON body:\n%s", out)
 		}
 	}
-	if ran != 3 {
-		t.Fatalf("found %d README callback blocks, want one per provider", ran)
+	if want := len(provider.Registry); ran != want {
+		t.Fatalf("found %d README callback blocks, want one per provider (%d)", ran, want)
 	}
-	if got := streamCount(t, in.nats, "FAXPIPE_RAW"); got != 3 {
-		t.Errorf("FAXPIPE_RAW holds %d envelopes, want 3", got)
+	if got := streamCount(t, in.nats, "FAXPIPE_RAW"); got != uint64(ran) {
+		t.Errorf("FAXPIPE_RAW holds %d envelopes, want %d", got, ran)
 	}
 	// The demo accounts' credentials sign the README's callbacks: each must
 	// verify and become an event.
 	deadline := time.Now().Add(15 * time.Second)
-	for streamCount(t, in.nats, "FAXPIPE_EVENTS") < 3 && time.Now().Before(deadline) {
+	for streamCount(t, in.nats, "FAXPIPE_EVENTS") < uint64(ran) && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if got := streamCount(t, in.nats, "FAXPIPE_EVENTS"); got != 3 {
-		t.Errorf("FAXPIPE_EVENTS holds %d events, want 3", got)
+	if got := streamCount(t, in.nats, "FAXPIPE_EVENTS"); got != uint64(ran) {
+		t.Errorf("FAXPIPE_EVENTS holds %d events, want %d", got, ran)
 	}
 	if got := streamCount(t, in.nats, "FAXPIPE_REJECTED"); got != 0 {
 		t.Errorf("FAXPIPE_REJECTED holds %d rejections, want 0\n%s", got, in.stderr)

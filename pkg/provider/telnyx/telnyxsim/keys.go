@@ -23,7 +23,12 @@ const DemoPublicKey = "LobeGcxycbKxu+vVnYZx6uLtAbKjWCAseI6GAi9OaME="
 // keys are the private keys the simulator signs with, by public key.
 var keys sync.Map // string(ed25519.PublicKey) → ed25519.PrivateKey
 
-func init() { register(ed25519.NewKeyFromSeed(demoSeed[:])) }
+func init() { register(DemoPrivateKey()) }
+
+// DemoPrivateKey is the private half of DemoPublicKey, public by design
+// like every demo secret: what the simulator signs the demo accounts'
+// webhooks with, and tests theirs.
+func DemoPrivateKey() ed25519.PrivateKey { return ed25519.NewKeyFromSeed(demoSeed[:]) }
 
 // register keeps priv for signing and returns its public key, base64.
 func register(priv ed25519.PrivateKey) string {
