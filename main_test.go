@@ -564,6 +564,25 @@ var helpInvocations = []struct {
 // TestHelp: every command's help works anywhere, with no configuration
 // file and no environment: run prints the usage and returns nil, and the
 // built binary exits 0.
+// TestHelpNamesEveryProvider: the help that lists the providers — the
+// simulator's line in `faxpipe help`, the -provider flag of the tools —
+// names every provider of the registry.
+func TestHelpNamesEveryProvider(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, args := range [][]string{{"help"}, {"tail", "-h"}, {"replay", "-h"}, {"reconcile", "-h"}, {"rejected", "list", "-h"}} {
+		var stdout, stderr syncBuffer
+		if err := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		out := strings.ToLower(stdout.String() + stderr.String())
+		for name := range provider.Registry {
+			if !strings.Contains(out, string(name)) {
+				t.Errorf("faxpipe %s does not name the provider %s:\n%s", strings.Join(args, " "), name, out)
+			}
+		}
+	}
+}
+
 func TestHelp(t *testing.T) {
 	t.Chdir(t.TempDir()) // no configuration file around
 	for _, tc := range helpInvocations {

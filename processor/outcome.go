@@ -20,12 +20,12 @@ const (
 
 // Outcome is what processing one raw callback came to.
 type Outcome struct {
-	Kind     Kind
-	Provider fax.Provider `json:"-"` // of the callback, "unknown" when unreadable (for metrics)
-	EventID  string       // Event and Duplicate: the event's id
-	Subject  string       // Event and Duplicate: the event's subject; Rejected: the rejection's
-	Reason   fax.Reason   // Rejected
-	Detail   string       // Rejected: the error, for people
+	Kind     Kind         `json:"kind"`
+	Provider fax.Provider `json:"-"`                  // of the callback, "unknown" when unreadable (for metrics)
+	EventID  string       `json:"event_id,omitempty"` // Event and Duplicate: the event's id
+	Subject  string       `json:"subject,omitempty"`  // Event and Duplicate: the event's subject; Rejected: the rejection's
+	Reason   fax.Reason   `json:"reason,omitempty"`   // Rejected
+	Detail   string       `json:"detail,omitempty"`   // Rejected: the error, for people
 }
 
 // Message is what processing reads of a raw message: a delivery of the

@@ -61,12 +61,18 @@ func demo(ctx context.Context, e toolEnv) error {
 		return err
 	}
 	defer cleanup()
+	// The providers' APIs come up first, so that the reconciler's first
+	// listings find them.
+	s, stopServing, err := demoSimulator(cfg, sim.Options{Count: *count, Seed: *seed, LoseRate: *lose}, e)
+	if err != nil {
+		return err
+	}
 	g, ctx := errgroup.WithContext(ctx)
 	stop, done := context.WithCancel(ctx)
 	g.Go(func() error { return serve(stop, allCommand, cfg, e.log) })
 	if err := awaitReady(ctx, cfg.Admin.Listen); err != nil {
 		done()
-		return errors.Join(err, g.Wait())
+		return errors.Join(err, g.Wait(), stopServing())
 	}
 	_, _ = fmt.Fprintf(e.stdout, "faxpipe all is up (embedded NATS, data in %s); the simulator sends %d faxes…\n\n", cfg.NATS.Embedded.DataDir, *count)
 	shown := newDocumentLines(e.stdout)
@@ -80,7 +86,7 @@ func demo(ctx context.Context, e toolEnv) error {
 	})
 	g.Go(func() error {
 		defer done()
-		return demoSend(ctx, cfg, sim.Options{Count: *count, Seed: *seed, LoseRate: *lose}, shown, e)
+		return demoSend(ctx, cfg, s, stopServing, shown, e)
 	})
 	return g.Wait()
 }
@@ -106,31 +112,36 @@ func demoConfig(cfg *config.Config) (*config.Config, func(), error) {
 	c.NATS.TLS = config.NATSTLS{} // the embedded server listens on loopback without TLS
 	c.NATS.Embedded.DataDir = dir
 	c.Reconciler.Interval, c.Reconciler.Settle, c.Reconciler.CatchUp = 2*time.Second, 3*time.Second, time.Hour
-	c.Reconciler.InitialBackoff, c.Reconciler.MaxBackoff = 500*time.Millisecond, 2*time.Second // the simulator's API starts after faxpipe
+	c.Reconciler.InitialBackoff, c.Reconciler.MaxBackoff = 500*time.Millisecond, 2*time.Second
 	return &c, func() { _ = os.RemoveAll(dir) }, nil
 }
 
-// demoSend runs the simulator against the demo's ingress until every
-// document it announced is stored or failed and shown, then prints its
-// summary.
-func demoSend(ctx context.Context, cfg *config.Config, opts sim.Options, shown *documentLines, e toolEnv) error {
+// demoSimulator is the demo's simulator of opts, to send to cfg's ingress,
+// with the providers' APIs already served on the accounts' api_base_url;
+// stopServing stops them.
+func demoSimulator(cfg *config.Config, opts sim.Options, e toolEnv) (s *sim.Simulator, stopServing func() error, err error) {
 	target, err := config.LocalURL(cfg.Ingress.Listen)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	api, err := demoAPIAddr(cfg.Accounts)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	opts.Target, opts.APIListen, opts.Concurrency = target, api, 4
-	s, err := sim.New(provider.Sims, cfg.Accounts, opts, e.log.Named("sim"))
-	if err != nil {
-		return err
+	if s, err = sim.New(provider.Sims, cfg.Accounts, opts, e.log.Named("sim")); err != nil {
+		return nil, nil, err
 	}
-	stopServing, err := s.StartAPI()
-	if err != nil {
-		return err
+	if stopServing, err = s.StartAPI(); err != nil {
+		return nil, nil, err
 	}
+	return s, stopServing, nil
+}
+
+// demoSend runs s against the demo's ingress until every document it
+// announced is stored or failed and shown, then stops serving the APIs and
+// prints its summary.
+func demoSend(ctx context.Context, cfg *config.Config, s *sim.Simulator, stopServing func() error, shown *documentLines, e toolEnv) error {
 	rep, err := s.Run(ctx)
 	if err == nil {
 		want := expectedDocuments(rep)

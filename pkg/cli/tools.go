@@ -60,7 +60,7 @@ const (
 
 // tools are the commands that are not services, in the usage's order.
 var tools = []tool{
-	{"sim", "simulate Sfax, GoFax and eFax: send callbacks, serve documents", simUses, func(ctx context.Context, e toolEnv) error {
+	{"sim", "simulate Sfax, GoFax, eFax and Telnyx: send callbacks, serve their APIs", simUses, func(ctx context.Context, e toolEnv) error {
 		return sim.Main(ctx, e.cfg, provider.Sims, e.args, e.stdout, e.stderr)
 	}},
 	{"demo", "faxpipe all and the simulator together, events shown live", demoUses, demo},

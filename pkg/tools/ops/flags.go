@@ -52,7 +52,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 // filterFlags declares the filter flags of fs; the returned function reads
 // them once parsed.
 func filterFlags(fs *flag.FlagSet, withKind bool) func() consumer.Filter {
-	provider := fs.String("provider", "", "only this provider: sfax, gofax or efax")
+	provider := fs.String("provider", "", "only this provider: sfax, gofax, efax or telnyx")
 	account := fs.String("account", "", "only this account id")
 	var channel, direction, outcome *string
 	if withKind {

@@ -3,8 +3,11 @@ package replay_test
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/tools/replay"
@@ -57,5 +60,19 @@ func TestRawOfFollowsTheReference(t *testing.T) {
 				t.Errorf("raw #%d %s (%v), want #%d the envelope %s", raw.Seq(), raw.Data(), err, c.wantSeq, env.ID)
 			}
 		})
+	}
+}
+
+// TestGetRejectionNotStoredSaysSo: `rejected show SEQ` of a sequence
+// FAXPIPE_REJECTED does not hold says so in words, and the error is still
+// jetstream.ErrMsgNotFound.
+func TestGetRejectionNotStoredSaysSo(t *testing.T) {
+	js := broker(t)
+	_, err := replay.GetRejection(t.Context(), js, 42)
+	if !errors.Is(err, jetstream.ErrMsgNotFound) {
+		t.Fatalf("GetRejection = %v, want jetstream.ErrMsgNotFound", err)
+	}
+	if want := "FAXPIPE_REJECTED holds no message 42"; !strings.Contains(err.Error(), want) {
+		t.Errorf("GetRejection = %q, want it to say %q", err, want)
 	}
 }

@@ -148,6 +148,9 @@ func getMsg(ctx context.Context, js jetstream.JetStream, name string, seq uint64
 		return nil, fmt.Errorf("stream %s: %w", name, err)
 	}
 	m, err := st.GetMsg(ctx, seq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil, fmt.Errorf("%s holds no message %d: none was stored there, or its retention removed it (%w)", name, seq, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s #%d: %w", name, seq, err)
 	}

@@ -116,6 +116,7 @@ func run(ctx context.Context, s *Simulator, cli *cliFlags) (*Report, error) {
 	}
 	var runErr error
 	if cli.serveOnly {
+		s.log.Info("serving the providers' APIs until stopped (Ctrl-C)", zap.String("api_listen", s.opts.APIListen))
 		<-ctx.Done()
 	} else {
 		_, runErr = s.Run(ctx)
@@ -165,7 +166,7 @@ func bindFlags(fs *flag.FlagSet, cfg *config.Config, sims []Provider) (*Options,
 	fs.Float64Var(&o.FailRate, "fail-rate", 0.1, "share of faxes that fail (outbound) or arrive partial (GoFax INCOMPLETE, Sfax faxsuccess=0); negative for none")
 	fs.Float64Var(&o.LoseRate, "lose-rate", 0, "share of received faxes whose webhook is never sent (providers with a listing API only), for reconciliation to recover")
 	fs.Float64Var(&o.RetryScale, "retry-scale", 1, "multiplier of the providers' retry delays (0.01: Sfax's 2 min become 1.2 s)")
-	fs.DurationVar(&o.CallbackTimeout, "callback-timeout", 0, "timeout of one callback request (default: the provider's, 15 s Sfax, 30 s GoFax and eFax)")
+	fs.DurationVar(&o.CallbackTimeout, "callback-timeout", 0, "timeout of one callback request (default: the provider's, 15 s Sfax, 30 s GoFax and eFax, 10 s Telnyx)")
 	fs.IntVar(&o.SfaxSuspendAfter, "sfax-suspend-after", 20, "consecutive failed attempts that suspend an Sfax account's callbacks; negative: never")
 	fs.Float64Var(&o.SfaxRawTokenRate, "sfax-raw-tokens", 0, "share of Sfax tokens sent not percent-encoded ('+' arrives as a space)")
 	fs.BoolVar(&o.GoFaxQueryFields, "gofax-query-fields", false, "GoFax: append the fields to the callback URL's query too")
