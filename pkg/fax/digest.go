@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"hash"
 	"strings"
+	"sync"
 )
 
 // DigestPrefix starts every digest that replaces a secret in an envelope.
@@ -24,7 +26,9 @@ var ErrWeakPipelineKey = errors.New("pipeline key must be at least 32 bytes")
 type Digester struct {
 	keyID    string
 	key      []byte
-	previous [][]byte // retired keys, still accepted by Matches
+	mac      *keyedMAC
+	previous [][]byte    // retired keys, still accepted by Matches
+	prevMACs []*keyedMAC // previous' MACs, in its order
 }
 
 // NewDigester returns a Digester for key, known to readers as keyID.
@@ -32,19 +36,22 @@ func NewDigester(keyID string, key []byte) (*Digester, error) {
 	if len(key) < minPipelineKeyLen {
 		return nil, ErrWeakPipelineKey
 	}
-	return &Digester{keyID: keyID, key: append([]byte(nil), key...)}, nil
+	key = append([]byte(nil), key...)
+	return &Digester{keyID: keyID, key: key, mac: newKeyedMAC(key)}, nil
 }
 
 // WithPrevious returns a copy of d that also accepts, in Matches, digests
 // made under the given retired keys, so raw envelopes captured before a key
 // rotation still verify when replayed. Digest always uses the current key.
 func (d *Digester) WithPrevious(keys ...[]byte) (*Digester, error) {
-	out := &Digester{keyID: d.keyID, key: d.key}
+	out := &Digester{keyID: d.keyID, key: d.key, mac: d.mac}
 	for _, k := range keys {
 		if len(k) < minPipelineKeyLen {
 			return nil, ErrWeakPipelineKey
 		}
-		out.previous = append(out.previous, append([]byte(nil), k...))
+		k = append([]byte(nil), k...)
+		out.previous = append(out.previous, k)
+		out.prevMACs = append(out.prevMACs, newKeyedMAC(k))
 	}
 	return out, nil
 }
@@ -53,12 +60,29 @@ func (d *Digester) WithPrevious(keys ...[]byte) (*Digester, error) {
 func (d *Digester) KeyID() string { return d.keyID }
 
 // Digest returns "hmac-sha256:" followed by the lower-case hex HMAC of value.
-func (d *Digester) Digest(value string) string { return digestUnder(d.key, value) }
+func (d *Digester) Digest(value string) string { return d.mac.digest(value) }
 
-func digestUnder(key []byte, value string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(value))
-	return DigestPrefix + hex.EncodeToString(m.Sum(nil))
+// keyedMAC makes the digests of one key. It keeps HMAC-SHA256 states
+// keyed with it for reuse: keying a new one (hmac.New) hashes the key's
+// two pads and allocates, which cost as much as digesting a short secret,
+// and the ingress and the processor digest several a callback; Reset
+// brings a used state back to the freshly keyed one.
+type keyedMAC struct{ states sync.Pool }
+
+func newKeyedMAC(key []byte) *keyedMAC {
+	return &keyedMAC{states: sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
+}
+
+// digest is DigestPrefix followed by the lower-case hex HMAC of value.
+func (k *keyedMAC) digest(value string) string {
+	m := k.states.Get().(hash.Hash) //nolint:forcetypeassert // the pool holds only hmac states
+	m.Reset()
+	_, _ = m.Write([]byte(value))
+	var sum [sha256.Size]byte
+	out := make([]byte, len(DigestPrefix)+hex.EncodedLen(sha256.Size))
+	hex.Encode(out[copy(out, DigestPrefix):], m.Sum(sum[:0]))
+	k.states.Put(m)
+	return string(out)
 }
 
 // Matches reports whether digest is the digest of candidate under the
@@ -66,8 +90,8 @@ func digestUnder(key []byte, value string) string {
 // key is tried whatever the outcome.
 func (d *Digester) Matches(digest, candidate string) bool {
 	ok := hmac.Equal([]byte(d.Digest(candidate)), []byte(digest))
-	for _, k := range d.previous {
-		ok = hmac.Equal([]byte(digestUnder(k, candidate)), []byte(digest)) || ok
+	for _, k := range d.prevMACs {
+		ok = hmac.Equal([]byte(k.digest(candidate)), []byte(digest)) || ok
 	}
 	return ok
 }
