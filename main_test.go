@@ -561,9 +561,6 @@ var helpInvocations = []struct {
 	{name: "rejected redrive --help", args: []string{"rejected", "redrive", "--help"}, want: "usage: faxpipe rejected"},
 }
 
-// TestHelp: every command's help works anywhere, with no configuration
-// file and no environment: run prints the usage and returns nil, and the
-// built binary exits 0.
 // TestHelpNamesEveryProvider: the help that lists the providers — the
 // simulator's line in `faxpipe help`, the -provider flag of the tools —
 // names every provider of the registry.
@@ -583,6 +580,9 @@ func TestHelpNamesEveryProvider(t *testing.T) {
 	}
 }
 
+// TestHelp: every command's help works anywhere, with no configuration
+// file and no environment: run prints the usage and returns nil, and the
+// built binary exits 0.
 func TestHelp(t *testing.T) {
 	t.Chdir(t.TempDir()) // no configuration file around
 	for _, tc := range helpInvocations {

@@ -20,7 +20,7 @@ const (
 
 // Outcome is what processing one raw callback came to.
 type Outcome struct {
-	Kind     Kind         `json:"kind"`
+	Kind     Kind         `json:"kind,omitempty"`
 	Provider fax.Provider `json:"-"`                  // of the callback, "unknown" when unreadable (for metrics)
 	EventID  string       `json:"event_id,omitempty"` // Event and Duplicate: the event's id
 	Subject  string       `json:"subject,omitempty"`  // Event and Duplicate: the event's subject; Rejected: the rejection's

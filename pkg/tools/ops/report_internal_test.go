@@ -26,7 +26,7 @@ func TestOutcomeLinesAreSnakeCase(t *testing.T) {
 			nil, map[string]any{"raw_seq": 7.0, "kind": "event", "event_id": "e-1", "subject": "faxpipe.events.efax.demo.fax.inbound.received"}},
 		{"rejected", processor.Outcome{Kind: processor.Rejected, Reason: fax.ReasonMalformed, Detail: "not JSON", Subject: "faxpipe.rejected.efax.demo.malformed"},
 			nil, map[string]any{"raw_seq": 7.0, "kind": "rejected", "reason": "malformed", "detail": "not JSON", "subject": "faxpipe.rejected.efax.demo.malformed"}},
-		{"failed", processor.Outcome{}, errors.New("broker gone"), map[string]any{"raw_seq": 7.0, "kind": "", "error": "broker gone"}},
+		{"failed", processor.Outcome{}, errors.New("broker gone"), map[string]any{"raw_seq": 7.0, "error": "broker gone"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

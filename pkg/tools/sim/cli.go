@@ -153,7 +153,7 @@ func (c *cliFlags) output(rep *Report, stdout io.Writer) error {
 func bindFlags(fs *flag.FlagSet, cfg *config.Config, sims []Provider) (*Options, *cliFlags) {
 	o, c := &Options{}, &cliFlags{}
 	fs.StringVar(&o.Target, "target", defaultTarget(cfg.Ingress.Listen), "faxpipe's public base URL (callbacks go to TARGET/callbacks/…)")
-	fs.StringVar(&o.APIListen, "api-listen", "127.0.0.1:9601", "address of the simulated document API; empty for none")
+	fs.StringVar(&o.APIListen, "api-listen", "127.0.0.1:9601", "address of the simulated providers' APIs (documents, listings); empty for none")
 	fs.StringVar(&c.providers, "providers", joinNames(sims), "providers to send as, comma-separated")
 	fs.StringVar(&c.kinds, "kinds", strings.Join(AllKinds, ","), "kinds to send, comma-separated: fax-in, fax-out, sms (GoFax), ping (eFax)")
 	fs.IntVar(&o.Count, "count", 10, "faxes to send (with -rate: at most this many; 0 for no limit)")
@@ -178,7 +178,7 @@ func bindFlags(fs *flag.FlagSet, cfg *config.Config, sims []Provider) (*Options,
 	fs.Float64Var(&o.Faults.StallRate, "fault-stall-rate", 0, "share of document answers that send half the body, then stall")
 	fs.IntVar(&o.Faults.NotYetAvailable, "fault-not-yet", 0, "first fetches of each document answered as not available yet")
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed of a reproducible run (0: random)")
-	fs.DurationVar(&c.linger, "linger", 30*time.Second, "keep serving documents this long after sending")
+	fs.DurationVar(&c.linger, "linger", 30*time.Second, "keep serving the APIs this long after sending")
 	fs.BoolVar(&c.serveOnly, "serve-only", false, "only serve the document API, until stopped")
 	fs.StringVar(&c.report, "report", "", "write the JSON report to this file")
 	fs.BoolVar(&c.allowGiveUp, "allow-give-up", false, "exit 0 even if callbacks were given up")
