@@ -7,10 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faxpipe/faxpipe/pkg/provider"
 	"github.com/faxpipe/faxpipe/pkg/tools/sim"
 )
 
-// TestCrashes: under steady load from all three providers, the processor
+// TestCrashes: under steady load from every provider, the processor
 // and the downloader are SIGKILLed in turn every couple of seconds and
 // restarted, and the ingress is restarted (SIGTERM, graceful) with requests
 // in flight. Every callback answered 200 is exactly one event, and every
@@ -59,6 +60,6 @@ func TestCrashes(t *testing.T) {
 	if tl.documents == 0 {
 		t.Error("no document stored: the run did not exercise the downloader")
 	}
-	figure(t, "crashes", fmt.Sprintf("%d faxes/s for %s, 3 providers", rate, run),
+	figure(t, "crashes", fmt.Sprintf("%d faxes/s for %s, %d providers", rate, run, len(provider.Sims)),
 		fmt.Sprintf("%d SIGKILLs of processor/downloader, %d ingress restarts in flight", kills, ingressRestarts), tl)
 }
