@@ -46,7 +46,8 @@ func Audit(ctx context.Context, js jetstream.JetStream, args []string, stdout, s
 		subject = audit.Action(*action).Subject()
 	}
 	h := consumer.History{Stream: fax.AuditStream, Subject: subject, From: from}
-	return h.Scan(ctx, js, func(m jetstream.Msg) error {
+	n := 0
+	err = h.Scan(ctx, js, func(m jetstream.Msg) error {
 		var r audit.Record
 		if err := json.Unmarshal(m.Data(), &r); err != nil {
 			return fmt.Errorf("audit record on %s: %w", m.Subject(), err)
@@ -54,6 +55,7 @@ func Audit(ctx context.Context, js jetstream.JetStream, args []string, stdout, s
 		if *actor != "" && r.Actor != *actor {
 			return nil
 		}
+		n++
 		if *asJSON {
 			_, err := fmt.Fprintln(stdout, string(m.Data()))
 			return err
@@ -61,6 +63,10 @@ func Audit(ctx context.Context, js jetstream.JetStream, args []string, stdout, s
 		_, err := fmt.Fprintln(stdout, auditLine(r))
 		return err
 	})
+	if err == nil && n == 0 {
+		noneFound(stderr, "no audit record")
+	}
+	return err
 }
 
 func actionNames() []string {

@@ -82,7 +82,9 @@ func listRejected(ctx context.Context, js jetstream.JetStream, args []string, st
 	if err != nil {
 		return err
 	}
-	return replay.Rejections(ctx, js, f, func(r replay.Rejection) error {
+	n := 0
+	err = replay.Rejections(ctx, js, f, func(r replay.Rejection) error {
+		n++
 		if *asJSON {
 			return writeJSON(stdout, rejectionView(r, false))
 		}
@@ -90,6 +92,16 @@ func listRejected(ctx context.Context, js jetstream.JetStream, args []string, st
 			r.Provider, r.Account, r.Reason, r.RawSeq, oneLine(maskNumbers(r.Detail), 120))
 		return err
 	})
+	if err == nil && n == 0 {
+		noneFound(stderr, "no rejection")
+	}
+	return err
+}
+
+// noneFound says on stderr, where it does not mix with --json output, that
+// a listing found nothing: a silent command looks like one that did not run.
+func noneFound(stderr io.Writer, what string) {
+	_, _ = fmt.Fprintln(stderr, what+" matches")
 }
 
 func writeJSON(w io.Writer, v any) error {

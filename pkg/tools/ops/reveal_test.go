@@ -134,6 +134,19 @@ func TestRejectedShowMasksBody(t *testing.T) {
 	if n := len(audittest.Records(t, js)); n != 0 {
 		t.Errorf("masked views recorded %d reveals", n)
 	}
+	for _, c := range []struct {
+		args []string
+		none bool
+	}{{[]string{"list", "--reason", "malformed"}, true}, {[]string{"list"}, false}} {
+		var stdout, stderr bytes.Buffer
+		if err := ops.Rejected(t.Context(), js, nil, operator, c.args, &stdout, &stderr); err != nil {
+			t.Fatalf("%v: %v", c.args, err)
+		}
+		// Nothing found is said on stderr, never mixed into stdout.
+		if none := strings.Contains(stderr.String(), "no rejection matches"); none != c.none || (stdout.Len() == 0) != c.none {
+			t.Errorf("%v: stdout %q, stderr %q; want nothing found %v", c.args, stdout.String(), stderr.String(), c.none)
+		}
+	}
 
 	out, err := show("show", "--reveal", "--reason", "INC-42", seqArg)
 	if err != nil || !strings.Contains(out, `"FaxId":"f1"`) {
@@ -202,11 +215,15 @@ func TestAuditList(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var stdout bytes.Buffer
-			if err := ops.Audit(t.Context(), js, c.args, &stdout, &bytes.Buffer{}); err != nil {
+			var stdout, stderr bytes.Buffer
+			if err := ops.Audit(t.Context(), js, c.args, &stdout, &stderr); err != nil {
 				t.Fatal(err)
 			}
 			got := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+			// Nothing found is said on stderr, never mixed into stdout.
+			if none := strings.Contains(stderr.String(), "no audit record matches"); none != (len(c.want) == 0) {
+				t.Errorf("stderr %q: says nothing matched %v, want %v", stderr.String(), none, len(c.want) == 0)
+			}
 			if len(c.want) == 0 && stdout.Len() == 0 {
 				return
 			}
