@@ -25,10 +25,8 @@ var ErrWeakPipelineKey = errors.New("pipeline key must be at least 32 bytes")
 // check them. It is safe for concurrent use.
 type Digester struct {
 	keyID    string
-	key      []byte
-	mac      *keyedMAC
-	previous [][]byte    // retired keys, still accepted by Matches
-	prevMACs []*keyedMAC // previous' MACs, in its order
+	current  *keyedMAC
+	previous []*keyedMAC // retired keys, still accepted by Matches
 }
 
 // NewDigester returns a Digester for key, known to readers as keyID.
@@ -36,22 +34,19 @@ func NewDigester(keyID string, key []byte) (*Digester, error) {
 	if len(key) < minPipelineKeyLen {
 		return nil, ErrWeakPipelineKey
 	}
-	key = append([]byte(nil), key...)
-	return &Digester{keyID: keyID, key: key, mac: newKeyedMAC(key)}, nil
+	return &Digester{keyID: keyID, current: newKeyedMAC(key)}, nil
 }
 
 // WithPrevious returns a copy of d that also accepts, in Matches, digests
 // made under the given retired keys, so raw envelopes captured before a key
 // rotation still verify when replayed. Digest always uses the current key.
 func (d *Digester) WithPrevious(keys ...[]byte) (*Digester, error) {
-	out := &Digester{keyID: d.keyID, key: d.key, mac: d.mac}
+	out := &Digester{keyID: d.keyID, current: d.current}
 	for _, k := range keys {
 		if len(k) < minPipelineKeyLen {
 			return nil, ErrWeakPipelineKey
 		}
-		k = append([]byte(nil), k...)
-		out.previous = append(out.previous, k)
-		out.prevMACs = append(out.prevMACs, newKeyedMAC(k))
+		out.previous = append(out.previous, newKeyedMAC(k))
 	}
 	return out, nil
 }
@@ -60,17 +55,23 @@ func (d *Digester) WithPrevious(keys ...[]byte) (*Digester, error) {
 func (d *Digester) KeyID() string { return d.keyID }
 
 // Digest returns "hmac-sha256:" followed by the lower-case hex HMAC of value.
-func (d *Digester) Digest(value string) string { return d.mac.digest(value) }
+func (d *Digester) Digest(value string) string { return d.current.digest(value) }
 
-// keyedMAC makes the digests of one key. It keeps HMAC-SHA256 states
-// keyed with it for reuse: keying a new one (hmac.New) hashes the key's
-// two pads and allocates, which cost as much as digesting a short secret,
-// and the ingress and the processor digest several a callback; Reset
-// brings a used state back to the freshly keyed one.
-type keyedMAC struct{ states sync.Pool }
+// keyedMAC is one pipeline key (a copy of it) and the digests it makes.
+// It keeps HMAC-SHA256 states keyed with it for reuse: keying a new one
+// (hmac.New) hashes the key's two pads and allocates, which cost as much
+// as digesting a short secret, and the ingress and the processor digest
+// several a callback; Reset brings a used state back to the freshly keyed
+// one.
+type keyedMAC struct {
+	key    []byte
+	states sync.Pool
+}
 
 func newKeyedMAC(key []byte) *keyedMAC {
-	return &keyedMAC{states: sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
+	k := &keyedMAC{key: append([]byte(nil), key...)}
+	k.states.New = func() any { return hmac.New(sha256.New, k.key) }
+	return k
 }
 
 // digest is DigestPrefix followed by the lower-case hex HMAC of value.
@@ -90,7 +91,7 @@ func (k *keyedMAC) digest(value string) string {
 // key is tried whatever the outcome.
 func (d *Digester) Matches(digest, candidate string) bool {
 	ok := hmac.Equal([]byte(d.Digest(candidate)), []byte(digest))
-	for _, k := range d.prevMACs {
+	for _, k := range d.previous {
 		ok = hmac.Equal([]byte(k.digest(candidate)), []byte(digest)) || ok
 	}
 	return ok

@@ -25,15 +25,15 @@ const sealContext = "faxpipe/api-envelope-seal/v1"
 // sorted). Only a
 // holder of the pipeline key — the reconciler — can make one; the
 // processor checks it with CheckSeal instead of a webhook signature.
-func (d *Digester) Seal(e *Envelope) string { return sealUnder(d.key, e) }
+func (d *Digester) Seal(e *Envelope) string { return sealUnder(d.current.key, e) }
 
 // CheckSeal verifies that e, which says it came from the provider's API,
 // carries the seal of the current pipeline key or a previous one
 // (constant time, every key tried); signature_invalid otherwise.
 func (d *Digester) CheckSeal(e *Envelope) error {
-	ok := hmac.Equal([]byte(sealUnder(d.key, e)), []byte(e.Seal))
+	ok := hmac.Equal([]byte(sealUnder(d.current.key, e)), []byte(e.Seal))
 	for _, k := range d.previous {
-		ok = hmac.Equal([]byte(sealUnder(k, e)), []byte(e.Seal)) || ok
+		ok = hmac.Equal([]byte(sealUnder(k.key, e)), []byte(e.Seal)) || ok
 	}
 	if !ok {
 		return fmt.Errorf("envelope says it came from the provider's API but its seal is not the pipeline key's: %w", ReasonSignatureInvalid)

@@ -179,7 +179,7 @@ func bindFlags(fs *flag.FlagSet, cfg *config.Config, sims []Provider) (*Options,
 	fs.IntVar(&o.Faults.NotYetAvailable, "fault-not-yet", 0, "first fetches of each document answered as not available yet")
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed of a reproducible run (0: random)")
 	fs.DurationVar(&c.linger, "linger", 30*time.Second, "keep serving the APIs this long after sending")
-	fs.BoolVar(&c.serveOnly, "serve-only", false, "only serve the document API, until stopped")
+	fs.BoolVar(&c.serveOnly, "serve-only", false, "only serve the providers' APIs, until stopped")
 	fs.StringVar(&c.report, "report", "", "write the JSON report to this file")
 	fs.BoolVar(&c.allowGiveUp, "allow-give-up", false, "exit 0 even if callbacks were given up")
 	return o, c
