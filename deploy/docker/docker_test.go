@@ -138,6 +138,16 @@ func (s spec) hostConfig(hc *container.HostConfig) {
 
 // logTail is the last n lines of c's output.
 func logTail(c testcontainers.Container, n int) string {
+	lines := bytes.Split(bytes.TrimRight([]byte(logs(c)), "\n"), []byte("\n"))
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return string(bytes.Join(lines, []byte("\n")))
+}
+
+// logs is all that c wrote to its standard output and error so far, or
+// why it could not be read.
+func logs(c testcontainers.Container) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	r, err := c.Logs(ctx)
@@ -145,12 +155,11 @@ func logTail(c testcontainers.Container, n int) string {
 		return err.Error()
 	}
 	defer func() { _ = r.Close() }()
-	b, _ := io.ReadAll(r)
-	lines := bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n"))
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return string(b) + err.Error()
 	}
-	return string(bytes.Join(lines, []byte("\n")))
+	return string(b)
 }
 
 // endpoint is host:port of c's published port, on loopback.

@@ -36,6 +36,7 @@ func (c *cluster) newReader(t *testing.T) reader {
 		urls[i] = "nats://" + name + ":4222"
 	}
 	nc, err := nats.Connect(strings.Join(urls, ","), nats.Name("faxpipe-container-suite"),
+		nats.UserInfo("faxpipe-admin", natsPassword(stream.RoleAdmin)),
 		nats.SetCustomDialer(nodeDialer(c.nodes)), nats.SkipHostLookup(), nats.IgnoreDiscoveredServers(),
 		nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
 	if err != nil {

@@ -58,6 +58,9 @@ func TestContainers(t *testing.T) {
 	t.Run("broker loss: nothing acknowledged lost or doubled", func(t *testing.T) {
 		brokerLoss(ctx, t, c)
 	})
+	t.Run("NATS refused no service anything its role needs", func(t *testing.T) {
+		nothingRefused(t, c)
+	})
 }
 
 // signedCallbackBecomesEvent sends a GoFax callback with Basic auth to the
@@ -119,4 +122,36 @@ func byFax(es []consumer.Message[fax.Event], faxID string) []consumer.Message[fa
 		}
 	}
 	return out
+}
+
+// nothingRefused: through everything the suite did, failovers included,
+// no NATS node refused a service anything and no service was told of a
+// refusal, but for a service's attempt at creating the topology, which the
+// processor's user alone may do (the others then wait for it).
+func nothingRefused(t *testing.T, c *cluster) {
+	topology := func(line string) bool { return strings.Contains(line, "$JS.API.STREAM.") }
+	for name, ctr := range c.nodes {
+		// "Publish Violation", "Subscription Violation"
+		if v := grepLines(logs(ctr), "Violation", func(line string) bool {
+			return !strings.Contains(line, "faxpipe-processor") && topology(line)
+		}); v != "" {
+			t.Errorf("%s refused something:\n%s", name, v)
+		}
+	}
+	for name, ctr := range c.services {
+		if v := grepLines(logs(ctr), "permissions violation", topology); v != "" {
+			t.Errorf("%s was refused something:\n%s", name, v)
+		}
+	}
+}
+
+// grepLines is the lines of out that contain s and are not expected.
+func grepLines(out, s string, expected func(line string) bool) string {
+	var b strings.Builder
+	for line := range strings.Lines(out) {
+		if strings.Contains(line, s) && !expected(line) {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
 }
