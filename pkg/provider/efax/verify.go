@@ -31,12 +31,16 @@ func verifySignature(body []byte, sigs []string, secret string) error {
 		return fmt.Errorf("efax callback has %d %s headers, want 1: %w", len(sigs), SignatureHeader, fax.ReasonSignatureInvalid)
 	}
 	hexSig, _ := strings.CutPrefix(strings.TrimSpace(sigs[0]), "sha256=")
-	got, err := hex.DecodeString(hexSig)
-	if err != nil {
+	var got, want [sha256.Size]byte
+	if len(hexSig) != hex.EncodedLen(sha256.Size) {
+		return fmt.Errorf("efax %s is not %d hex digits: %w", SignatureHeader, hex.EncodedLen(sha256.Size), fax.ReasonSignatureInvalid)
+	}
+	if _, err := hex.Decode(got[:], []byte(hexSig)); err != nil {
 		return fmt.Errorf("efax %s is not hex: %w", SignatureHeader, fax.ReasonSignatureInvalid)
 	}
-	want, _ := hex.DecodeString(Sign(body, secret))
-	if !hmac.Equal(got, want) {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	if !hmac.Equal(got[:], m.Sum(want[:0])) {
 		return fmt.Errorf("efax %s does not match the body: %w", SignatureHeader, fax.ReasonSignatureInvalid)
 	}
 	return nil
