@@ -78,7 +78,7 @@ $(BIN)/nats:
 image:
 	IMAGE_BASE=$(IMAGE_BASE) IMAGE_TAG=$(IMAGE_TAG) GO=$(GO) deploy/docker/build-images.sh
 
-## cluster-up: a 3-node NATS JetStream cluster, the three services and the simulator in Docker
+## cluster-up: a 3-node NATS JetStream cluster, the four services (each its own NATS user) and the simulator in Docker
 cluster-up: image
 	IMAGE_TAG=$(IMAGE_TAG) deploy/compose/cluster.sh up
 

@@ -69,7 +69,7 @@ faxpipe is up on a 3-node NATS JetStream cluster.
   NATS:        nats://127.0.0.1:$NATS_PORT, as user faxpipe-admin, password demo-nats-admin-password (each service is its own user)
   admin:       http://127.0.0.1:$INGRESS_ADMIN_PORT (ingress), :$PROCESSOR_ADMIN_PORT (processor), :$DOWNLOADER_ADMIN_PORT (downloader), :$RECONCILER_ADMIN_PORT (reconciler)
   documents:   the sim service (http://sim:9601 on the cluster's network, 127.0.0.1:$SIM_PORT here)
-Send faxes:    bin/faxpipe -config deploy/compose/faxpipe.yaml sim -target http://127.0.0.1:$CALLBACK_PORT -api-listen 127.0.0.1:0 -count 20
+Send faxes:    make build, then bin/faxpipe -config deploy/compose/faxpipe.yaml sim -target http://127.0.0.1:$CALLBACK_PORT -api-listen 127.0.0.1:0 -linger 0 -count 20
 Stop:          make cluster-down
 MSG
 }
