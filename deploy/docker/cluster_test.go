@@ -68,8 +68,9 @@ func startCluster(ctx context.Context, t *testing.T, img images) *cluster {
 		c.nodes[name] = c.natsNode(t, name).start(ctx, t, c.clusterNet)
 	}
 	c.service("sim", "sim", "-serve-only", "-api-listen", ":9601").start(ctx, t, c.clusterNet)
-	// The processor first: it owns the topology, and the other services'
-	// users may not create streams, so each waits, unready, until it did.
+	// The processor first: it owns the topology. The other services' users
+	// may not create the pipeline's streams: started first, each would
+	// wait, unready, until the processor did.
 	for _, name := range []string{"processor", "ingress", "downloader", "reconciler"} {
 		s := c.service(name, name)
 		s.wait = wait.ForHTTP("/readyz").WithPort("9090/tcp").WithStartupTimeout(90 * time.Second)

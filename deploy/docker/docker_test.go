@@ -138,28 +138,29 @@ func (s spec) hostConfig(hc *container.HostConfig) {
 
 // logTail is the last n lines of c's output.
 func logTail(c testcontainers.Container, n int) string {
-	lines := bytes.Split(bytes.TrimRight([]byte(logs(c)), "\n"), []byte("\n"))
+	out, err := logs(context.Background(), c)
+	if err != nil {
+		return out + err.Error()
+	}
+	lines := bytes.Split(bytes.TrimRight([]byte(out), "\n"), []byte("\n"))
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
 	}
 	return string(bytes.Join(lines, []byte("\n")))
 }
 
-// logs is all that c wrote to its standard output and error so far, or
-// why it could not be read.
-func logs(c testcontainers.Container) string {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+// logs is all that c wrote to its standard output and error so far, read
+// within 10 s.
+func logs(ctx context.Context, c testcontainers.Container) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	r, err := c.Logs(ctx)
 	if err != nil {
-		return err.Error()
+		return "", err
 	}
 	defer func() { _ = r.Close() }()
 	b, err := io.ReadAll(r)
-	if err != nil {
-		return string(b) + err.Error()
-	}
-	return string(b)
+	return string(b), err
 }
 
 // endpoint is host:port of c's published port, on loopback.

@@ -31,17 +31,7 @@ type reader struct{ js jetstream.JetStream }
 // the addresses the servers announce (those are on the Docker network).
 func (c *cluster) newReader(t *testing.T) reader {
 	t.Helper()
-	urls := make([]string, len(natsNodes))
-	for i, name := range natsNodes {
-		urls[i] = "nats://" + name + ":4222"
-	}
-	nc, err := nats.Connect(strings.Join(urls, ","), nats.Name("faxpipe-container-suite"),
-		nats.UserInfo("faxpipe-admin", natsPassword(stream.RoleAdmin)),
-		nats.SetCustomDialer(nodeDialer(c.nodes)), nats.SkipHostLookup(), nats.IgnoreDiscoveredServers(),
-		nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
-	if err != nil {
-		t.Fatalf("connect to %v: %v", natsNodes, err)
-	}
+	nc := c.connect(t, stream.RoleAdmin)
 	js, err := jetstream.New(nc)
 	if err != nil {
 		nc.Close()
@@ -50,6 +40,23 @@ func (c *cluster) newReader(t *testing.T) reader {
 	conn := &stream.Conn{NC: nc, JS: js}
 	t.Cleanup(func() { conn.Close(time.Second) })
 	return reader{js: js}
+}
+
+// connect connects to the cluster's NATS nodes as role's user.
+func (c *cluster) connect(t *testing.T, role stream.Role) *nats.Conn {
+	t.Helper()
+	urls := make([]string, len(natsNodes))
+	for i, name := range natsNodes {
+		urls[i] = "nats://" + name + ":4222"
+	}
+	nc, err := nats.Connect(strings.Join(urls, ","), nats.Name("faxpipe-container-suite"),
+		nats.UserInfo("faxpipe-"+string(role), natsPassword(role)),
+		nats.SetCustomDialer(nodeDialer(c.nodes)), nats.SkipHostLookup(), nats.IgnoreDiscoveredServers(),
+		nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
+	if err != nil {
+		t.Fatalf("connect to %v as %s: %v", natsNodes, role, err)
+	}
+	return nc
 }
 
 // nodeDialer dials NATS nodes (name:port) at the client port they publish

@@ -7,12 +7,14 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/faxpipe/faxpipe/pkg/consumer"
 	"github.com/faxpipe/faxpipe/pkg/fax"
+	"github.com/faxpipe/faxpipe/pkg/stream"
 )
 
 // Time bounds: building the images (seconds with a warm Go build cache,
@@ -59,7 +61,7 @@ func TestContainers(t *testing.T) {
 		brokerLoss(ctx, t, c)
 	})
 	t.Run("NATS refused no service anything its role needs", func(t *testing.T) {
-		nothingRefused(t, c)
+		nothingRefused(ctx, t, c)
 	})
 }
 
@@ -125,31 +127,70 @@ func byFax(es []consumer.Message[fax.Event], faxID string) []consumer.Message[fa
 }
 
 // nothingRefused: through everything the suite did, failovers included,
-// no NATS node refused a service anything and no service was told of a
-// refusal, but for a service's attempt at creating the topology, which the
-// processor's user alone may do (the others then wait for it).
-func nothingRefused(t *testing.T, c *cluster) {
-	topology := func(line string) bool { return strings.Contains(line, "$JS.API.STREAM.") }
-	for name, ctr := range c.nodes {
-		// "Publish Violation", "Subscription Violation"
-		if v := grepLines(logs(ctr), "Violation", func(line string) bool {
-			return !strings.Contains(line, "faxpipe-processor") && topology(line)
-		}); v != "" {
-			t.Errorf("%s refused something:\n%s", name, v)
-		}
+// no NATS node refused a service anything (a permission or its login) and
+// no service was told of a refusal, but for a service's attempt at
+// creating or updating the pipeline's streams, which the processor's user
+// alone may do (the others then wait for it; in the suite the processor
+// is ready first, so they find the streams and make none). A refusal the
+// suite provokes first, as the consumer's user, shows that the nodes'
+// logs are read and that their refusals are recognized.
+func nothingRefused(ctx context.Context, t *testing.T, c *cluster) {
+	nc := c.connect(t, stream.RoleConsumer)
+	const canary = "faxpipe.raw.container-suite-canary" // the consumer may not publish raw callbacks
+	if err := nc.Publish(canary, nil); err != nil {
+		t.Fatal(err)
 	}
+	_ = nc.Flush()
+	nc.Close()
+	refusals := regexp.MustCompile(`Violation|authentication error|authorization violation`)
+	topologyAttempt := regexp.MustCompile(`"\$G/user:faxpipe-(ingress|downloader|reconciler)" - Publish Violation - Subject "\$JS\.API\.STREAM\.(CREATE|UPDATE)\.FAXPIPE_`)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out := map[string]string{}
+		seen := false
+		for name, ctr := range c.nodes {
+			l, err := logs(ctx, ctr)
+			if err != nil {
+				t.Fatalf("%s's log: %v", name, err)
+			}
+			out[name] = l
+			seen = seen || strings.Contains(l, `Subject "`+canary+`"`)
+		}
+		if !seen {
+			if time.Now().Before(deadline) {
+				time.Sleep(250 * time.Millisecond)
+				continue
+			}
+			t.Fatalf("no node logged the refusal of the consumer's publish to %s: their refusals are not what this check looks for", canary)
+		}
+		for name, l := range out {
+			if v := grepLines(l, refusals, func(line string) bool {
+				return topologyAttempt.MatchString(line) || strings.Contains(line, canary)
+			}); v != "" {
+				t.Errorf("%s refused something:\n%s", name, v)
+			}
+		}
+		break
+	}
+	serviceAttempt := regexp.MustCompile(`Violation for Publish to \\"\$JS\.API\.STREAM\.(CREATE|UPDATE)\.FAXPIPE_`)
 	for name, ctr := range c.services {
-		if v := grepLines(logs(ctr), "permissions violation", topology); v != "" {
+		l, err := logs(ctx, ctr)
+		if err != nil {
+			t.Fatalf("%s's log: %v", name, err)
+		}
+		if v := grepLines(l, refusals, func(line string) bool {
+			return name != "processor" && serviceAttempt.MatchString(line)
+		}); v != "" {
 			t.Errorf("%s was refused something:\n%s", name, v)
 		}
 	}
 }
 
-// grepLines is the lines of out that contain s and are not expected.
-func grepLines(out, s string, expected func(line string) bool) string {
+// grepLines is the lines of out that match re and are not expected.
+func grepLines(out string, re *regexp.Regexp, expected func(line string) bool) string {
 	var b strings.Builder
 	for line := range strings.Lines(out) {
-		if strings.Contains(line, s) && !expected(line) {
+		if re.MatchString(line) && !expected(line) {
 			b.WriteString(line)
 		}
 	}
