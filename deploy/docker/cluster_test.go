@@ -97,7 +97,7 @@ func networks(ctx context.Context, t *testing.T) (publicNet, clusterNet string) 
 	t.Helper()
 	var names []string
 	for range 2 {
-		n, err := tcnetwork.New(ctx)
+		n, err := tcnetwork.New(ctx, tcnetwork.WithLabels(suiteLabels()))
 		testcontainers.CleanupNetwork(t, n)
 		if err != nil {
 			t.Fatalf("network: %v", err)

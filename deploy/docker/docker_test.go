@@ -5,13 +5,16 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -42,6 +45,67 @@ func requireDocker(t *testing.T) {
 		t.Fatal(banner)
 	}
 	t.Skip(banner)
+}
+
+// The suite's containers and networks are labelled with the process id
+// and host of the test that made them, so that a later run can remove what
+// a run stopped before its cleanup left behind (sweep).
+const (
+	suitePIDLabel  = "faxpipe.container-suite.pid"
+	suiteHostLabel = "faxpipe.container-suite.host"
+)
+
+// suiteLabels are this test process's labels.
+func suiteLabels() map[string]string {
+	host, _ := os.Hostname()
+	return map[string]string{suitePIDLabel: strconv.Itoa(os.Getpid()), suiteHostLabel: host}
+}
+
+// sweep removes the containers, then the networks, that earlier runs of
+// the suite on this host left behind: those whose test process no longer
+// runs. A test binary killed, or stopped by go test's -timeout, never runs
+// its cleanup, and no reaper (Ryuk) can be pulled here to do it; its
+// containers would run on, taking the machine's CPU from later runs.
+func sweep(ctx context.Context, t *testing.T) {
+	t.Helper()
+	host, _ := os.Hostname()
+	format := `{{.ID}} {{.Label "` + suitePIDLabel + `"}} {{.Label "` + suiteHostLabel + `"}}`
+	for _, kind := range []struct {
+		name     string
+		list, rm []string
+	}{
+		{"containers", []string{"ps", "-a"}, []string{"rm", "-f", "-v"}},
+		{"networks", []string{"network", "ls"}, []string{"network", "rm"}},
+	} {
+		out, err := dockerCLI(ctx, append(kind.list, "--filter", "label="+suitePIDLabel, "--format", format)...)
+		if err != nil {
+			t.Logf("looking for %s that earlier runs left: %v", kind.name, err)
+			continue
+		}
+		var stale []string
+		for line := range strings.Lines(out) {
+			f := strings.Fields(line)
+			if len(f) != 3 || f[2] != host {
+				continue // another host's, on a shared engine
+			}
+			if pid, err := strconv.Atoi(f[1]); err == nil && !processRuns(pid) {
+				stale = append(stale, f[0])
+			}
+		}
+		if len(stale) == 0 {
+			continue
+		}
+		t.Logf("removing %d %s that earlier runs of the suite, stopped before their cleanup, left", len(stale), kind.name)
+		if _, err := dockerCLI(ctx, append(kind.rm, stale...)...); err != nil {
+			t.Logf("removing them: %v", err)
+		}
+	}
+}
+
+// processRuns reports whether a process pid runs on this host.
+func processRuns(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // images are the suite's own builds of faxpipe and faxpipe-nats.
@@ -95,6 +159,7 @@ func (s spec) start(ctx context.Context, t *testing.T, nets ...string) testconta
 	c, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{
 		ContainerRequest: testcontainers.ContainerRequest{
 			Image:              s.image,
+			Labels:             suiteLabels(),
 			Cmd:                s.cmd,
 			Env:                s.env,
 			ExposedPorts:       s.ports,

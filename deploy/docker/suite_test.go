@@ -32,6 +32,9 @@ func TestContainers(t *testing.T) {
 		t.Skip("container suite: not in -short mode")
 	}
 	requireDocker(t)
+	sweepCtx, cancelSweep := context.WithTimeout(context.Background(), time.Minute)
+	sweep(sweepCtx, t)
+	cancelSweep()
 	// The reaper's image cannot be pulled; every container and the network
 	// are removed in t.Cleanup instead. The daemon publishes ports on this
 	// machine: reach them on loopback, not on a guessed gateway address.
