@@ -50,8 +50,12 @@ func TestTraceFollowsACallback(t *testing.T) {
 		t.Fatalf("landed %d events and %d documents, want one of each, stored", len(l.events), len(l.documents))
 	}
 
+	// Each service exports its spans in batches of its own, in any order
+	// with the others': wait for every one's.
 	spans := rcv.Await(30*time.Second, func(spans []tracingtest.Span) bool {
-		return len(spansOf(spans, traceID, "faxpipe-downloader", "fetch document")) > 0 &&
+		return len(spansOf(spans, traceID, "faxpipe-ingress", "POST /callbacks/:provider/:account")) > 0 &&
+			len(spansOf(spans, traceID, "faxpipe-processor", "process "+fax.RawStream)) > 0 &&
+			len(spansOf(spans, traceID, "faxpipe-downloader", "fetch document")) > 0 &&
 			len(spansOf(spans, traceID, "faxpipe-downloader", "process "+fax.EventsStream)) > 0
 	})
 	in := onlySpan(t, spans, traceID, "faxpipe-ingress", "POST /callbacks/:provider/:account")
