@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/testcontainers/testcontainers-go"
+
 	"github.com/faxpipe/faxpipe/pkg/consumer"
 	"github.com/faxpipe/faxpipe/pkg/fax"
 	"github.com/faxpipe/faxpipe/pkg/stream"
@@ -147,46 +149,50 @@ func nothingRefused(ctx context.Context, t *testing.T, c *cluster) {
 	nc.Close()
 	refusals := regexp.MustCompile(`Violation|authentication error|authorization violation`)
 	topologyAttempt := regexp.MustCompile(`"\$G/user:faxpipe-(ingress|downloader|reconciler)" - Publish Violation - Subject "\$JS\.API\.STREAM\.(CREATE|UPDATE)\.FAXPIPE_`)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		out := map[string]string{}
+	var nodes map[string]string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(250 * time.Millisecond) {
+		nodes = allLogs(ctx, t, c.nodes)
 		seen := false
-		for name, ctr := range c.nodes {
-			l, err := logs(ctx, ctr)
-			if err != nil {
-				t.Fatalf("%s's log: %v", name, err)
-			}
-			out[name] = l
+		for _, l := range nodes {
 			seen = seen || strings.Contains(l, `Subject "`+canary+`"`)
 		}
-		if !seen {
-			if time.Now().Before(deadline) {
-				time.Sleep(250 * time.Millisecond)
-				continue
-			}
+		if seen {
+			break
+		}
+		if time.Now().After(deadline) {
 			t.Fatalf("no node logged the refusal of the consumer's publish to %s: their refusals are not what this check looks for", canary)
 		}
-		for name, l := range out {
-			if v := grepLines(l, refusals, func(line string) bool {
-				return topologyAttempt.MatchString(line) || strings.Contains(line, canary)
-			}); v != "" {
-				t.Errorf("%s refused something:\n%s", name, v)
-			}
+	}
+	for name, l := range nodes {
+		if v := grepLines(l, refusals, func(line string) bool {
+			return topologyAttempt.MatchString(line) || strings.Contains(line, canary)
+		}); v != "" {
+			t.Errorf("%s refused something:\n%s", name, v)
 		}
-		break
 	}
 	serviceAttempt := regexp.MustCompile(`Violation for Publish to \\"\$JS\.API\.STREAM\.(CREATE|UPDATE)\.FAXPIPE_`)
-	for name, ctr := range c.services {
-		l, err := logs(ctx, ctr)
-		if err != nil {
-			t.Fatalf("%s's log: %v", name, err)
-		}
+	for name, l := range allLogs(ctx, t, c.services) {
 		if v := grepLines(l, refusals, func(line string) bool {
 			return name != "processor" && serviceAttempt.MatchString(line)
 		}); v != "" {
 			t.Errorf("%s was refused something:\n%s", name, v)
 		}
 	}
+}
+
+// allLogs is the logs of each of ctrs, by name; one that cannot be read
+// fails the test.
+func allLogs(ctx context.Context, t *testing.T, ctrs map[string]testcontainers.Container) map[string]string {
+	t.Helper()
+	out := make(map[string]string, len(ctrs))
+	for name, ctr := range ctrs {
+		l, err := logs(ctx, ctr)
+		if err != nil {
+			t.Fatalf("%s's log: %v", name, err)
+		}
+		out[name] = l
+	}
+	return out
 }
 
 // grepLines is the lines of out that match re and are not expected.

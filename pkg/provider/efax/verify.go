@@ -17,9 +17,17 @@ const SignatureHeader = "X-HMAC-Signature"
 // Sign returns the X-HMAC-Signature of body under secret: lower-case hex
 // HMAC-SHA256, as the provider's Node sample makes it [lib].
 func Sign(body []byte, secret string) string {
+	sum := mac(body, secret)
+	return hex.EncodeToString(sum[:])
+}
+
+// mac is the HMAC-SHA256 of body under secret.
+func mac(body []byte, secret string) [sha256.Size]byte {
+	var sum [sha256.Size]byte
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write(body)
-	return hex.EncodeToString(m.Sum(nil))
+	m.Sum(sum[:0])
+	return sum
 }
 
 // verifySignature checks that sigs, the values of SignatureHeader, are one
@@ -31,16 +39,14 @@ func verifySignature(body []byte, sigs []string, secret string) error {
 		return fmt.Errorf("efax callback has %d %s headers, want 1: %w", len(sigs), SignatureHeader, fax.ReasonSignatureInvalid)
 	}
 	hexSig, _ := strings.CutPrefix(strings.TrimSpace(sigs[0]), "sha256=")
-	var got, want [sha256.Size]byte
+	var got [sha256.Size]byte
 	if len(hexSig) != hex.EncodedLen(sha256.Size) {
 		return fmt.Errorf("efax %s is not %d hex digits: %w", SignatureHeader, hex.EncodedLen(sha256.Size), fax.ReasonSignatureInvalid)
 	}
 	if _, err := hex.Decode(got[:], []byte(hexSig)); err != nil {
 		return fmt.Errorf("efax %s is not hex: %w", SignatureHeader, fax.ReasonSignatureInvalid)
 	}
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	if !hmac.Equal(got[:], m.Sum(want[:0])) {
+	if want := mac(body, secret); !hmac.Equal(got[:], want[:]) {
 		return fmt.Errorf("efax %s does not match the body: %w", SignatureHeader, fax.ReasonSignatureInvalid)
 	}
 	return nil
