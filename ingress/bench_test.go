@@ -43,28 +43,35 @@ const benchRounds = 3
 // speed, which lasts seconds, weighs on them alike.
 const benchSlice = 4000
 
-// benchLoads are the loads of a round.
-var benchLoads = []string{"noop-echo", "echo-publish", "ingress"}
+// benchLoads are the loads of a round. echo-publish-twin is the floor
+// again, a second server and broker of its own: a control, whose ratios to
+// the floor are the noise of a ratio in the run (the two are the same
+// code).
+var benchLoads = []string{"noop-echo", "echo-publish", "echo-publish-twin", "ingress"}
 
 // benchTurns is the order in which the loads take turns, over and over:
-// each load follows each other load equally often. A slice leaves work
-// behind in the broker and the heap (its stored messages being written,
-// its garbage) that the next slice meets; in a plain rotation the ingress
-// always followed the floor's publishes and the floor only ever followed
-// the no-op handler's.
-var benchTurns = []string{"noop-echo", "echo-publish", "ingress", "noop-echo", "ingress", "echo-publish"}
+// each load follows each other load exactly once in a cycle
+// (TestBenchTurnsAreBalanced). A slice leaves work behind in the broker and
+// the heap (its stored messages being written, its garbage) that the next
+// slice meets; in a plain rotation the ingress always followed the floor's
+// publishes and the floor only ever followed the no-op handler.
+var benchTurns = []string{
+	"noop-echo", "ingress", "echo-publish-twin", "ingress", "echo-publish", "ingress",
+	"noop-echo", "echo-publish-twin", "echo-publish", "echo-publish-twin", "noop-echo", "echo-publish",
+}
 
 // BenchmarkCallbacks measures, with the same callback and concurrency, in
 // benchRounds rounds of one run: a no-op Echo handler that reads the body
 // (the HTTP limit of this machine); echo-publish, that handler plus one
 // JetStream publish of the body, waiting for its acknowledgement (the floor
-// of any ingress that answers 200 only once the broker has the callback);
-// and the ingress end to end (HTTP in, verification, envelope, JetStream
-// acknowledgement, 200 out, log line, metrics). The floor publishes with
-// nats.go's own synchronous publish, not faxpipe's publisher: a reference
-// that faxpipe's changes do not move. The three servers, each with a
-// broker of its own, run for the whole benchmark; in a round they take
-// turns in slices of benchSlice requests (interleave). Then once
+// of any ingress that answers 200 only once the broker has the callback),
+// twice: echo-publish-twin, the same code, is the control; and the ingress
+// end to end (HTTP in, verification, envelope, JetStream acknowledgement,
+// 200 out, log line, metrics). The floor publishes with nats.go's own
+// synchronous publish, not faxpipe's publisher: a reference that faxpipe's
+// changes do not move. The four servers, each with a broker of its own,
+// run for the whole benchmark; in a round they take turns in slices of
+// benchSlice requests (interleave). Then once
 // publishes of the envelope's size through faxpipe's publisher from
 // benchClients goroutines (the broker limit). It prints the medians and the verdicts as RATIO lines (README
 // "Performance"); absolute numbers drift.
@@ -84,20 +91,10 @@ func BenchmarkCallbacks(b *testing.B) {
 	})
 	loads["noop-echo"] = postLoad(serveBench(b, noop)+"/callbacks/efax/demo", body)
 
-	labelLoad("echo-publish")
-	js := streamtest.Connect(b, streamtest.Start(b), benchStreams()).JS
-	floor := echo.New()
-	floor.POST("/callbacks/efax/demo", func(c echo.Context) error {
-		data, err := io.ReadAll(c.Request().Body)
-		if err != nil {
-			return err
-		}
-		if _, err := js.Publish(c.Request().Context(), "faxpipe.raw.efax.demo", data); err != nil {
-			return err
-		}
-		return c.JSONBlob(http.StatusOK, []byte(`{"status":"SUCCESS"}`))
-	})
-	loads["echo-publish"] = postLoad(serveBench(b, floor)+"/callbacks/efax/demo", body)
+	for _, name := range []string{"echo-publish", "echo-publish-twin"} {
+		labelLoad(name)
+		loads[name] = postLoad(serveBench(b, floorServer(b))+"/callbacks/efax/demo", body)
+	}
 
 	labelLoad("ingress")
 	cfg := testIngressConfig()
@@ -127,6 +124,25 @@ func BenchmarkCallbacks(b *testing.B) {
 			rounds[0]["jetstream-publish"] = res
 		}
 	})
+}
+
+// floorServer is the floor: an Echo handler that reads the body and
+// publishes it with nats.go's synchronous JetStream publish to a broker of
+// its own, answering once the broker acknowledged it.
+func floorServer(b *testing.B) *echo.Echo {
+	js := streamtest.Connect(b, streamtest.Start(b), benchStreams()).JS
+	floor := echo.New()
+	floor.POST("/callbacks/efax/demo", func(c echo.Context) error {
+		data, err := io.ReadAll(c.Request().Body)
+		if err != nil {
+			return err
+		}
+		if _, err := js.Publish(c.Request().Context(), "faxpipe.raw.efax.demo", data); err != nil {
+			return err
+		}
+		return c.JSONBlob(http.StatusOK, []byte(`{"status":"SUCCESS"}`))
+	})
+	return floor
 }
 
 // interleave sends b.N requests, the loads taking turns in slices of
@@ -257,7 +273,7 @@ func printLoadRounds(rounds []map[string]loadResult) {
 		return
 	}
 	fmt.Printf("\n| load (%d clients), median of %d rounds | req/s | p50 ms | p99 ms | vs no-op HTTP | vs echo-publish | CPU µs/req |\n|---|---|---|---|---|---|---|\n", benchClients, len(rounds))
-	for _, name := range []string{"noop-echo", "echo-publish", "ingress", "jetstream-publish"} {
+	for _, name := range []string{"noop-echo", "echo-publish", "echo-publish-twin", "ingress", "jetstream-publish"} {
 		med := func(f func(loadResult) float64) float64 {
 			var xs []float64
 			for _, r := range rounds {
@@ -283,14 +299,23 @@ func printLoadRounds(rounds []map[string]loadResult) {
 		fmt.Printf("RATIO ingress/noop=%.3f\n", r)
 	}
 	p99 := func(x loadResult) float64 { return x.p99 }
-	if r, ok := ratio("ingress", "echo-publish", p99); ok {
-		// Each round's ratio beside the median: the rounds of one run
-		// differ by a few percent, as much as the ingress and the floor do.
+	// Each round's ratio beside the median: the rounds of one run differ
+	// by a few percent, as much as the ingress and the floor do.
+	rounded := func(num, den string, f func(loadResult) float64) string {
 		var each []string
-		for _, x := range perRound("ingress", "echo-publish", p99) {
+		for _, x := range perRound(num, den, f) {
 			each = append(each, fmt.Sprintf("%.3f", x))
 		}
-		fmt.Printf("MEASURE p99 ingress/echo-publish=%.3f (rounds %s; at or below 1: the ingress's p99 no worse than the floor's)\n", r, strings.Join(each, " "))
+		return strings.Join(each, " ")
+	}
+	if r, ok := ratio("ingress", "echo-publish", p99); ok {
+		fmt.Printf("MEASURE p99 ingress/echo-publish=%.3f (rounds %s; at or below 1: the ingress's p99 no worse than the floor's)\n", r, rounded("ingress", "echo-publish", p99))
+	}
+	if r, ok := ratio("echo-publish-twin", "echo-publish", p99); ok {
+		fmt.Printf("MEASURE p99 echo-publish-twin/echo-publish=%.3f (rounds %s; the floor against a copy of itself: how far a p99 ratio strays from 1 by chance in this run)\n", r, rounded("echo-publish-twin", "echo-publish", p99))
+	}
+	if r, ok := ratio("echo-publish-twin", "echo-publish", rate); ok {
+		fmt.Printf("MEASURE rate echo-publish-twin/echo-publish=%.3f (rounds %s; likewise for a rate ratio)\n", r, rounded("echo-publish-twin", "echo-publish", rate))
 	}
 }
 
@@ -368,4 +393,28 @@ func labelLoad(name string) {
 		ctx = pprof.WithLabels(ctx, pprof.Labels("load", name))
 	}
 	pprof.SetGoroutineLabels(ctx)
+}
+
+// TestBenchTurnsAreBalanced: in benchTurns, read as a cycle, every load of
+// benchLoads follows every other load exactly once and never itself, so no
+// load of the benchmark always meets what the same other load left behind.
+func TestBenchTurnsAreBalanced(t *testing.T) {
+	follows := map[[2]string]int{}
+	for i, name := range benchTurns {
+		if !slices.Contains(benchLoads, name) {
+			t.Fatalf("benchTurns[%d] = %q is no load of benchLoads", i, name)
+		}
+		follows[[2]string{benchTurns[(i+len(benchTurns)-1)%len(benchTurns)], name}]++
+	}
+	for _, before := range benchLoads {
+		for _, after := range benchLoads {
+			want := 1
+			if before == after {
+				want = 0
+			}
+			if got := follows[[2]string{before, after}]; got != want {
+				t.Errorf("%s follows %s %d times in a cycle of benchTurns, want %d", after, before, got, want)
+			}
+		}
+	}
 }
