@@ -6,7 +6,7 @@ CONFIG ?= deploy/config/faxpipe.example.yaml
 GOLANGCI_LINT_VERSION := v2.15.0
 NATSCLI_VERSION := v0.5.1
 # How long a round of each benchmark runs; in a round the loads take turns
-# (the ingress's three, the processor's two), about 5 s each in all.
+# (the ingress's four, about 4 s each; the processor's two, about 5 s each).
 INGRESS_BENCHTIME ?= 15s
 PROCESSOR_BENCHTIME ?= 10s
 # Images: the base of both (scratch needs no registry; where one is reachable,

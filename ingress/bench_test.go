@@ -44,20 +44,22 @@ const benchRounds = 3
 const benchSlice = 4000
 
 // benchLoads are the loads of a round. echo-publish-twin is the floor
-// again, a second server and broker of its own: a control, whose ratios to
-// the floor are the noise of a ratio in the run (the two are the same
-// code).
+// again, a second server with a broker of its own: a control. The two are
+// the same code (only their start order and their places in the turns
+// differ), so the twin's ratios to the floor show how far chance moves a
+// ratio in the run.
 var benchLoads = []string{"noop-echo", "echo-publish", "echo-publish-twin", "ingress"}
 
-// benchTurns is the order in which the loads take turns, over and over:
-// each load follows each other load exactly once in a cycle
-// (TestBenchTurnsAreBalanced). A slice leaves work behind in the broker and
-// the heap (its stored messages being written, its garbage) that the next
-// slice meets; in a plain rotation the ingress always followed the floor's
-// publishes and the floor only ever followed the no-op handler.
+// benchTurns is the order in which the loads take turns, in whole cycles:
+// each load follows each other load exactly once in a cycle, and none waits
+// more than half a cycle for its next turn (TestBenchTurnsAreBalanced). A
+// slice leaves work behind in the broker and the heap (its stored messages
+// being written, its garbage) that the next slice meets; in a plain
+// rotation the ingress always followed the floor's publishes and the floor
+// only ever followed the no-op handler.
 var benchTurns = []string{
-	"noop-echo", "ingress", "echo-publish-twin", "ingress", "echo-publish", "ingress",
-	"noop-echo", "echo-publish-twin", "echo-publish", "echo-publish-twin", "noop-echo", "echo-publish",
+	"noop-echo", "echo-publish", "noop-echo", "echo-publish-twin", "echo-publish", "ingress",
+	"echo-publish-twin", "noop-echo", "ingress", "echo-publish", "echo-publish-twin", "ingress",
 }
 
 // BenchmarkCallbacks measures, with the same callback and concurrency, in
@@ -69,12 +71,13 @@ var benchTurns = []string{
 // end to end (HTTP in, verification, envelope, JetStream acknowledgement,
 // 200 out, log line, metrics). The floor publishes with nats.go's own
 // synchronous publish, not faxpipe's publisher: a reference that faxpipe's
-// changes do not move. The four servers, each with a broker of its own,
-// run for the whole benchmark; in a round they take turns in slices of
-// benchSlice requests (interleave). Then once
+// changes do not move. The four servers (each but the no-op one with a
+// broker of its own) run for the whole benchmark; in a round they take
+// turns in slices of about benchSlice requests (interleave). Then, once,
 // publishes of the envelope's size through faxpipe's publisher from
-// benchClients goroutines (the broker limit). It prints the medians and the verdicts as RATIO lines (README
-// "Performance"); absolute numbers drift.
+// benchClients goroutines (the broker limit). It prints the medians, the
+// verdicts as RATIO lines and the p99s and the control's ratios as MEASURE
+// lines (README "Performance"); absolute numbers drift.
 func BenchmarkCallbacks(b *testing.B) {
 	rounds := make([]map[string]loadResult, benchRounds)
 	defer printLoadRounds(rounds)
@@ -145,9 +148,11 @@ func floorServer(b *testing.B) *echo.Echo {
 	return floor
 }
 
-// interleave sends b.N requests, the loads taking turns in slices of
-// benchSlice (benchTurns' order), each slice from benchClients
-// goroutines, and reports each load's rate and p99.
+// interleave sends b.N requests, the loads taking turns in benchTurns'
+// order, in whole cycles of it: as many cycles as slices of benchSlice
+// requests need, the requests shared out evenly among the slices. Each
+// slice is sent from benchClients goroutines. It reports each load's rate
+// and p99.
 func interleave(b *testing.B, loads map[string]func() error) map[string]loadResult {
 	b.Helper()
 	type acc struct {
@@ -159,11 +164,15 @@ func interleave(b *testing.B, loads map[string]func() error) map[string]loadResu
 	for _, name := range benchLoads {
 		accs[name] = &acc{}
 	}
+	cycle := len(benchTurns) * benchSlice
+	turns := (b.N + cycle - 1) / cycle * len(benchTurns)
 	b.ResetTimer()
-	for i, left := 0, b.N; left > 0; i++ {
+	for i := range turns {
 		name := benchTurns[i%len(benchTurns)]
-		n := min(benchSlice, left)
-		left -= n
+		n := b.N / turns
+		if i < b.N%turns {
+			n++
+		}
 		a := accs[name]
 		labelLoad(name + "/client")
 		elapsed, cpu, err := slice(loads[name], n, &a.lat)
@@ -273,7 +282,7 @@ func printLoadRounds(rounds []map[string]loadResult) {
 		return
 	}
 	fmt.Printf("\n| load (%d clients), median of %d rounds | req/s | p50 ms | p99 ms | vs no-op HTTP | vs echo-publish | CPU µs/req |\n|---|---|---|---|---|---|---|\n", benchClients, len(rounds))
-	for _, name := range []string{"noop-echo", "echo-publish", "echo-publish-twin", "ingress", "jetstream-publish"} {
+	for _, name := range append(slices.Clone(benchLoads), "jetstream-publish") {
 		med := func(f func(loadResult) float64) float64 {
 			var xs []float64
 			for _, r := range rounds {
@@ -397,14 +406,29 @@ func labelLoad(name string) {
 
 // TestBenchTurnsAreBalanced: in benchTurns, read as a cycle, every load of
 // benchLoads follows every other load exactly once and never itself, so no
-// load of the benchmark always meets what the same other load left behind.
+// load of the benchmark always meets what the same other load left behind;
+// and no load waits more than half a cycle for its next turn, so that a
+// change of the machine's speed over a few slices weighs on all alike.
 func TestBenchTurnsAreBalanced(t *testing.T) {
 	follows := map[[2]string]int{}
+	last := map[string]int{} // each load's last turn in the cycle
 	for i, name := range benchTurns {
 		if !slices.Contains(benchLoads, name) {
 			t.Fatalf("benchTurns[%d] = %q is no load of benchLoads", i, name)
 		}
 		follows[[2]string{benchTurns[(i+len(benchTurns)-1)%len(benchTurns)], name}]++
+		last[name] = i
+	}
+	for i, name := range benchTurns {
+		// The turns since name's previous one, counting round the cycle.
+		wait := (i - last[name] + len(benchTurns)) % len(benchTurns)
+		if wait == 0 { // its only turn: it waits a whole cycle
+			wait = len(benchTurns)
+		}
+		if wait > len(benchTurns)/2 {
+			t.Errorf("benchTurns[%d]: %s waits %d turns since its previous one, more than half the cycle", i, name, wait)
+		}
+		last[name] = i
 	}
 	for _, before := range benchLoads {
 		for _, after := range benchLoads {
